@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs everything stackd needs to build and test, from Debian 12 packages.
+# Run as root (or with sudo) on a fresh machine.
+set -euo pipefail
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends \
+  g++ cmake make git ca-certificates curl python3 \
+  libboost1.81-dev libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev libcli11-dev \
+  libarchive-dev libssl-dev libgtest-dev \
+  docker.io prometheus prometheus-node-exporter prometheus-alertmanager wrk
