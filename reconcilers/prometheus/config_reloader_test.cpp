@@ -1,0 +1,37 @@
+// Pure parts of the reloader. The whole stage/check/swap/reload/rollback path
+// runs against a real engine and Prometheus in tests/prometheus (integration).
+#include "reconcilers/prometheus/config_reloader.hpp"
+
+#include <gtest/gtest.h>
+
+namespace stackd::prometheus {
+namespace {
+
+TEST(ConfigReloader, RebasesArchiveMembersToRenderNames) {
+  auto files = rebase_archive_members({{"stackd/prometheus.yml", "x"}, {"stackd/rules/a.yml", "y"}},
+                                      "/etc/prometheus/stackd");
+  EXPECT_EQ(files[0].path, "etc/prometheus/stackd/prometheus.yml");
+  EXPECT_EQ(files[1].path, "etc/prometheus/stackd/rules/a.yml");
+}
+
+TEST(ConfigReloader, HoldsAllIgnoresExtraHeldFiles) {
+  std::vector<TarFile> held = {{"a", "1"}, {"b", "2"}, {"old", "3"}};
+  EXPECT_TRUE(holds_all(held, {{"a", "1"}, {"b", "2"}}));
+  EXPECT_FALSE(holds_all(held, {{"a", "1"}, {"b", "changed"}}));
+  EXPECT_FALSE(holds_all(held, {{"c", "new"}}));
+}
+
+TEST(ConfigReloader, FilesHashSeparatesPathAndContent) {
+  EXPECT_EQ(files_hash({{"a", "1"}}), files_hash({{"a", "1"}}));
+  EXPECT_NE(files_hash({{"a", "1"}}), files_hash({{"a1", ""}}));
+  EXPECT_NE(files_hash({{"a", "1"}}), files_hash({{"a", "2"}}));
+  EXPECT_EQ(files_hash({{"a", "1"}}).size(), 64u);
+}
+
+TEST(ConfigReloader, OutcomeNames) {
+  EXPECT_STREQ(to_string(ReloadOutcome::Kind::RolledBack), "rolled-back");
+  EXPECT_STREQ(to_string(ReloadOutcome::Kind::NotReady), "not-ready");
+}
+
+}  // namespace
+}  // namespace stackd::prometheus
