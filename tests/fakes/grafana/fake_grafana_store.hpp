@@ -1,0 +1,118 @@
+#pragma once
+// The state and rules of the Grafana fake: dashboards with versions and
+// version history, folders, datasources, the admin user. Each operation
+// returns what Grafana's HTTP API would answer (status and JSON body), as
+// documented at grafana.com/docs/grafana/latest/developers/http_api/ and read
+// from Grafana's source (see /work/shared/reference/grafana.md §2). The HTTP
+// layer (fake_grafana_server) only routes and authenticates.
+//
+// Test-only. The product never links this.
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace stackd::fakes::grafana {
+
+using nlohmann::json;
+
+struct Reply {
+  unsigned status = 200;
+  json body = json::object();
+};
+
+struct StoreOptions {
+  // Grafana <= 11.2: dashboard titles unique per folder (412 name-exists, or a
+  // silent takeover of the other dashboard's uid with overwrite). 11.3 dropped it.
+  bool unique_titles = false;
+  int versions_to_keep = 20;  // [dashboards] versions_to_keep
+  std::string admin_user = "admin";
+  std::string admin_password = "admin";
+};
+
+// Parsed query parameters; a key may repeat (tag=a&tag=b).
+using Query = std::multimap<std::string, std::string>;
+
+class Store {
+ public:
+  explicit Store(StoreOptions options);
+
+  // Authentication: the admin's login (or email) and current password.
+  bool check_basic(const std::string& user, const std::string& password) const;
+  const std::string& admin_login() const { return admin_login_; }
+
+  Reply current_user() const;
+  Reply change_own_password(const json& body);
+  Reply admin_set_password(const std::string& id, const json& body);
+
+  Reply save_dashboard(const json& body, const std::string& user);
+  Reply get_dashboard(const std::string& uid) const;
+  Reply delete_dashboard(const std::string& uid);
+  Reply dashboard_versions(const std::string& uid, const Query& q) const;
+  Reply dashboard_version(const std::string& uid, const std::string& version) const;
+  Reply search(const Query& q) const;
+
+  Reply list_folders(const Query& q) const;
+  Reply get_folder(const std::string& uid) const;
+  Reply create_folder(const json& body, const std::string& user);
+  Reply update_folder(const std::string& uid, const json& body, const std::string& user);
+  Reply delete_folder(const std::string& uid);
+
+  Reply list_datasources() const;
+  Reply get_datasource_by_uid(const std::string& uid) const;
+  Reply get_datasource_by_name(const std::string& name) const;
+  Reply create_datasource(const json& body);
+  Reply update_datasource(const std::string& uid, const json& body);
+  Reply delete_datasource_by_uid(const std::string& uid);
+  Reply delete_datasource_by_name(const std::string& name);
+
+  // Persistence (Grafana keeps this in grafana.db under its data directory).
+  // The admin password in a restored state wins over the environment, as in
+  // Grafana, where GF_SECURITY_ADMIN_PASSWORD only seeds a new database.
+  json to_json() const;
+  void load_json(const json& state);
+  // Bumped by every mutation; the server persists when it changes.
+  std::uint64_t generation() const { return generation_; }
+
+ private:
+  struct Version {
+    long id = 0;
+    int version = 0;
+    std::string created, created_by, message;
+    json data;
+  };
+  struct Dashboard {
+    long id = 0;
+    std::string uid, folder_uid, created, updated, created_by, updated_by;
+    int version = 0;
+    bool provisioned = false;  // provisioned with allowUiUpdates=false: read-only
+    json data;
+    std::vector<Version> versions;  // oldest first
+  };
+  struct Folder {
+    long id = 0;
+    std::string uid, title, created, updated, created_by, updated_by;
+    int version = 1;
+  };
+
+  json folder_json(const Folder& f) const;
+  json dashboard_hit(const Dashboard& d) const;
+  json datasource_public(const json& ds, bool full) const;
+  const Folder* folder_by_uid(const std::string& uid) const;
+  std::string new_uid();
+  void touch() { ++generation_; }
+
+  StoreOptions options_;
+  std::string admin_login_, admin_password_;
+  long next_id_ = 1, next_version_id_ = 1, next_ds_id_ = 1;
+  std::uint64_t uid_counter_ = 0, generation_ = 0;
+  std::map<std::string, Dashboard> dashboards_;  // by uid
+  std::map<std::string, Folder> folders_;        // by uid
+  std::map<std::string, json> datasources_;      // by uid, stored with secureJsonData stripped
+};
+
+std::string slugify(const std::string& title);
+
+}  // namespace stackd::fakes::grafana
