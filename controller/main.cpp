@@ -1,1 +1,3 @@
-int main() { return 0; }
+#include "controller/cli/cli.hpp"
+
+int main(int argc, char** argv) { return stackd::cli::main(argc, argv); }

@@ -1,0 +1,414 @@
+#include "clients/docker/docker_client.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+
+namespace stackd::docker {
+
+namespace {
+
+// The newest API this client was written against; older engines are spoken to
+// in their own version (negotiation takes the minimum).
+constexpr const char* kClientMaxApi = "1.45";
+constexpr const char* kFallbackApi = "1.24";
+// Output kept from an exec (promtool messages are short; more is noise).
+constexpr std::size_t kMaxExecOutput = 1024 * 1024;
+// One NDJSON line of a stream (pull progress, events).
+constexpr std::size_t kMaxStreamLine = 1024 * 1024;
+
+bool version_less(const std::string& a, const std::string& b) {
+  auto parse = [](const std::string& v) {
+    int major = 0, minor = 0;
+    std::sscanf(v.c_str(), "%d.%d", &major, &minor);
+    return std::pair{major, minor};
+  };
+  return parse(a) < parse(b);
+}
+
+std::string engine_message(const http::Response& r) {
+  auto j = nlohmann::json::parse(r.body, nullptr, false);
+  if (j.is_object() && j.contains("message") && j["message"].is_string()) return j["message"].get<std::string>();
+  auto body = r.body.substr(0, 300);
+  while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.pop_back();
+  return body.empty() ? "HTTP " + std::to_string(r.status) : body;
+}
+
+Labels labels_of(const nlohmann::json& j) {
+  Labels out;
+  if (j.is_object())
+    for (auto& [k, v] : j.items())
+      if (v.is_string()) out[k] = v.get<std::string>();
+  return out;
+}
+
+std::string str(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string{};
+}
+
+// Splits a byte stream into lines, bounded, across arbitrary chunk boundaries.
+class LineSplitter {
+ public:
+  template <class F>
+  bool feed(std::string_view piece, F&& on_line) {
+    for (char c : piece) {
+      if (c == '\n') {
+        if (!pending_.empty() && !on_line(std::string_view(pending_))) return false;
+        pending_.clear();
+      } else if (pending_.size() < kMaxStreamLine) {
+        pending_.push_back(c);
+      } else {
+        throw http::TransportError("stream line longer than " + std::to_string(kMaxStreamLine) + " bytes");
+      }
+    }
+    return true;
+  }
+
+ private:
+  std::string pending_;
+};
+
+}  // namespace
+
+std::string label_filter_json(const Labels& labels) {
+  nlohmann::json f = nlohmann::json::object();
+  nlohmann::json l = nlohmann::json::object();
+  for (const auto& [k, v] : labels) l[v.empty() ? k : k + "=" + v] = true;
+  if (!labels.empty()) f["label"] = l;
+  return f.dump();
+}
+
+Client::Client(net::any_io_executor executor, http::Endpoint endpoint)
+    : executor_(executor), endpoint_(endpoint), http_(std::make_unique<http::Client>(executor, endpoint)) {}
+
+Client::~Client() = default;
+
+http::Endpoint Client::endpoint_from_env() {
+  const char* host = std::getenv("DOCKER_HOST");
+  return http::Endpoint::parse(host && *host ? host : "unix:///var/run/docker.sock");
+}
+
+net::awaitable<void> Client::negotiate() {
+  if (!api_version_.empty()) co_return;
+  http::Request req{.method = http::Verb::get, .target = "/_ping", .timeout = std::chrono::seconds(10)};
+  auto r = co_await http_->send(req);
+  if (r.status != 200 && r.status != 500)
+    throw DockerError(r.status, "Docker engine at " + endpoint_.describe() + " answered /_ping with HTTP " +
+                                    std::to_string(r.status));
+  std::string server = r.header("API-Version");
+  if (server.empty()) server = kFallbackApi;
+  api_version_ = version_less(server, kClientMaxApi) ? server : kClientMaxApi;
+  engine_version_ = r.header("Server");
+  spdlog::debug("docker: engine {} speaks API {}, using {}", engine_version_, server, api_version_);
+}
+
+std::string Client::versioned(const std::string& path) const { return "/v" + api_version_ + path; }
+
+net::awaitable<http::Response> Client::call(http::Verb verb, const std::string& path, const std::string& body,
+                                            const std::string& content_type, std::chrono::milliseconds timeout) {
+  co_await negotiate();
+  http::Request req{.method = verb, .target = versioned(path), .body = body, .content_type = content_type,
+                    .timeout = timeout};
+  co_return co_await http_->send(req);
+}
+
+namespace {
+[[noreturn]] void fail(const http::Response& r, const std::string& what) {
+  throw DockerError(r.status, what + ": " + engine_message(r));
+}
+}  // namespace
+
+net::awaitable<std::vector<ContainerSummary>> Client::list_containers(const Labels& label_filter, bool all) {
+  auto path = std::string("/containers/json?all=") + (all ? "1" : "0") +
+              "&filters=" + http::url_encode(label_filter_json(label_filter));
+  auto r = co_await call(http::Verb::get, path);
+  if (r.status != 200) fail(r, "list containers");
+  std::vector<ContainerSummary> out;
+  auto j = nlohmann::json::parse(r.body, nullptr, false);
+  if (!j.is_array()) throw DockerError(r.status, "list containers: engine returned malformed JSON");
+  for (const auto& c : j) {
+    ContainerSummary s;
+    s.id = str(c, "Id");
+    if (c.contains("Names") && c["Names"].is_array() && !c["Names"].empty() && c["Names"][0].is_string()) {
+      s.name = c["Names"][0].get<std::string>();
+      if (!s.name.empty() && s.name[0] == '/') s.name.erase(0, 1);
+    }
+    s.image = str(c, "Image");
+    s.state = str(c, "State");
+    s.labels = labels_of(c.value("Labels", nlohmann::json::object()));
+    out.push_back(std::move(s));
+  }
+  co_return out;
+}
+
+net::awaitable<std::optional<ContainerInfo>> Client::inspect_container(const std::string& id) {
+  auto r = co_await call(http::Verb::get, "/containers/" + http::url_encode(id) + "/json");
+  if (r.status == 404) co_return std::nullopt;
+  if (r.status != 200) fail(r, "inspect container " + id);
+  auto j = nlohmann::json::parse(r.body, nullptr, false);
+  if (!j.is_object()) throw DockerError(r.status, "inspect container " + id + ": malformed JSON");
+  ContainerInfo info;
+  info.id = str(j, "Id");
+  info.name = str(j, "Name");
+  if (!info.name.empty() && info.name[0] == '/') info.name.erase(0, 1);
+  info.image_id = str(j, "Image");
+  info.restart_count = j.value("RestartCount", 0);
+  const auto& config = j.value("Config", nlohmann::json::object());
+  info.image_ref = str(config, "Image");
+  info.labels = labels_of(config.value("Labels", nlohmann::json::object()));
+  const auto& st = j.value("State", nlohmann::json::object());
+  info.state.status = str(st, "Status");
+  info.state.running = st.value("Running", false);
+  info.state.exit_code = st.value("ExitCode", 0);
+  info.state.started_at = str(st, "StartedAt");
+  info.state.finished_at = str(st, "FinishedAt");
+  info.state.error = str(st, "Error");
+  if (st.contains("Health") && st["Health"].is_object()) info.state.health = str(st["Health"], "Status");
+  info.raw = std::move(j);
+  co_return info;
+}
+
+net::awaitable<std::string> Client::create_container(const std::string& name, const nlohmann::json& body) {
+  auto r = co_await call(http::Verb::post, "/containers/create?name=" + http::url_encode(name), body.dump());
+  if (r.status != 201) fail(r, "create container " + name);
+  auto j = nlohmann::json::parse(r.body, nullptr, false);
+  auto id = str(j, "Id");
+  if (id.empty()) throw DockerError(r.status, "create container " + name + ": no Id in response");
+  co_return id;
+}
+
+net::awaitable<void> Client::start_container(const std::string& id) {
+  auto r = co_await call(http::Verb::post, "/containers/" + http::url_encode(id) + "/start");
+  if (r.status != 204 && r.status != 304) fail(r, "start container " + id);
+}
+
+net::awaitable<void> Client::stop_container(const std::string& id, int timeout_s) {
+  auto r = co_await call(http::Verb::post, "/containers/" + http::url_encode(id) + "/stop?t=" + std::to_string(timeout_s),
+                         {}, "application/json", std::chrono::seconds(timeout_s + 30));
+  if (r.status != 204 && r.status != 304 && r.status != 404) fail(r, "stop container " + id);
+}
+
+net::awaitable<void> Client::remove_container(const std::string& id, bool force) {
+  auto r = co_await call(http::Verb::delete_, "/containers/" + http::url_encode(id) + (force ? "?force=1" : ""));
+  if (r.status != 204 && r.status != 404) fail(r, "remove container " + id);
+}
+
+net::awaitable<void> Client::rename_container(const std::string& id, const std::string& new_name) {
+  auto r = co_await call(http::Verb::post,
+                         "/containers/" + http::url_encode(id) + "/rename?name=" + http::url_encode(new_name));
+  if (r.status != 204) fail(r, "rename container " + id + " to " + new_name);
+}
+
+net::awaitable<void> Client::put_archive(const std::string& id, const std::string& path, const std::string& tar) {
+  auto r = co_await call(http::Verb::put,
+                         "/containers/" + http::url_encode(id) + "/archive?path=" + http::url_encode(path), tar,
+                         "application/x-tar");
+  if (r.status != 200) fail(r, "copy files into container " + id + " at " + path);
+}
+
+net::awaitable<std::optional<std::string>> Client::get_archive(const std::string& id, const std::string& path) {
+  auto r = co_await call(http::Verb::get,
+                         "/containers/" + http::url_encode(id) + "/archive?path=" + http::url_encode(path));
+  if (r.status == 404) co_return std::nullopt;
+  if (r.status != 200) fail(r, "read " + path + " from container " + id);
+  co_return std::move(r.body);
+}
+
+net::awaitable<ExecResult> Client::exec(const std::string& id, const std::vector<std::string>& cmd,
+                                        std::chrono::seconds timeout) {
+  nlohmann::json create = {{"AttachStdout", true}, {"AttachStderr", true}, {"Tty", false}, {"Cmd", cmd}};
+  auto r = co_await call(http::Verb::post, "/containers/" + http::url_encode(id) + "/exec", create.dump());
+  if (r.status != 201) fail(r, "exec in container " + id);
+  auto exec_id = str(nlohmann::json::parse(r.body, nullptr, false), "Id");
+  if (exec_id.empty()) throw DockerError(r.status, "exec in container " + id + ": no Id in response");
+
+  // exec start hijacks the connection: after the header block, the body is
+  // the multiplexed stdout/stderr stream until the engine closes it. Each
+  // frame: [stream, 0, 0, 0, size(4, big endian)] then payload.
+  std::string raw;
+  bool truncated = false;
+  nlohmann::json start = {{"Detach", false}, {"Tty", false}};
+  http::Request req{.method = http::Verb::post, .target = versioned("/exec/" + exec_id + "/start"),
+                    .body = start.dump(), .content_type = "application/json",
+                    .timeout = std::chrono::duration_cast<std::chrono::milliseconds>(timeout)};
+  auto resp = co_await http_->stream(
+      req,
+      [&](std::string_view piece) {
+        if (raw.size() + piece.size() > kMaxExecOutput + 8) {
+          truncated = true;
+          return false;
+        }
+        raw.append(piece);
+        return true;
+      },
+      std::chrono::duration_cast<std::chrono::milliseconds>(timeout));
+  if (resp.status != 200 && resp.status != 101) fail(resp, "exec start in container " + id);
+
+  ExecResult result;
+  std::size_t pos = 0;
+  while (pos + 8 <= raw.size()) {
+    std::size_t size = (std::size_t(static_cast<unsigned char>(raw[pos + 4])) << 24) |
+                       (std::size_t(static_cast<unsigned char>(raw[pos + 5])) << 16) |
+                       (std::size_t(static_cast<unsigned char>(raw[pos + 6])) << 8) |
+                       std::size_t(static_cast<unsigned char>(raw[pos + 7]));
+    pos += 8;
+    result.output.append(raw, pos, std::min(size, raw.size() - pos));
+    pos += size;
+  }
+  if (truncated) result.output += "\n[output truncated]";
+
+  auto ir = co_await call(http::Verb::get, "/exec/" + exec_id + "/json");
+  if (ir.status != 200) fail(ir, "inspect exec in container " + id);
+  auto ij = nlohmann::json::parse(ir.body, nullptr, false);
+  result.exit_code = ij.is_object() && ij["ExitCode"].is_number_integer() ? ij["ExitCode"].get<int>() : -1;
+  co_return result;
+}
+
+net::awaitable<bool> Client::image_exists(const std::string& ref) {
+  auto r = co_await call(http::Verb::get, "/images/" + ref + "/json");
+  if (r.status == 404) co_return false;
+  if (r.status != 200) fail(r, "inspect image " + ref);
+  co_return true;
+}
+
+net::awaitable<void> Client::pull_image(const std::string& ref, std::function<void(const PullProgress&)> on_progress) {
+  co_await negotiate();
+  std::string image = ref, tag = "latest";
+  auto slash = ref.rfind('/');
+  auto colon = ref.rfind(':');
+  auto at = ref.find('@');
+  if (at != std::string::npos) {
+    image = ref.substr(0, at);
+    tag = ref.substr(at + 1);
+  } else if (colon != std::string::npos && (slash == std::string::npos || colon > slash)) {
+    image = ref.substr(0, colon);
+    tag = ref.substr(colon + 1);
+  }
+  http::Request req{.method = http::Verb::post,
+                    .target = versioned("/images/create?fromImage=" + http::url_encode(image) +
+                                        "&tag=" + http::url_encode(tag)),
+                    .timeout = std::chrono::seconds(30)};
+  std::string error;
+  LineSplitter lines;
+  auto resp = co_await http_->stream(
+      req,
+      [&](std::string_view piece) {
+        return lines.feed(piece, [&](std::string_view line) {
+          auto j = nlohmann::json::parse(line, nullptr, false);
+          if (!j.is_object()) return true;
+          // A pull fails inside the 200 stream: check every line.
+          if (j.contains("errorDetail") && j["errorDetail"].is_object()) {
+            error = str(j["errorDetail"], "message");
+            return false;
+          }
+          if (j.contains("error")) {
+            error = j["error"].is_string() ? j["error"].get<std::string>() : j["error"].dump();
+            return false;
+          }
+          if (on_progress) on_progress(PullProgress{str(j, "id"), str(j, "status"), str(j, "progress")});
+          return true;
+        });
+      },
+      std::chrono::minutes(5));
+  if (resp.status != 200) fail(resp, "pull image " + ref);
+  if (!error.empty()) throw DockerError(500, "pull image " + ref + ": " + error);
+}
+
+net::awaitable<std::vector<NetworkInfo>> Client::list_networks(const Labels& label_filter) {
+  auto r = co_await call(http::Verb::get, "/networks?filters=" + http::url_encode(label_filter_json(label_filter)));
+  if (r.status != 200) fail(r, "list networks");
+  std::vector<NetworkInfo> out;
+  auto j = nlohmann::json::parse(r.body, nullptr, false);
+  if (!j.is_array()) throw DockerError(r.status, "list networks: malformed JSON");
+  for (const auto& n : j)
+    out.push_back(NetworkInfo{str(n, "Id"), str(n, "Name"), str(n, "Driver"),
+                              labels_of(n.value("Labels", nlohmann::json::object()))});
+  co_return out;
+}
+
+net::awaitable<std::optional<NetworkInfo>> Client::inspect_network(const std::string& name) {
+  auto r = co_await call(http::Verb::get, "/networks/" + http::url_encode(name));
+  if (r.status == 404) co_return std::nullopt;
+  if (r.status != 200) fail(r, "inspect network " + name);
+  auto n = nlohmann::json::parse(r.body, nullptr, false);
+  if (!n.is_object()) throw DockerError(r.status, "inspect network " + name + ": malformed JSON");
+  // Inspect matches id prefixes too; only an exact name is the network we want.
+  if (str(n, "Name") != name) co_return std::nullopt;
+  co_return NetworkInfo{str(n, "Id"), str(n, "Name"), str(n, "Driver"),
+                        labels_of(n.value("Labels", nlohmann::json::object()))};
+}
+
+net::awaitable<void> Client::create_network(const std::string& name, const Labels& labels) {
+  nlohmann::json body = {{"Name", name}, {"Driver", "bridge"}, {"CheckDuplicate", true}, {"Labels", labels}};
+  auto r = co_await call(http::Verb::post, "/networks/create", body.dump());
+  if (r.status != 201) fail(r, "create network " + name);
+}
+
+net::awaitable<void> Client::remove_network(const std::string& id) {
+  auto r = co_await call(http::Verb::delete_, "/networks/" + http::url_encode(id));
+  if (r.status != 204 && r.status != 404) fail(r, "remove network " + id);
+}
+
+net::awaitable<std::vector<VolumeInfo>> Client::list_volumes(const Labels& label_filter) {
+  auto r = co_await call(http::Verb::get, "/volumes?filters=" + http::url_encode(label_filter_json(label_filter)));
+  if (r.status != 200) fail(r, "list volumes");
+  std::vector<VolumeInfo> out;
+  auto j = nlohmann::json::parse(r.body, nullptr, false);
+  if (!j.is_object() || !j["Volumes"].is_array()) co_return out;  // "Volumes": null when none
+  for (const auto& v : j["Volumes"])
+    out.push_back(VolumeInfo{str(v, "Name"), labels_of(v.value("Labels", nlohmann::json::object()))});
+  co_return out;
+}
+
+net::awaitable<std::optional<VolumeInfo>> Client::inspect_volume(const std::string& name) {
+  auto r = co_await call(http::Verb::get, "/volumes/" + http::url_encode(name));
+  if (r.status == 404) co_return std::nullopt;
+  if (r.status != 200) fail(r, "inspect volume " + name);
+  auto v = nlohmann::json::parse(r.body, nullptr, false);
+  if (!v.is_object()) throw DockerError(r.status, "inspect volume " + name + ": malformed JSON");
+  co_return VolumeInfo{str(v, "Name"), labels_of(v.value("Labels", nlohmann::json::object()))};
+}
+
+net::awaitable<void> Client::create_volume(const std::string& name, const Labels& labels) {
+  nlohmann::json body = {{"Name", name}, {"Labels", labels}};
+  auto r = co_await call(http::Verb::post, "/volumes/create", body.dump());
+  if (r.status != 201) fail(r, "create volume " + name);
+}
+
+net::awaitable<void> Client::remove_volume(const std::string& name) {
+  auto r = co_await call(http::Verb::delete_, "/volumes/" + http::url_encode(name));
+  if (r.status != 204 && r.status != 404) fail(r, "remove volume " + name);
+}
+
+net::awaitable<void> Client::events(const Labels& label_filter, std::function<bool(const Event&)> on_event) {
+  co_await negotiate();
+  http::Request req{.method = http::Verb::get,
+                    .target = versioned("/events?filters=" + http::url_encode(label_filter_json(label_filter))),
+                    .timeout = std::chrono::seconds(10)};
+  LineSplitter lines;
+  auto resp = co_await http_->stream(
+      req,
+      [&](std::string_view piece) {
+        return lines.feed(piece, [&](std::string_view line) {
+          auto j = nlohmann::json::parse(line, nullptr, false);
+          if (!j.is_object()) return true;
+          Event e;
+          e.type = str(j, "Type");
+          e.action = str(j, "Action");
+          if (j.contains("Actor") && j["Actor"].is_object()) {
+            e.id = str(j["Actor"], "ID");
+            e.attributes = labels_of(j["Actor"].value("Attributes", nlohmann::json::object()));
+          }
+          if (j.contains("timeNano") && j["timeNano"].is_number()) e.time_nano = j["timeNano"].get<std::int64_t>();
+          return on_event(e);
+        });
+      },
+      std::chrono::milliseconds(0));
+  if (resp.status != 200) fail(resp, "events");
+}
+
+}  // namespace stackd::docker

@@ -1,0 +1,39 @@
+#pragma once
+// Problems found in a manifest, each with the place it was found, reported
+// all at once as `file:line:col: message`.
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace stackd::manifest {
+
+struct Diagnostic {
+  std::string file;
+  int line = 0;  // 1-based; 0 when the problem has no position (e.g. unreadable file)
+  int col = 0;
+  std::string message;
+  std::string to_string() const;
+};
+
+class Diagnostics {
+ public:
+  void add(std::string file, int line, int col, std::string message);
+  bool empty() const { return items_.empty(); }
+  const std::vector<Diagnostic>& items() const { return items_; }
+  std::string to_string() const;  // one per line, sorted by position
+
+ private:
+  std::vector<Diagnostic> items_;
+};
+
+// Thrown by the loader when a manifest is invalid. Never reaches Docker.
+class ManifestError : public std::runtime_error {
+ public:
+  explicit ManifestError(Diagnostics d) : std::runtime_error(d.to_string()), diagnostics_(std::move(d)) {}
+  const Diagnostics& diagnostics() const { return diagnostics_; }
+
+ private:
+  Diagnostics diagnostics_;
+};
+
+}  // namespace stackd::manifest

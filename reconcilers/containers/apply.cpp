@@ -1,0 +1,258 @@
+#include "reconcilers/containers/apply.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include <map>
+
+#include "common/tar_archive.hpp"
+#include "common/when_all.hpp"
+#include "reconcilers/containers/labels.hpp"
+
+namespace stackd::containers {
+
+namespace net = boost::asio;
+
+bool ApplyResult::ok() const {
+  return std::all_of(results.begin(), results.end(), [](const ComponentResult& r) { return r.error.empty(); });
+}
+
+std::string ApplyResult::first_error() const {
+  for (const auto& r : results)
+    if (!r.error.empty()) return r.name + ": " + r.error;
+  return {};
+}
+
+namespace {
+
+void say(const ApplyOptions& o, const std::string& line) {
+  if (o.progress) o.progress(line);
+  else spdlog::info("{}", line);
+}
+
+net::awaitable<void> sleep_for(std::chrono::milliseconds d) {
+  net::steady_timer t(co_await net::this_coro::executor, d);
+  co_await t.async_wait(net::use_awaitable);
+}
+
+net::awaitable<void> ensure_image(docker::Client& docker, const std::string& image, const ApplyOptions& o) {
+  if (co_await docker.image_exists(image)) co_return;
+  say(o, "pulling " + image);
+  std::map<std::string, std::string> last_status;  // one line per layer step, not per byte
+  co_await docker.pull_image(image, [&](const docker::PullProgress& p) {
+    if (p.status.empty()) return;
+    auto& last = last_status[p.id];
+    if (last == p.status) return;
+    last = p.status;
+    say(o, "  " + image + (p.id.empty() ? "" : " " + p.id) + ": " + p.status);
+  });
+  say(o, "pulled " + image);
+}
+
+// Waits until the container runs (and is healthy when it has a healthcheck).
+net::awaitable<void> wait_ready(docker::Client& docker, const std::string& id, const std::string& name,
+                                std::chrono::seconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::chrono::milliseconds delay(50);
+  for (;;) {
+    auto info = co_await docker.inspect_container(id);
+    if (!info) throw std::runtime_error("container " + name + " disappeared while starting");
+    const auto& st = info->state;
+    if (st.status == "exited" || st.status == "dead")
+      throw std::runtime_error("container " + name + " exited with code " + std::to_string(st.exit_code) +
+                               (st.error.empty() ? "" : " (" + st.error + ")") + "; see `docker logs " + name + "`");
+    if (st.running && (st.health.empty() || st.health == "healthy")) co_return;
+    if (std::chrono::steady_clock::now() > deadline)
+      throw std::runtime_error("container " + name + " not " + (st.running ? "healthy" : "running") + " after " +
+                               std::to_string(timeout.count()) + "s (state " + st.status +
+                               (st.health.empty() ? "" : ", health " + st.health) + ")");
+    co_await sleep_for(delay);
+    delay = std::min(delay * 2, std::chrono::milliseconds(1000));
+  }
+}
+
+net::awaitable<void> put_files(docker::Client& docker, const std::string& id, const std::vector<TarFile>& files) {
+  if (files.empty()) co_return;
+  auto tar = make_tar(files);
+  co_await docker.put_archive(id, "/", tar);
+}
+
+// Creates the container under `name`, delivers its files, starts it.
+net::awaitable<std::string> create_and_start(docker::Client& docker, const ContainerSpec& spec, const std::string& name,
+                                             bool start) {
+  auto id = co_await docker.create_container(name, spec.create_body);
+  try {
+    auto all = spec.files;
+    all.insert(all.end(), spec.live_files.begin(), spec.live_files.end());
+    co_await put_files(docker, id, all);
+    if (start) co_await docker.start_container(id);
+  } catch (...) {
+    throw;
+  }
+  co_return id;
+}
+
+net::awaitable<void> converge_container(docker::Client& docker, const ContainerSpec& spec, const PlannedChange& change,
+                                        const ApplyOptions& o, ComponentResult& result) {
+  switch (change.change) {
+    case Change::Create: {
+      co_await ensure_image(docker, spec.image, o);
+      result.id = co_await create_and_start(docker, spec, spec.name, true);
+      say(o, "created container " + spec.name + " (" + result.id.substr(0, 12) + ")");
+      break;
+    }
+    case Change::Recreate: {
+      // Pull and create before touching the old one: a failed pull or a
+      // rejected create leaves the running container as it was.
+      co_await ensure_image(docker, spec.image, o);
+      std::string next = spec.name + "-stackd-next";
+      if (auto stale = co_await docker.inspect_container(next)) {
+        auto m = stale->labels.find(kManagedBy);
+        if (m == stale->labels.end() || m->second != kManagedByValue)
+          throw std::runtime_error("container " + next + " exists and is not managed by stackd; remove it");
+        co_await docker.remove_container(stale->id, true);
+      }
+      auto id = co_await create_and_start(docker, spec, next, false);
+      co_await docker.stop_container(change.existing_id);
+      co_await docker.remove_container(change.existing_id, true);
+      co_await docker.rename_container(id, spec.name);
+      co_await docker.start_container(id);
+      result.id = id;
+      say(o, "recreated container " + spec.name + " (" + change.reason + ")");
+      break;
+    }
+    case Change::Start:
+      co_await docker.start_container(change.existing_id);
+      result.id = change.existing_id;
+      say(o, "started container " + spec.name + " (" + change.reason + ")");
+      break;
+    case Change::Reload:
+      result.id = change.existing_id;
+      if (o.refresh_live_files) co_await o.refresh_live_files(spec, change.existing_id);
+      else co_await put_files(docker, change.existing_id, spec.live_files);
+      say(o, "updated " + spec.name + " (" + change.reason + ")");
+      co_return;
+    case Change::Unchanged:
+      result.id = change.existing_id;
+      co_return;
+    case Change::Conflict:
+      throw std::runtime_error(change.reason);
+    case Change::Remove:
+      co_return;
+  }
+  co_await wait_ready(docker, result.id, spec.name, o.ready_timeout);
+}
+
+net::awaitable<void> remove_object(docker::Client& docker, const PlannedChange& c, const ApplyOptions& o) {
+  if (c.kind == "container") {
+    co_await docker.stop_container(c.existing_id);
+    co_await docker.remove_container(c.existing_id, true);
+  } else if (c.kind == "network") {
+    co_await docker.remove_network(c.existing_id.empty() ? c.name : c.existing_id);
+  } else if (c.kind == "volume") {
+    co_await docker.remove_volume(c.name);
+  }
+  say(o, "removed " + c.kind + " " + c.name + " (" + c.reason + ")");
+}
+
+std::string describe(const std::exception& e) { return e.what(); }
+
+}  // namespace
+
+net::awaitable<ApplyResult> apply_plan(docker::Client& docker, const DesiredState& desired, const Plan& plan,
+                                       const ApplyOptions& o) {
+  ApplyResult out;
+  auto owner = owner_labels(desired.stack);
+
+  // 1. Networks and volumes the containers need.
+  bool network_ok = true;
+  for (const auto& c : plan.changes) {
+    if (c.kind == "container" || c.change == Change::Remove) continue;
+    ComponentResult r{c.kind + " " + c.name, c.change, c.existing_id, ""};
+    try {
+      if (c.change == Change::Create && c.kind == "network") {
+        co_await docker.create_network(c.name, owner);
+        say(o, "created network " + c.name);
+      } else if (c.change == Change::Create && c.kind == "volume") {
+        auto labels = owner;
+        labels[kComponent] = c.component;
+        co_await docker.create_volume(c.name, labels);
+        say(o, "created volume " + c.name);
+      } else if (c.change == Change::Conflict) {
+        throw std::runtime_error(c.reason);
+      }
+    } catch (const std::exception& e) {
+      r.error = describe(e);
+      if (c.kind == "network") network_ok = false;
+    }
+    out.results.push_back(r);
+  }
+
+  // 2. Containers, in parallel: they do not depend on each other to start.
+  std::vector<ComponentResult> container_results;
+  std::vector<std::pair<const ContainerSpec*, const PlannedChange*>> work;
+  for (const auto& c : plan.changes) {
+    if (c.kind != "container" || c.change == Change::Remove) continue;
+    auto it = std::find_if(desired.containers.begin(), desired.containers.end(),
+                           [&](const ContainerSpec& s) { return s.name == c.name; });
+    if (it == desired.containers.end()) continue;
+    work.emplace_back(&*it, &c);
+  }
+  container_results.resize(work.size());
+  std::vector<net::awaitable<void>> tasks;
+  for (std::size_t i = 0; i < work.size(); ++i) {
+    auto [spec, change] = work[i];
+    auto& r = container_results[i];
+    r.name = "container " + spec->name;
+    r.change = change->change;
+    if (!network_ok && change->change != Change::Unchanged) {
+      r.error = "skipped: network " + desired.network.value_or("") + " is not available";
+      continue;
+    }
+    tasks.push_back([](docker::Client& d, const ContainerSpec* s, const PlannedChange* c, const ApplyOptions& opts,
+                       ComponentResult& res) -> net::awaitable<void> {
+      try {
+        co_await converge_container(d, *s, *c, opts, res);
+      } catch (const std::exception& e) {
+        res.error = describe(e);
+      }
+    }(docker, spec, change, o, r));
+  }
+  co_await when_all(std::move(tasks));
+  out.results.insert(out.results.end(), container_results.begin(), container_results.end());
+
+  // 3. Orphans: containers first, then networks nothing uses any more.
+  for (int pass = 0; pass < 2; ++pass)
+    for (const auto& c : plan.changes) {
+      if (c.change != Change::Remove || (pass == 0) != (c.kind == "container")) continue;
+      ComponentResult r{c.kind + " " + c.name, c.change, c.existing_id, ""};
+      try {
+        co_await remove_object(docker, c, o);
+      } catch (const std::exception& e) {
+        r.error = describe(e);
+      }
+      out.results.push_back(r);
+    }
+  co_return out;
+}
+
+net::awaitable<ApplyResult> apply_down(docker::Client& docker, const Plan& plan, const ApplyOptions& o) {
+  ApplyResult out;
+  // Containers before the networks and volumes they use.
+  for (const char* kind : {"container", "network", "volume"})
+    for (const auto& c : plan.changes) {
+      if (c.change != Change::Remove || c.kind != kind) continue;
+      ComponentResult r{c.kind + " " + c.name, c.change, c.existing_id, ""};
+      try {
+        co_await remove_object(docker, c, o);
+      } catch (const std::exception& e) {
+        r.error = describe(e);
+      }
+      out.results.push_back(r);
+    }
+  co_return out;
+}
+
+}  // namespace stackd::containers
