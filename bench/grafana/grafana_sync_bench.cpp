@@ -10,6 +10,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
+#include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
 #include <chrono>
@@ -80,13 +81,18 @@ struct Measure {
   std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
   double c0 = self_cpu(), f0;
   pid_t fake;
+  double wall = 0, cpu = 0, fake_cpu = 0;
   explicit Measure(pid_t f) : f0(proc_cpu(f)), fake(f) {}
+  // Called right after the reconcile, before the write count is read back.
+  void stop() {
+    wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    cpu = self_cpu() - c0;
+    fake_cpu = proc_cpu(fake) - f0;
+  }
   void print(const char* what, const SyncReport& r, long writes) const {
-    double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::printf("%-34s requests=%5d writes=%5ld created=%4d updated=%4d unchanged=%4d errors=%zu  wall=%.3fs "
                 "stackd_cpu=%.3fs fake_cpu=%.3fs\n",
-                what, r.requests, writes, r.created, r.updated, r.unchanged, r.errors.size(), wall,
-                self_cpu() - c0, proc_cpu(fake) - f0);
+                what, r.requests, writes, r.created, r.updated, r.unchanged, r.errors.size(), wall, cpu, fake_cpu);
   }
 };
 
@@ -94,6 +100,7 @@ struct Measure {
 
 int main(int argc, char** argv) {
   const int n = argc > 1 ? std::atoi(argv[1]) : 1000;
+  spdlog::set_level(spdlog::level::warn);  // one line per dashboard would dominate the timing
   auto dir = std::filesystem::temp_directory_path() / ("stackd-gbench-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   stackd::testing::FakeGrafanaProcess fake(STACKD_FAKE_GRAFANA_BIN, dir, "bench-pass");
@@ -121,12 +128,14 @@ int main(int argc, char** argv) {
   Reconciler r(io.get_executor());
   Measure m1(fake.pid());
   auto rep = run(io, r.reconcile(d));
+  m1.stop();
   long v1 = total_versions();
   m1.print("initial sync", rep, v1);
   if (rep.created != n || v1 != n) ++failures;
 
   Measure m2(fake.pid());
   rep = run(io, r.reconcile(d));
+  m2.stop();
   long v2 = total_versions();
   m2.print("steady-state resync (unchanged)", rep, v2 - v1);
   if (v2 != v1 || rep.unchanged != n) ++failures;
@@ -134,6 +143,7 @@ int main(int argc, char** argv) {
   Reconciler fresh(io.get_executor());
   Measure m3(fake.pid());
   rep = run(io, fresh.reconcile(d));
+  m3.stop();
   long v3 = total_versions();
   m3.print("resync after restart (unchanged)", rep, v3 - v2);
   if (v3 != v2) ++failures;
@@ -142,6 +152,7 @@ int main(int argc, char** argv) {
   d.dashboards[n / 2].model = make_dashboard(n / 2, " * 2");
   Measure m4(fake.pid());
   rep = run(io, r.reconcile(d));
+  m4.stop();
   long v4 = total_versions();
   m4.print("one changed among all", rep, v4 - v3);
   if (v4 - v3 != 1 || rep.updated != 1) ++failures;
