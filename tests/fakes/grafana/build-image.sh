@@ -21,7 +21,7 @@ printf 'root:x:0:0::/:/bin/false\ngrafana:x:472:0::/var/lib/grafana:/bin/false\n
 printf 'root:x:0:\n' >"$root/etc/group"
 cp "$bin" "$root/bin/grafana"
 # Copy each library ldd resolves, at the same path (covers the loader too).
-ldd "$bin" | awk '/=> \//{print $3} /^\s*\/[^ ]+/{print $1}' | sort -u | while read -r lib; do
+ldd "$bin" | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}' | sort -u | while read -r lib; do
   mkdir -p "$root$(dirname "$lib")"
   cp -L "$lib" "$root$lib"
 done
