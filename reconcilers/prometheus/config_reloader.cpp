@@ -154,8 +154,12 @@ net::awaitable<ReloadOutcome> reload_config(docker::Client& docker, const std::s
   const std::vector<std::string> check = {"/bin/promtool", "check", "config", std::string(kStagingDir) + "/prometheus.yml"};
   auto checked = co_await docker.exec(id, check, options.promtool_timeout);
   if (checked.exit_code != 0) {
-    ReloadOutcome rejected{Kind::Rejected, "promtool check config (exit " + std::to_string(checked.exit_code) +
-                                               "): " + checked.output};
+    // promtool names the staged copies; name the files as they would be live.
+    std::string output = checked.output;
+    for (std::size_t p; (p = output.find(kStagingDir)) != std::string::npos;)
+      output.replace(p, std::string(kStagingDir).size(), kConfigDir);
+    ReloadOutcome rejected{Kind::Rejected,
+                           "promtool check config (exit " + std::to_string(checked.exit_code) + "): " + output};
     spdlog::warn("prometheus config rejected, live files kept: {}", rejected.message);
     co_return rejected;
   }
