@@ -17,16 +17,25 @@ rootfs() {  # rootfs DIR BIN... : a minimal root with the binaries and what they
   chmod 1777 "$root/tmp"
   printf 'root:x:0:0::/:/bin/false\nnobody:x:65534:65534::/:/bin/false\n' >"$root/etc/passwd"
   printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
-  for b in "$@"; do cp "$b" "$root/bin/"; done
+  for b in "$@"; do
+    cp "$b" "$root/bin/"
+    # Debian's binaries are dynamically linked (libc and the loader at least).
+    for lib in $(ldd "$b" | grep -o '/[^ ]*' | sort -u); do
+      mkdir -p "$root$(dirname "$lib")"
+      cp -L "$lib" "$root$lib"
+    done
+  done
 }
 
-have() { docker image inspect "$1" >/dev/null 2>&1; }
+# Bump when the rootfs recipe changes, so stale images are rebuilt.
+recipe=2
+have() { [ "$(docker image inspect -f '{{index .Config.Labels "dev.stackd.test-recipe"}}' "$1" 2>/dev/null)" = "$recipe" ]; }
 
 if ! have stackd-test/prometheus:2.42 || ! have stackd-test/prometheus:2.42b; then
   rootfs "$work/prom" /usr/bin/prometheus /usr/bin/promtool
   mkdir -p "$work/prom/etc/prometheus"
   cp /etc/prometheus/prometheus.yml "$work/prom/etc/prometheus/"
-  tar -C "$work/prom" -c . | docker import \
+  tar -C "$work/prom" -c . | docker import -c "LABEL dev.stackd.test-recipe=$recipe" \
     -c 'ENTRYPOINT ["/bin/prometheus"]' \
     -c 'CMD ["--config.file=/etc/prometheus/prometheus.yml","--storage.tsdb.path=/prometheus"]' \
     -c 'WORKDIR /prometheus' - stackd-test/prometheus:2.42 >/dev/null
@@ -35,11 +44,11 @@ fi
 if ! have stackd-test/node-exporter:1.5; then
   rootfs "$work/ne" /usr/bin/prometheus-node-exporter
   mv "$work/ne/bin/prometheus-node-exporter" "$work/ne/bin/node_exporter"
-  tar -C "$work/ne" -c . | docker import -c 'ENTRYPOINT ["/bin/node_exporter"]' - stackd-test/node-exporter:1.5 >/dev/null
+  tar -C "$work/ne" -c . | docker import -c "LABEL dev.stackd.test-recipe=$recipe" -c 'ENTRYPOINT ["/bin/node_exporter"]' - stackd-test/node-exporter:1.5 >/dev/null
 fi
 if ! have stackd-test/alertmanager:0.25; then
   rootfs "$work/am" /usr/bin/prometheus-alertmanager
   mv "$work/am/bin/prometheus-alertmanager" "$work/am/bin/alertmanager"
-  tar -C "$work/am" -c . | docker import -c 'ENTRYPOINT ["/bin/alertmanager"]' - stackd-test/alertmanager:0.25 >/dev/null
+  tar -C "$work/am" -c . | docker import -c "LABEL dev.stackd.test-recipe=$recipe" -c 'ENTRYPOINT ["/bin/alertmanager"]' - stackd-test/alertmanager:0.25 >/dev/null
 fi
 docker images --format '{{.Repository}}:{{.Tag}}' | grep '^stackd-test/' | sort

@@ -51,25 +51,42 @@ net::awaitable<void> ensure_image(docker::Client& docker, const std::string& ima
   say(o, "pulled " + image);
 }
 
-// Waits until the container runs (and is healthy when it has a healthcheck).
+// Waits until the container runs (and is healthy when it has a healthcheck)
+// and stays up for a moment: a process that dies at once and is restarted by
+// its restart policy must not count as converged.
 net::awaitable<void> wait_ready(docker::Client& docker, const std::string& id, const std::string& name,
                                 std::chrono::seconds timeout) {
+  constexpr auto kSettle = std::chrono::milliseconds(500);
   auto deadline = std::chrono::steady_clock::now() + timeout;
   std::chrono::milliseconds delay(50);
+  std::string up_since;  // StartedAt when we first saw it running
+  auto up_at = std::chrono::steady_clock::now();
   for (;;) {
     auto info = co_await docker.inspect_container(id);
     if (!info) throw std::runtime_error("container " + name + " disappeared while starting");
     const auto& st = info->state;
-    if (st.status == "exited" || st.status == "dead")
-      throw std::runtime_error("container " + name + " exited with code " + std::to_string(st.exit_code) +
-                               (st.error.empty() ? "" : " (" + st.error + ")") + "; see `docker logs " + name + "`");
-    if (st.running && (st.health.empty() || st.health == "healthy")) co_return;
+    auto crashed = [&] {
+      return std::runtime_error("container " + name + " exited with code " + std::to_string(st.exit_code) +
+                                (st.error.empty() ? "" : " (" + st.error + ")") + "; see `docker logs " + name + "`");
+    };
+    if (st.status == "exited" || st.status == "dead") throw crashed();
+    if (st.status == "restarting" || (!up_since.empty() && st.started_at != up_since)) {
+      if (info->restart_count > 0) throw crashed();
+    }
+    if (st.running && (st.health.empty() || st.health == "healthy")) {
+      if (up_since != st.started_at) {
+        up_since = st.started_at;
+        up_at = std::chrono::steady_clock::now();
+      } else if (std::chrono::steady_clock::now() - up_at >= kSettle) {
+        co_return;
+      }
+    }
     if (std::chrono::steady_clock::now() > deadline)
       throw std::runtime_error("container " + name + " not " + (st.running ? "healthy" : "running") + " after " +
                                std::to_string(timeout.count()) + "s (state " + st.status +
                                (st.health.empty() ? "" : ", health " + st.health) + ")");
     co_await sleep_for(delay);
-    delay = std::min(delay * 2, std::chrono::milliseconds(1000));
+    delay = std::min(delay * 2, std::chrono::milliseconds(250));
   }
 }
 

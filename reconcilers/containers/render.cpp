@@ -172,7 +172,8 @@ ContainerSpec render_node_exporter(const Manifest& m) {
   s.create_body["Cmd"] = cmd;
   // Host metrics need the host's root and pid namespace; "/" is the same path
   // for stackd on the host or in a container, since the daemon resolves it.
-  s.create_body["HostConfig"]["Binds"] = json::array({"/:/host:ro,rslave"});
+  // No rslave propagation: it fails where / is not a shared mount.
+  s.create_body["HostConfig"]["Binds"] = json::array({"/:/host:ro"});
   s.create_body["HostConfig"]["PidMode"] = "host";
   s.health_url = "http://" + host_address(n) + ":" + std::to_string(n.port) + "/metrics";
   return s;

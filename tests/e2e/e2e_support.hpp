@@ -1,0 +1,49 @@
+#pragma once
+// Helpers for end-to-end tests: run the real stackd binary against the test
+// engine, and look at the world with the docker CLI and plain HTTP (never
+// through stackd's own client, so a bug there cannot hide itself).
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace stackd::e2e {
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+// Runs a shell command with DOCKER_HOST pointing at the test engine.
+CommandResult sh(const std::string& command);
+// Runs build/stackd with arguments.
+CommandResult run_stackd(const std::string& args, const std::string& extra_env = "");
+// `docker inspect -f FORMAT NAME`, trimmed; "" when missing.
+std::string inspect(const std::string& name, const std::string& format);
+bool container_exists(const std::string& name);
+bool volume_exists(const std::string& name);
+// GET http://127.0.0.1:port/path, body ("" on failure).
+std::string http_get(int port, const std::string& path);
+// Polls until pred() or timeout.
+bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
+std::string source_dir();
+
+// A temporary directory holding a manifest and its files; `down --volumes`
+// of the stack when the test ends, so tests do not leak into each other.
+class StackDir {
+ public:
+  explicit StackDir(std::string stack);
+  ~StackDir();
+  std::string write(const std::string& rel, const std::string& content) const;
+  std::string manifest() const { return (path_ / "stack.yaml").string(); }
+  const std::string& stack() const { return stack_; }
+
+ private:
+  std::string stack_;
+  std::filesystem::path path_;
+};
+
+}  // namespace stackd::e2e
