@@ -34,7 +34,7 @@ namespace stackd::daemon {
 
 struct HttpEndpointsConfig {
   std::string address = "127.0.0.1";
-  std::uint16_t port = 9464;  // 0 picks a free port (tests)
+  std::uint16_t port = 9321;  // 0 picks a free port (tests)
   // Bounds on what a client may send: these endpoints take no bodies.
   std::uint32_t max_header_bytes = 8 * 1024;
   std::uint64_t max_body_bytes = 4 * 1024;
