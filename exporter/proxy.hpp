@@ -1,0 +1,59 @@
+#pragma once
+// The metering reverse proxy: one coroutine per client connection (as in
+// Beast's server-flex-awaitable example). Each request is relayed to Ollama
+// as it arrives and each response relayed back piece by piece as Ollama
+// sends it (Beast's "relay" pattern with buffer_body), so streamed tokens are
+// never held back, request bodies of any size pass, and memory per connection
+// stays at one fixed buffer. While relaying, the response body goes through a
+// StreamMeter, and the request is counted when it ends.
+//
+// GET /metrics is answered by the proxy itself (Ollama has no such route).
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <chrono>
+#include <map>
+#include <string>
+
+#include "common/metrics/metrics.hpp"
+#include "exporter/ollama_metrics.hpp"
+#include "exporter/upstream_pool.hpp"
+
+namespace stackd::exporter {
+
+struct ProxyConfig {
+  std::string upstream_host = "127.0.0.1";
+  std::uint16_t upstream_port = 11434;
+  int num_parallel = 1;                               // OLLAMA_NUM_PARALLEL of the upstream
+  std::uint32_t max_header_bytes = 64 * 1024;         // request and response headers
+  std::size_t model_sniff_bytes = 64 * 1024;          // request body prefix searched for "model"
+  std::size_t relay_buffer_bytes = 16 * 1024;         // per connection, both directions
+  std::chrono::seconds upstream_timeout{600};         // longest silence from Ollama (queue + load + prompt)
+  std::chrono::seconds client_idle_timeout{300};      // idle keep-alive client connections
+  std::chrono::seconds client_write_timeout{60};
+};
+
+class Proxy {
+ public:
+  Proxy(boost::asio::any_io_executor ex, ProxyConfig cfg, const metrics::Registry& registry, OllamaMetrics& metrics,
+        ModelLabels& labels);
+
+  boost::asio::awaitable<void> serve(boost::asio::ip::tcp::socket socket);
+  std::size_t connections() const { return connections_; }
+
+ private:
+  struct Exchange;
+  void begin(Exchange& x);
+  void end(Exchange& x);
+  void update_queue_depth();
+
+  ProxyConfig cfg_;
+  const metrics::Registry& registry_;
+  OllamaMetrics& metrics_;
+  ModelLabels& labels_;
+  UpstreamPool pool_;
+  std::map<std::string, int> slot_users_;  // model label -> requests in flight that take a slot
+  std::size_t connections_ = 0;
+};
+
+}  // namespace stackd::exporter

@@ -1,0 +1,221 @@
+#include "exporter/stream_meter.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+
+namespace stackd::exporter {
+
+namespace {
+
+using json = nlohmann::json;
+constexpr std::size_t kHeadKeep = 256;
+constexpr std::size_t kTailKeep = 1024;
+
+bool icontains(std::string_view hay, std::string_view needle) {
+  return std::search(hay.begin(), hay.end(), needle.begin(), needle.end(), [](char a, char b) {
+           return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+         }) != hay.end();
+}
+
+bool contains(std::string_view hay, std::string_view needle) { return hay.find(needle) != std::string_view::npos; }
+
+std::optional<std::uint64_t> uint_field(const json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_number()) return std::nullopt;
+  if (it->is_number_unsigned()) return it->get<std::uint64_t>();
+  if (it->is_number_integer()) {
+    auto v = it->get<std::int64_t>();
+    return v < 0 ? std::nullopt : std::optional<std::uint64_t>(static_cast<std::uint64_t>(v));
+  }
+  auto d = it->get<double>();
+  return d < 0 ? std::nullopt : std::optional<std::uint64_t>(static_cast<std::uint64_t>(d));
+}
+
+bool non_empty_string(const json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() && !it->get_ref<const std::string&>().empty();
+}
+
+bool non_empty_array(const json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_array() && !it->empty();
+}
+
+// Finds `"key":<digits>` in raw JSON text (used only for overflowed lines).
+std::optional<std::uint64_t> scan_uint(std::string_view text, std::string_view key) {
+  std::string pattern = "\"" + std::string(key) + "\":";
+  std::size_t pos = 0;
+  while ((pos = text.find(pattern, pos)) != std::string_view::npos) {
+    bool in_string = pos > 0 && text[pos - 1] == '\\';  // an escaped quote: inside a string value
+    std::size_t p = pos + pattern.size();
+    while (p < text.size() && text[p] == ' ') ++p;
+    if (!in_string && p < text.size() && std::isdigit(static_cast<unsigned char>(text[p]))) {
+      std::uint64_t v = 0;
+      while (p < text.size() && std::isdigit(static_cast<unsigned char>(text[p]))) v = v * 10 + (text[p++] - '0');
+      return v;
+    }
+    pos += pattern.size();
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+BodyFormat body_format(std::string_view ct) {
+  if (icontains(ct, "text/event-stream")) return BodyFormat::Sse;
+  if (icontains(ct, "ndjson") || icontains(ct, "jsonl")) return BodyFormat::NdJson;
+  if (icontains(ct, "json")) return BodyFormat::Json;
+  return BodyFormat::Other;
+}
+
+StreamMeter::StreamMeter(BodyFormat format, std::size_t max_line) : format_(format), max_line_(max_line) {}
+
+bool StreamMeter::feed(std::string_view piece) {
+  if (format_ == BodyFormat::Other || piece.empty()) return false;
+  bool had_token = stats_.first_token;
+  if (format_ == BodyFormat::Json) {
+    // One document, possibly pretty-printed: never split on newlines.
+    if (overflow_) {
+      tail_.append(piece);
+      if (tail_.size() > kTailKeep) tail_.erase(0, tail_.size() - kTailKeep);
+    } else if (partial_.size() + piece.size() > max_line_) {
+      overflow_ = true;
+      keep_ends(partial_, piece);
+      std::string().swap(partial_);
+    } else {
+      partial_.append(piece);
+    }
+    return false;
+  }
+  while (!piece.empty()) {
+    auto nl = piece.find('\n');
+    std::string_view chunk = nl == std::string_view::npos ? piece : piece.substr(0, nl);
+    if (overflow_) {
+      tail_.append(chunk);
+      if (tail_.size() > kTailKeep) tail_.erase(0, tail_.size() - kTailKeep);
+    } else if (partial_.size() + chunk.size() > max_line_) {
+      overflow_ = true;
+      keep_ends(partial_, chunk);
+      std::string().swap(partial_);
+    } else if (nl != std::string_view::npos && partial_.empty()) {
+      line(chunk);  // common case: a whole line inside this piece, no copy
+    } else {
+      partial_.append(chunk);
+    }
+    if (nl == std::string_view::npos) break;
+    // End of line.
+    if (overflow_) overflowed_line();
+    else if (!partial_.empty()) line(partial_);
+    partial_.clear();
+    overflow_ = false;
+    head_.clear();
+    tail_.clear();
+    piece.remove_prefix(nl + 1);
+  }
+  return !had_token && stats_.first_token;
+}
+
+// Keeps the first and last bytes of the text a + b (a line that became too long).
+void StreamMeter::keep_ends(std::string_view a, std::string_view b) {
+  head_.assign(a.substr(0, std::min(a.size(), kHeadKeep)));
+  if (head_.size() < kHeadKeep) head_.append(b.substr(0, std::min(b.size(), kHeadKeep - head_.size())));
+  if (b.size() >= kTailKeep) {
+    tail_.assign(b.substr(b.size() - kTailKeep));
+  } else {
+    auto from_a = std::min(a.size(), kTailKeep - b.size());
+    tail_.assign(a.substr(a.size() - from_a));
+    tail_.append(b);
+  }
+}
+
+void StreamMeter::finish() {
+  if (format_ == BodyFormat::Other) return;
+  if (overflow_) overflowed_line();
+  else if (!partial_.empty()) line(partial_);
+  partial_.clear();
+  overflow_ = false;
+}
+
+void StreamMeter::line(std::string_view text) {
+  if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+  if (format_ == BodyFormat::Sse) {
+    if (!text.starts_with("data:")) return;  // event:, id:, retry:, comments, blank separators
+    text.remove_prefix(5);
+    if (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+    if (text == "[DONE]") {
+      stats_.done = true;
+      return;
+    }
+    object(text, true);
+    return;
+  }
+  object(text, false);
+}
+
+void StreamMeter::object(std::string_view text, bool sse) {
+  if (text.empty()) return;
+  // Once the first token is seen, only lines that can change the numbers are
+  // parsed: errors, final chunks, usage. Token lines are skipped cheaply.
+  if (stats_.first_token && !contains(text, "\"error\"") && !contains(text, "\"done\":true") &&
+      !contains(text, "\"done\": true") && !contains(text, "\"usage\"") && !contains(text, "_count\""))
+    return;
+  json j = json::parse(text.begin(), text.end(), nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return;
+  if (j.contains("error")) {
+    stats_.error = true;
+    return;
+  }
+  if (sse || j.contains("choices") || j.contains("usage")) {  // OpenAI shapes
+    auto choices = j.find("choices");
+    if (choices != j.end() && choices->is_array() && !choices->empty() && (*choices)[0].is_object()) {
+      const auto& c = (*choices)[0];
+      auto delta = c.find("delta");
+      if (delta != c.end() && delta->is_object()) {
+        if (non_empty_string(*delta, "content") || non_empty_string(*delta, "reasoning") ||
+            non_empty_array(*delta, "tool_calls"))
+          stats_.first_token = true;
+      }
+      if (non_empty_string(c, "text")) stats_.first_token = true;  // /v1/completions
+    }
+    auto usage = j.find("usage");
+    if (usage != j.end() && usage->is_object()) {
+      if (auto v = uint_field(*usage, "prompt_tokens")) stats_.prompt_tokens = v;
+      if (auto v = uint_field(*usage, "completion_tokens")) stats_.generated_tokens = v;
+    }
+    return;
+  }
+  // Ollama native shapes.
+  if (non_empty_string(j, "response") || non_empty_string(j, "thinking")) stats_.first_token = true;
+  auto msg = j.find("message");
+  if (msg != j.end() && msg->is_object() &&
+      (non_empty_string(*msg, "content") || non_empty_string(*msg, "thinking") || non_empty_array(*msg, "tool_calls")))
+    stats_.first_token = true;
+  auto done = j.find("done");
+  bool is_final = done != j.end() && done->is_boolean() && done->get<bool>();
+  if (is_final) stats_.done = true;
+  // Ollama omits zero fields; absent means zero in a final chunk.
+  if (auto v = uint_field(j, "prompt_eval_count")) stats_.prompt_tokens = v;
+  if (auto v = uint_field(j, "eval_count")) stats_.generated_tokens = v;
+  if (auto v = uint_field(j, "eval_duration")) stats_.eval_duration_ns = v;
+}
+
+void StreamMeter::overflowed_line() {
+  // Too long to parse; Ollama puts the metrics last, so read them from the tail.
+  std::string_view head = head_;
+  if (format_ == BodyFormat::Sse && head.starts_with("data:")) head.remove_prefix(5);
+  while (!head.empty() && head.front() == ' ') head.remove_prefix(1);
+  if (head.starts_with("{\"error\"")) stats_.error = true;
+  if (auto v = scan_uint(tail_, "prompt_eval_count")) stats_.prompt_tokens = v;
+  else if (auto u = scan_uint(tail_, "prompt_tokens")) stats_.prompt_tokens = u;
+  if (auto v = scan_uint(tail_, "eval_count")) stats_.generated_tokens = v;
+  else if (auto u = scan_uint(tail_, "completion_tokens")) stats_.generated_tokens = u;
+  if (auto v = scan_uint(tail_, "eval_duration")) stats_.eval_duration_ns = v;
+  if (contains(tail_, "\"done\":true")) stats_.done = true;
+  head_.clear();
+  tail_.clear();
+}
+
+}  // namespace stackd::exporter

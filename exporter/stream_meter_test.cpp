@@ -1,0 +1,191 @@
+#include "exporter/stream_meter.hpp"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "exporter/request_model.hpp"
+
+namespace stackd::exporter {
+namespace {
+
+const std::string kGenerate =
+    "{\"model\":\"llama3.2:1b\",\"created_at\":\"2026-01-01T00:00:00Z\",\"response\":\"The\",\"done\":false}\n"
+    "{\"model\":\"llama3.2:1b\",\"created_at\":\"2026-01-01T00:00:00Z\",\"response\":\" sky \\\"error\\\"\",\"done\":false}\n"
+    "{\"model\":\"llama3.2:1b\",\"created_at\":\"2026-01-01T00:00:00Z\",\"response\":\"\",\"done\":true,"
+    "\"done_reason\":\"stop\",\"context\":[1,2,3],\"total_duration\":5043500667,\"load_duration\":5025959,"
+    "\"prompt_eval_count\":26,\"prompt_eval_duration\":325953000,\"eval_count\":290,\"eval_duration\":4709213000}\n";
+
+const std::string kChatError =
+    "{\"model\":\"m\",\"created_at\":\"t\",\"message\":{\"role\":\"assistant\",\"content\":\"Hi\"},\"done\":false}\r\n"
+    "{\"error\":\"an error was encountered while running the model\"}\r\n";
+
+const std::string kSse =
+    ": keep-alive comment\n"
+    "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}\n\n"
+    "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hel\"},\"finish_reason\":null}]}\n\n"
+    "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n"
+    "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"choices\":[],\"usage\":{\"prompt_tokens\":11,\"completion_tokens\":7,\"total_tokens\":18}}\n\n"
+    "data: [DONE]\n\n";
+
+// Feeds `body` cut at the given positions; returns the meter and the index of
+// the piece that reported the first token (-1 if none).
+std::pair<StreamMeter, int> run(BodyFormat f, const std::string& body, const std::vector<std::size_t>& cuts,
+                                std::size_t max_line = StreamMeter::kDefaultMaxLine) {
+  StreamMeter m(f, max_line);
+  int first = -1;
+  std::size_t prev = 0;
+  int i = 0;
+  auto pieces = cuts;
+  pieces.push_back(body.size());
+  for (auto c : pieces) {
+    if (m.feed(std::string_view(body).substr(prev, c - prev))) {
+      EXPECT_EQ(first, -1) << "first token reported twice";
+      first = i;
+    }
+    prev = c;
+    ++i;
+  }
+  m.finish();
+  return {std::move(m), first};
+}
+
+void expect_generate(const StreamStats& s) {
+  EXPECT_TRUE(s.first_token);
+  EXPECT_FALSE(s.error);
+  EXPECT_TRUE(s.done);
+  EXPECT_EQ(s.prompt_tokens, 26u);
+  EXPECT_EQ(s.generated_tokens, 290u);
+  EXPECT_EQ(s.eval_duration_ns, 4709213000u);
+}
+
+TEST(StreamMeter, NdjsonEverySingleSplitPoint) {
+  for (std::size_t cut = 0; cut <= kGenerate.size(); ++cut) {
+    auto [m, first] = run(BodyFormat::NdJson, kGenerate, {cut});
+    SCOPED_TRACE("cut at " + std::to_string(cut));
+    expect_generate(m.stats());
+    // The first token is complete only once its line's newline arrived.
+    auto first_nl = kGenerate.find('\n');
+    EXPECT_EQ(first, cut <= first_nl ? 1 : 0);
+  }
+}
+
+TEST(StreamMeter, NdjsonByteByByteAndRandomSplits) {
+  std::vector<std::size_t> every;
+  for (std::size_t i = 1; i < kGenerate.size(); ++i) every.push_back(i);
+  expect_generate(run(BodyFormat::NdJson, kGenerate, every).first.stats());
+  std::mt19937 rng(42);
+  for (int round = 0; round < 200; ++round) {
+    std::vector<std::size_t> cuts;
+    std::size_t pos = 0;
+    while (true) {
+      pos += 1 + rng() % 40;
+      if (pos >= kGenerate.size()) break;
+      cuts.push_back(pos);
+    }
+    expect_generate(run(BodyFormat::NdJson, kGenerate, cuts).first.stats());
+  }
+}
+
+TEST(StreamMeter, MidStreamErrorLineCountsAsError) {
+  for (std::size_t cut = 0; cut <= kChatError.size(); ++cut) {
+    auto [m, first] = run(BodyFormat::NdJson, kChatError, {cut});
+    EXPECT_TRUE(m.stats().first_token);
+    EXPECT_TRUE(m.stats().error) << "cut at " << cut;
+    EXPECT_FALSE(m.stats().done);
+  }
+}
+
+TEST(StreamMeter, SseWithUsageAndDone) {
+  for (std::size_t cut = 0; cut <= kSse.size(); ++cut) {
+    auto [m, first] = run(BodyFormat::Sse, kSse, {cut});
+    const auto& s = m.stats();
+    SCOPED_TRACE("cut at " + std::to_string(cut));
+    EXPECT_TRUE(s.first_token);
+    EXPECT_TRUE(s.done);
+    EXPECT_FALSE(s.error);
+    EXPECT_EQ(s.prompt_tokens, 11u);
+    EXPECT_EQ(s.generated_tokens, 7u);
+    EXPECT_FALSE(s.eval_duration_ns.has_value());
+  }
+}
+
+TEST(StreamMeter, SseEmptyFirstDeltaIsNotAToken) {
+  auto [m, first] = run(BodyFormat::Sse, kSse, {});
+  EXPECT_EQ(first, 0);
+  StreamMeter only_role(BodyFormat::Sse);
+  EXPECT_FALSE(only_role.feed(kSse.substr(0, kSse.find("\n\n") + 2)));
+  EXPECT_FALSE(only_role.stats().first_token);
+}
+
+TEST(StreamMeter, SseErrorObject) {
+  auto body = std::string("data: {\"error\":{\"message\":\"boom\",\"type\":\"api_error\"}}\n\n");
+  EXPECT_TRUE(run(BodyFormat::Sse, body, {7}).first.stats().error);
+}
+
+TEST(StreamMeter, NonStreamingJsonPrettyPrinted) {
+  std::string body =
+      "{\n  \"model\": \"m\",\n  \"response\": \"text\",\n  \"done\": true,\n  \"prompt_eval_count\": 5,\n"
+      "  \"eval_count\": 9,\n  \"eval_duration\": 90000000\n}";
+  for (std::size_t cut = 0; cut <= body.size(); cut += 7) {
+    auto [m, first] = run(BodyFormat::Json, body, {cut});
+    EXPECT_EQ(first, -1);  // no time-to-first-token for a non-streamed answer
+    EXPECT_EQ(m.stats().prompt_tokens, 5u);
+    EXPECT_EQ(m.stats().generated_tokens, 9u);
+    EXPECT_EQ(m.stats().eval_duration_ns, 90000000u);
+  }
+  EXPECT_TRUE(run(BodyFormat::Json, "{\"error\":\"model 'x' not found\"}", {3}).first.stats().error);
+  auto openai = run(BodyFormat::Json,
+                    "{\"choices\":[{\"message\":{\"content\":\"x\"}}],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":4}}",
+                    {});
+  EXPECT_EQ(openai.first.stats().prompt_tokens, 3u);
+  EXPECT_EQ(openai.first.stats().generated_tokens, 4u);
+}
+
+TEST(StreamMeter, OverlongLinesAreBoundedAndStillReadFromTheTail) {
+  // An embed response with a huge vector: metrics come last.
+  std::string body = "{\"model\":\"e\",\"embeddings\":[[";
+  for (int i = 0; i < 20000; ++i) body += "0.0123456,";
+  body += "1]],\"total_duration\":14143917,\"load_duration\":1019500,\"prompt_eval_count\":8}";
+  for (std::size_t cut : {std::size_t{10}, body.size() / 2, body.size() - 5}) {
+    auto [m, first] = run(BodyFormat::Json, body, {cut}, 4096);
+    EXPECT_EQ(m.stats().prompt_tokens, 8u);
+    EXPECT_FALSE(m.stats().error);
+  }
+  // NDJSON: a long line followed by normal lines keeps working.
+  std::string nd = "{\"response\":\"" + std::string(10000, 'x') + "\",\"done\":false}\n" + kGenerate;
+  std::vector<std::size_t> cuts;
+  for (std::size_t i = 100; i < nd.size(); i += 333) cuts.push_back(i);
+  auto [m, first] = run(BodyFormat::NdJson, nd, cuts, 4096);
+  expect_generate(m.stats());
+  std::string err = "{\"error\":\"" + std::string(10000, 'y') + "\"}\n";
+  EXPECT_TRUE(run(BodyFormat::NdJson, err, {5000}, 4096).first.stats().error);
+}
+
+TEST(StreamMeter, FinalLineWithoutNewline) {
+  auto body = kGenerate.substr(0, kGenerate.size() - 1);
+  expect_generate(run(BodyFormat::NdJson, body, {body.size() / 3}).first.stats());
+}
+
+TEST(StreamMeter, ContentTypes) {
+  EXPECT_EQ(body_format("application/x-ndjson"), BodyFormat::NdJson);
+  EXPECT_EQ(body_format("text/event-stream; charset=utf-8"), BodyFormat::Sse);
+  EXPECT_EQ(body_format("application/json; charset=utf-8"), BodyFormat::Json);
+  EXPECT_EQ(body_format("text/plain"), BodyFormat::Other);
+}
+
+TEST(RequestModel, FindsTopLevelModelInPrefixes) {
+  EXPECT_EQ(request_model(R"({"model":"llama3.2:1b","prompt":"hi"})"), "llama3.2:1b");
+  EXPECT_EQ(request_model(R"({"options":{"model":"nested"},"model":"top"})"), "top");
+  EXPECT_EQ(request_model(R"({"messages":[{"model":"x"}],"model":"m"})"), "m");
+  EXPECT_EQ(request_model(R"({"model":"m","images":["AAAA)"), "m");  // truncated after the model
+  EXPECT_EQ(request_model(R"({"prompt":"x","mod)"), "");
+  EXPECT_EQ(request_model(R"({"model":42})"), "");
+  EXPECT_EQ(request_model("not json"), "");
+  EXPECT_EQ(request_model(""), "");
+}
+
+}  // namespace
+}  // namespace stackd::exporter
