@@ -4,7 +4,7 @@
 #include <iostream>
 
 #include "controller/cli/command_support.hpp"
-#include "controller/cli/converge.hpp"
+#include "controller/manager/stack_converger.hpp"
 #include "controller/cli/verbs.hpp"
 
 namespace stackd::cli {
@@ -27,12 +27,26 @@ void add_apply(CLI::App& app, Action& action) {
       if (!m) return int(kUsage);
       return run_coroutine([o, m]() -> net::awaitable<int> {
         auto started = std::chrono::steady_clock::now();
-        auto desired = containers::render_desired_state(*m, render_context(*m, o->state_dir));
-        docker::Client docker(co_await net::this_coro::executor, docker::Client::endpoint_from_env());
-        containers::ApplyOptions options;
-        options.ready_timeout = std::chrono::seconds(o->timeout);
-        options.progress = [](const std::string& line) { std::cout << line << std::endl; };
-        auto out = co_await converge(docker, desired, options);
+        auto ctx = render_context(*m, o->state_dir);
+        auto desired = containers::render_desired_state(*m, ctx);
+        auto ex = co_await net::this_coro::executor;
+        docker::Client docker(ex, docker::Client::endpoint_from_env());
+        manager::StackConverger converger(ex, docker, o->state_dir);
+        manager::ConvergeObserver observer;
+        observer.progress = [](const std::string& line) { std::cout << line << std::endl; };
+        observer.on_reload = [](const prometheus::ReloadOutcome& r) {
+          if (r.kind == prometheus::ReloadOutcome::Kind::Reloaded) std::cout << "prometheus: configuration reloaded" << std::endl;
+        };
+        auto out = co_await converger.converge_containers(desired, std::nullopt, observer, std::chrono::seconds(o->timeout));
+        bool ok = out.result.ok();
+        if (ok && m->grafana.enabled) {
+          auto report = co_await converger.sync_grafana(*m, desired, ctx.grafana_admin_password);
+          std::printf("grafana: %d dashboards created, %d updated, %d unchanged, %d deleted, %d datasources created, %d updated\n",
+                      report.created, report.updated, report.unchanged, report.deleted, report.datasources_created,
+                      report.datasources_updated);
+          for (const auto& e : report.errors) std::cerr << "error: grafana: " << e << "\n";
+          ok = report.ok();
+        }
 
         std::map<containers::Change, int> counts;
         for (const auto& c : out.plan.changes) counts[c.change]++;
@@ -40,11 +54,11 @@ void add_apply(CLI::App& app, Action& action) {
         for (const auto& r : out.result.results)
           if (!r.error.empty()) std::cerr << "error: " << r.name << ": " << r.error << "\n";
         std::printf("%s %s in %.2fs: %d created, %d recreated, %d started, %d reloaded, %d removed, %d unchanged\n",
-                    out.result.ok() ? "converged" : "FAILED to converge", m->name.c_str(), secs,
+                    ok ? "converged" : "FAILED to converge", m->name.c_str(), secs,
                     counts[containers::Change::Create], counts[containers::Change::Recreate],
                     counts[containers::Change::Start], counts[containers::Change::Reload],
                     counts[containers::Change::Remove], counts[containers::Change::Unchanged]);
-        co_return out.result.ok() ? kOk : kFailed;
+        co_return ok ? kOk : kFailed;
       });
     };
   });

@@ -11,7 +11,6 @@
 #include <iostream>
 
 #include "controller/manifest/loader.hpp"
-#include "reconcilers/grafana/admin_password.hpp"
 
 namespace stackd::cli {
 
@@ -38,26 +37,6 @@ std::optional<manifest::Manifest> load_manifest(const std::string& path) {
               << (e.diagnostics().items().size() == 1 ? "" : "s") << "; nothing was changed\n";
     return std::nullopt;
   }
-}
-
-std::string default_state_dir() {
-  if (const char* d = std::getenv("STACKD_STATE_DIR"); d && *d) return d;
-  if (::geteuid() == 0) return "/var/lib/stackd";
-  if (const char* x = std::getenv("XDG_STATE_HOME"); x && *x) return std::string(x) + "/stackd";
-  if (const char* h = std::getenv("HOME"); h && *h) return std::string(h) + "/.local/state/stackd";
-  return "/tmp/stackd-state";
-}
-
-containers::RenderContext render_context(const manifest::Manifest& m, const std::string& state_dir) {
-  containers::RenderContext ctx;
-  ctx.exporter_image = std::string("stackd:") + STACKD_VERSION;
-  if (const char* self = std::getenv("STACKD_IMAGE"); self && *self) ctx.exporter_image = self;
-  if (m.grafana.enabled) {
-    std::string file = m.grafana.admin_password_file ? m.grafana.admin_password_file->path : "";
-    ctx.grafana_admin_password =
-        grafana::resolve_admin_password(file, m.grafana.admin_password_env, state_dir + "/" + m.name);
-  }
-  return ctx;
 }
 
 bool stdout_is_terminal() { return ::isatty(STDOUT_FILENO) == 1; }

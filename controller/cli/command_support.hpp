@@ -8,7 +8,8 @@
 #include <string>
 
 #include "controller/manifest/manifest.hpp"
-#include "reconcilers/containers/desired_state.hpp"
+#include "controller/manager/render_context.hpp"
+#include "controller/manifest/units.hpp"
 
 namespace stackd::cli {
 
@@ -21,14 +22,8 @@ int run_coroutine(std::function<boost::asio::awaitable<int>()> body);
 // Loads and validates; on failure prints every diagnostic and returns nullopt.
 std::optional<manifest::Manifest> load_manifest(const std::string& path);
 
-// Where stackd keeps what must survive restarts (the generated Grafana
-// password): --state-dir, $STACKD_STATE_DIR, /var/lib/stackd as root, else
-// $XDG_STATE_HOME/stackd or ~/.local/state/stackd.
-std::string default_state_dir();
-
-// Everything rendering needs that is not in the manifest. May generate and
-// store the Grafana password (logged by path, never by value).
-containers::RenderContext render_context(const manifest::Manifest& m, const std::string& state_dir);
+using manager::default_state_dir;
+using manager::render_context;
 
 bool stdout_is_terminal();
 

@@ -7,38 +7,11 @@
 #include "clients/http/http_client.hpp"
 #include "controller/cli/command_support.hpp"
 #include "controller/cli/verbs.hpp"
+#include "controller/daemon/status.hpp"
 
 namespace stackd::cli {
 
 namespace net = boost::asio;
-
-namespace {
-
-void print_status(const nlohmann::json& s) {
-  auto str = [](const nlohmann::json& j, const char* k) {
-    return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : std::string("-");
-  };
-  std::cout << "stack:     " << str(s, "stack") << "\n";
-  std::cout << "revision:  " << str(s, "revision") << "\n";
-  if (s.contains("conditions"))
-    for (const auto& c : s["conditions"]) {
-      std::cout << "condition: " << str(c, "type") << "=" << str(c, "status");
-      if (str(c, "reason") != "-") std::cout << " (" << str(c, "reason") << ")";
-      if (str(c, "message") != "-" && !str(c, "message").empty()) std::cout << ": " << str(c, "message");
-      std::cout << "\n";
-    }
-  if (s.contains("components")) {
-    std::cout << "components:\n";
-    for (const auto& c : s["components"]) {
-      std::cout << "  " << str(c, "name") << "  container=" << str(c, "container") << "  state=" << str(c, "state")
-                << "  last_reconcile=" << str(c, "lastReconcile");
-      if (str(c, "lastError") != "-" && !str(c, "lastError").empty()) std::cout << "  last_error=" << str(c, "lastError");
-      std::cout << "\n";
-    }
-  }
-}
-
-}  // namespace
 
 void add_status(CLI::App& app, Action& action) {
   auto* cmd = app.add_subcommand("status", "show the running daemon's conditions and components");
@@ -66,8 +39,13 @@ void add_status(CLI::App& app, Action& action) {
           std::cerr << "unexpected answer from " << o->address << "/status: HTTP " << resp.status << "\n";
           co_return kFailed;
         }
-        if (o->json) std::cout << j.dump(2) << "\n";
-        else print_status(j);
+        if (o->json) {
+          std::cout << j.dump(2) << "\n";
+        } else {
+          daemon::StackStatus status;
+          daemon::from_json(j, status);
+          std::cout << daemon::format_status(status, std::chrono::system_clock::now());
+        }
         co_return kOk;
       });
     };

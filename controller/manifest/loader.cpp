@@ -580,6 +580,7 @@ Manifest parse(const std::string& raw_text, const std::string& path, const LoadO
   }
 
   check_duplicate_ports(m, spec, r);
+  if (opts.allow_empty) m.allow_empty = true;
   if (m.enabled_components() == 0 && !m.allow_empty)
     r.error(spec, "the manifest enables no component; refusing a stack that would remove everything (set "
                   "spec.allowEmpty: true to mean it)");

@@ -13,6 +13,7 @@ struct LoadOptions {
   EnvLookup env = process_environment();
   std::size_t max_file_size = 8 * 1024 * 1024;  // any single file
   std::size_t max_files = 2000;                  // files matched by globs, in all
+  bool allow_empty = false;                      // like spec.allowEmpty (the --allow-empty flag)
 };
 
 Manifest load(const std::string& path, const LoadOptions& options = {});

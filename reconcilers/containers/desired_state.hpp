@@ -27,7 +27,8 @@ struct ContainerSpec {
   std::vector<TarFile> live_files;
   std::string spec_hash;
   std::map<std::string, std::string> spec_parts;  // part -> short digest
-  std::string health_url;  // host-reachable URL answering 200 when ready ("" = none known)
+  std::string api_url;   // where stackd (on the host) reaches it: http://127.0.0.1:9090
+  std::string peer_url;  // where other containers of the stack reach it
 };
 
 struct VolumeSpec {

@@ -41,6 +41,11 @@ std::string scrape_address(const Manifest& m, const std::string& container, cons
   return container + ":" + std::to_string(c.port);
 }
 
+void set_urls(const Manifest& m, ContainerSpec& s, const Component& c) {
+  s.api_url = "http://" + host_address(c) + ":" + std::to_string(c.port);
+  s.peer_url = m.host_network() ? s.api_url : "http://" + s.name + ":" + std::to_string(c.port);
+}
+
 json base_body(const Manifest& m, const std::string& component, const Component& c, const std::string& image) {
   json labels = json::object();
   for (const auto& [k, v] : c.labels) labels[k] = v;
@@ -136,7 +141,7 @@ ContainerSpec render_prometheus(const Manifest& m) {
   std::set<std::string> used;
   for (const auto& r : p.rules) in.rule_files.emplace_back(rule_file_name(r.relative, used), r.content);
   s.live_files = prometheus::render_files(in);
-  s.health_url = "http://" + host_address(p) + ":" + std::to_string(p.port) + "/-/ready";
+  set_urls(m, s, p);
   return s;
 }
 
@@ -159,7 +164,7 @@ ContainerSpec render_grafana(const Manifest& m, const RenderContext& ctx) {
   }
   add_volume(s.create_body, m.name + "-grafana-data", "/var/lib/grafana");
   s.live_files.push_back(TarFile{kGrafanaPasswordPath, ctx.grafana_admin_password, 0400, kGrafanaUid, 0});
-  s.health_url = "http://" + host_address(g) + ":" + std::to_string(g.port) + "/api/health";
+  set_urls(m, s, g);
   return s;
 }
 
@@ -175,7 +180,7 @@ ContainerSpec render_node_exporter(const Manifest& m) {
   // No rslave propagation: it fails where / is not a shared mount.
   s.create_body["HostConfig"]["Binds"] = json::array({"/:/host:ro"});
   s.create_body["HostConfig"]["PidMode"] = "host";
-  s.health_url = "http://" + host_address(n) + ":" + std::to_string(n.port) + "/metrics";
+  set_urls(m, s, n);
   return s;
 }
 
@@ -189,7 +194,7 @@ ContainerSpec render_ollama_exporter(const Manifest& m, const RenderContext& ctx
   append_args(cmd, e);
   s.create_body["Cmd"] = cmd;
   if (m.ollama.url.find("host.docker.internal") != std::string::npos) add_host_gateway(m, s.create_body);
-  s.health_url = "http://" + host_address(e) + ":" + std::to_string(e.port) + "/metrics";
+  set_urls(m, s, e);
   return s;
 }
 
