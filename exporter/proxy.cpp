@@ -171,6 +171,8 @@ net::awaitable<void> Proxy::serve(tcp::socket socket) {
     strip_hop_by_hop(req);
     req.keep_alive(true);  // upstream connections are pooled whatever the client does
     std::string sniff;     // bounded prefix of the body, only to find "model"
+    std::size_t body_bytes = 0;
+    beast::error_code upstream_ec;
     bool upstream_ok = true;
     bool client_ok = true;
     {
@@ -188,6 +190,7 @@ net::awaitable<void> Proxy::serve(tcp::socket socket) {
             break;
           }
           std::size_t got = buf.size() - req.body().size;
+          body_bytes += got;
           if (sniff.size() < cfg_.model_sniff_bytes)
             sniff.append(buf.data(), std::min(got, cfg_.model_sniff_bytes - sniff.size()));
           req.body().data = buf.data();
@@ -202,6 +205,7 @@ net::awaitable<void> Proxy::serve(tcp::socket socket) {
         auto [wec, wn] = co_await bhttp::async_write(up->stream, sr, use_tuple);
         if (wec == bhttp::error::need_buffer) wec = {};
         if (wec) {
+          upstream_ec = wec;
           upstream_ok = false;
           break;
         }
@@ -216,17 +220,50 @@ net::awaitable<void> Proxy::serve(tcp::socket socket) {
     }
 
     // ---- relay the response
-    bhttp::response_parser<bhttp::buffer_body> res_parser;
-    res_parser.header_limit(cfg_.max_header_bytes);
-    res_parser.body_limit(boost::none);
-    if (head_request) res_parser.skip(true);
+    auto res_parser = std::make_unique<bhttp::response_parser<bhttp::buffer_body>>();
+    auto prepare_parser = [&] {
+      res_parser->header_limit(cfg_.max_header_bytes);
+      res_parser->body_limit(boost::none);
+      if (head_request) res_parser->skip(true);
+    };
+    prepare_parser();
     if (upstream_ok) {
       up->stream.expires_after(cfg_.upstream_timeout);
-      auto [uec, un] = co_await bhttp::async_read_header(up->stream, up->buffer, res_parser, use_tuple);
-      if (uec) upstream_ok = false;
+      auto [uec, un] = co_await bhttp::async_read_header(up->stream, up->buffer, *res_parser, use_tuple);
+      if (uec) {
+        upstream_ec = uec;
+        upstream_ok = false;
+      }
+    }
+    // A pooled connection can be closed by Ollama just as a request is sent
+    // on it. When nothing came back and the whole request is still at hand
+    // (small bodies are: the sniff buffer holds them), replay it once on a
+    // new connection, as HTTP clients do for unanswered requests.
+    if (!upstream_ok && req_parser.is_done() && body_bytes == sniff.size() && !res_parser->got_some()) {
+      up.reset();
+      try {
+        up = co_await pool_.acquire(/*fresh=*/true);
+      } catch (const std::exception& e) {
+        spdlog::warn("cannot reconnect to ollama: {}", e.what());
+      }
+      if (up) {
+        bhttp::request<bhttp::string_body> again{req.base(), sniff};
+        again.prepare_payload();
+        up->stream.expires_after(cfg_.upstream_timeout);
+        auto [wec, wn] = co_await bhttp::async_write(up->stream, again, use_tuple);
+        res_parser = std::make_unique<bhttp::response_parser<bhttp::buffer_body>>();
+        prepare_parser();
+        upstream_ec = wec;
+        if (!wec) {
+          auto [uec, un] = co_await bhttp::async_read_header(up->stream, up->buffer, *res_parser, use_tuple);
+          upstream_ec = uec;
+        }
+        upstream_ok = !upstream_ec;
+      }
     }
     if (!upstream_ok) {
-      spdlog::warn("ollama upstream failed during {} {}", std::string(req.method_string()), x.endpoint);
+      spdlog::warn("ollama upstream failed during {} {}: {}", std::string(req.method_string()), x.endpoint,
+                   upstream_ec.message());
       x.status = std::string(kStatusUpstreamFailed);
       end(x);
       bhttp::response<bhttp::string_body> res{bhttp::status::bad_gateway, req.version()};
@@ -238,7 +275,7 @@ net::awaitable<void> Proxy::serve(tcp::socket socket) {
       co_await bhttp::async_write(client, res, use_tuple);
       break;
     }
-    auto& res = res_parser.get();
+    auto& res = res_parser->get();
     bool upstream_keep_alive = res.keep_alive();
     x.status = std::to_string(res.result_int());
     auto format = body_format(res[bhttp::field::content_type]);
@@ -251,11 +288,11 @@ net::awaitable<void> Proxy::serve(tcp::socket socket) {
     {
       bhttp::response_serializer<bhttp::buffer_body> sr{res};
       do {
-        if (!res_parser.is_done()) {
+        if (!res_parser->is_done()) {
           res.body().data = buf.data();
           res.body().size = buf.size();
           up->stream.expires_after(cfg_.upstream_timeout);
-          auto [rec, rn] = co_await bhttp::async_read_some(up->stream, up->buffer, res_parser, use_tuple);
+          auto [rec, rn] = co_await bhttp::async_read_some(up->stream, up->buffer, *res_parser, use_tuple);
           if (rec == bhttp::error::need_buffer) rec = {};
           if (rec) {
             upstream_done = false;
@@ -268,8 +305,8 @@ net::awaitable<void> Proxy::serve(tcp::socket socket) {
                 std::chrono::duration<double>(Clock::now() - x.start).count());
           res.body().data = buf.data();
           res.body().size = got;
-          res.body().more = !res_parser.is_done();
-          if (got == 0 && !res_parser.is_done()) continue;
+          res.body().more = !res_parser->is_done();
+          if (got == 0 && !res_parser->is_done()) continue;
         } else {
           res.body().data = nullptr;
           res.body().size = 0;
@@ -282,7 +319,7 @@ net::awaitable<void> Proxy::serve(tcp::socket socket) {
           client_ok = false;
           break;
         }
-      } while (!res_parser.is_done() || !sr.is_done());
+      } while (!res_parser->is_done() || !sr.is_done());
     }
 
     if (!client_ok) {

@@ -27,9 +27,9 @@ bool still_open(UpstreamConnection& c) {
 
 }  // namespace
 
-net::awaitable<std::unique_ptr<UpstreamConnection>> UpstreamPool::acquire() {
+net::awaitable<std::unique_ptr<UpstreamConnection>> UpstreamPool::acquire(bool fresh) {
   auto now = std::chrono::steady_clock::now();
-  while (!idle_.empty()) {
+  while (!fresh && !idle_.empty()) {
     auto c = std::move(idle_.back());  // most recently used first: warmest connection
     idle_.pop_back();
     if (now - c->idle_since < kMaxIdleAge && still_open(*c)) co_return c;

@@ -28,9 +28,9 @@ class UpstreamPool {
   UpstreamPool(boost::asio::any_io_executor ex, std::string host, std::uint16_t port, std::size_t max_idle = 256)
       : ex_(std::move(ex)), host_(std::move(host)), port_(port), max_idle_(max_idle) {}
 
-  // A live idle connection, or a new one. Throws boost::system::system_error
-  // when Ollama cannot be reached.
-  boost::asio::awaitable<std::unique_ptr<UpstreamConnection>> acquire();
+  // A live idle connection (unless fresh), or a new one. Throws
+  // boost::system::system_error when Ollama cannot be reached.
+  boost::asio::awaitable<std::unique_ptr<UpstreamConnection>> acquire(bool fresh = false);
   void release(std::unique_ptr<UpstreamConnection> c);
   std::size_t idle() const { return idle_.size(); }
 
