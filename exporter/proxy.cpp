@@ -1,12 +1,17 @@
 #include "exporter/proxy.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <spdlog/spdlog.h>
 
+#include <sys/socket.h>
+
+#include <cerrno>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -34,6 +39,26 @@ void strip_hop_by_hop(bhttp::fields& f) {
     f.erase(field);
 }
 
+
+using ResponseParser = bhttp::response_parser<bhttp::buffer_body>;
+
+net::awaitable<beast::error_code> read_upstream_header(UpstreamConnection& up, ResponseParser& parser) {
+  auto [ec, n] = co_await bhttp::async_read_header(up.stream, up.buffer, parser, use_tuple);
+  co_return ec;
+}
+
+// Completes with true when the client closed its connection. Pipelined bytes
+// of a next request are not a disconnect: then it waits to be cancelled.
+net::awaitable<bool> client_left(tcp::socket& s) {
+  auto [ec] = co_await s.async_wait(tcp::socket::wait_read, use_tuple);
+  if (ec) co_return false;  // cancelled: Ollama answered first
+  char byte;
+  auto n = ::recv(s.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) co_return true;
+  net::steady_timer forever(s.get_executor(), net::steady_timer::time_point::max());
+  co_await forever.async_wait(use_tuple);
+  co_return false;
+}
 
 }  // namespace
 
@@ -228,9 +253,19 @@ net::awaitable<void> Proxy::serve(tcp::socket socket) {
     };
     prepare_parser();
     if (upstream_ok) {
+      // Until the header arrives Ollama may be queueing, loading the model and
+      // evaluating the prompt: minutes without a byte. A client that leaves
+      // meanwhile is noticed here, and dropping the upstream connection makes
+      // Ollama cancel the request instead of generating for nobody.
+      using namespace net::experimental::awaitable_operators;
       up->stream.expires_after(cfg_.upstream_timeout);
-      auto [uec, un] = co_await bhttp::async_read_header(up->stream, up->buffer, *res_parser, use_tuple);
-      if (uec) {
+      auto outcome = co_await (read_upstream_header(*up, *res_parser) || client_left(client.socket()));
+      if (outcome.index() == 1) {
+        x.status = std::string(kStatusClientClosed);
+        end(x);
+        break;
+      }
+      if (auto uec = std::get<0>(outcome)) {
         upstream_ec = uec;
         upstream_ok = false;
       }

@@ -140,6 +140,29 @@ class ExporterIntegration(unittest.TestCase):
         self.assertEqual(d, 1)
         self.assertEqual(harness.metric(after, "ollama_requests_in_flight", model="llama3.2:1b"), 0)
 
+    def test_4b_client_leaving_while_queued_is_noticed_at_once(self):
+        # Both slots busy with long streams; a third request queues in Ollama.
+        before = self.metrics()
+        holders = [threading.Thread(target=harness.post, args=(self.port, "/api/generate",
+                   {"model": "llama3.2:1b", "prompt": "hold", "options": {"num_predict": 60}})) for _ in range(2)]
+        for t in holders:
+            t.start()
+        time.sleep(0.2)
+        s = socket.create_connection(("127.0.0.1", self.port))
+        body = json.dumps({"model": "llama3.2:1b", "prompt": "queued", "options": {"num_predict": 5}}).encode()
+        s.sendall(b"POST /api/generate HTTP/1.1\r\nHost: x\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+        time.sleep(0.3)
+        self.assertEqual(harness.metric(self.metrics(), "ollama_queue_depth"), 1)
+        s.close()
+        time.sleep(0.3)  # the holders still stream for ~2 s: the queued request never got a byte
+        after = self.metrics()
+        self.assertEqual(harness.metric(after, "ollama_requests_total", endpoint="/api/generate", model="llama3.2:1b", status="499")
+                         - harness.metric(before, "ollama_requests_total", endpoint="/api/generate", model="llama3.2:1b", status="499"), 1)
+        self.assertEqual(harness.metric(after, "ollama_queue_depth"), 0)
+        self.assertEqual(harness.metric(after, "ollama_requests_in_flight", model="llama3.2:1b"), 2)
+        for t in holders:
+            t.join()
+
     def test_5_large_request_body_and_keep_alive(self):
         c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         big = json.dumps({"model": "llama3.2:1b", "stream": False, "prompt": "x " * (4 * 1024 * 1024)})  # 8 MiB
