@@ -140,7 +140,24 @@ net::awaitable<void> Proxy::serve(tcp::socket socket) {
     req_parser.body_limit(boost::none);  // any size: it is relayed, never held
     client.expires_after(cfg_.client_idle_timeout);
     auto [hec, hn] = co_await bhttp::async_read_header(client, client_buf, req_parser, use_tuple);
-    if (hec) break;  // closed, idle timeout or malformed header: drop the connection
+    if (hec) {
+      // Tell a client with an oversized or malformed header why; a closed or
+      // idle connection just ends.
+      if (hec == bhttp::error::header_limit || (req_parser.got_some() && hec != net::error::eof &&
+                                                hec != bhttp::error::end_of_stream && hec != beast::error::timeout)) {
+        bhttp::response<bhttp::string_body> bad{hec == bhttp::error::header_limit
+                                                    ? bhttp::status::request_header_fields_too_large
+                                                    : bhttp::status::bad_request,
+                                                11};
+        bad.set(bhttp::field::content_type, "text/plain; charset=utf-8");
+        bad.body() = hec.message() + "\n";
+        bad.keep_alive(false);
+        bad.prepare_payload();
+        client.expires_after(cfg_.client_write_timeout);
+        co_await bhttp::async_write(client, bad, use_tuple);
+      }
+      break;
+    }
     auto& req = req_parser.get();
     bool client_keep_alive = req.keep_alive();
 
