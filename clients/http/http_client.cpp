@@ -146,7 +146,8 @@ net::awaitable<beast::error_code> stream_exchange(Stream& s, beast::flat_buffer&
     parser.get().body().size = sizeof(chunk);
     if (idle_timeout.count() > 0) s.expires_after(idle_timeout);
     else s.expires_never();
-    auto [ec, n] = co_await bhttp::async_read(s, buffer, parser, use_tuple);
+    // read_some: hand over what arrived now; async_read would wait to fill the chunk.
+    auto [ec, n] = co_await bhttp::async_read_some(s, buffer, parser, use_tuple);
     std::size_t got = sizeof(chunk) - parser.get().body().size;
     if (got > 0) {
       std::string_view piece(chunk, got);

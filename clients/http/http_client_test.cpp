@@ -35,7 +35,13 @@ class RawServer {
           std::this_thread::sleep_for(std::chrono::milliseconds(600));
           continue;
         }
-        net::write(s, net::buffer(response_), ec);
+        // '\x01' in a canned response is a pause: the peer is slow mid-body.
+        std::size_t start = 0;
+        for (std::size_t pause; (pause = response_.find('\x01', start)) != std::string::npos; start = pause + 1) {
+          net::write(s, net::buffer(response_.data() + start, pause - start), ec);
+          std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        }
+        net::write(s, net::buffer(response_.data() + start, response_.size() - start), ec);
       }
     });
   }
@@ -143,6 +149,28 @@ TEST(HttpClient, StreamsChunksAsTheyArrive) {
   });
   EXPECT_EQ(resp.status, 200u);
   EXPECT_EQ(got, "{\"a\":1}\n{\"b\":2}\n");
+}
+
+TEST(HttpClient, StreamHandsOverEachPieceWithoutWaitingForMore) {
+  // An event stream sends one small line, then nothing for a while.
+  RawServer server("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n8\r\n{\"a\":1}\n\r\n\x01"
+                   "0\r\n\r\n");
+  auto start = std::chrono::steady_clock::now();
+  std::chrono::milliseconds first_piece_after{-1};
+  run([&](auto ex) -> net::awaitable<Response> {
+    Client c(ex, server.endpoint());
+    Request req{.target = "/events"};
+    co_return co_await c.stream(
+        req,
+        [&](std::string_view) {
+          if (first_piece_after.count() < 0)
+            first_piece_after = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+          return true;
+        },
+        std::chrono::seconds(5));
+  });
+  EXPECT_GE(first_piece_after.count(), 0);
+  EXPECT_LT(first_piece_after.count(), 250) << "the first line waited for the rest of the stream";
 }
 
 TEST(HttpClient, StreamErrorStatusKeepsBody) {

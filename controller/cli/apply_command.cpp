@@ -37,7 +37,8 @@ void add_apply(CLI::App& app, Action& action) {
         observer.on_reload = [](const prometheus::ReloadOutcome& r) {
           if (r.kind == prometheus::ReloadOutcome::Kind::Reloaded) std::cout << "prometheus: configuration reloaded" << std::endl;
         };
-        auto out = co_await converger.converge_containers(desired, std::nullopt, observer, std::chrono::seconds(o->timeout));
+        auto out = co_await converger.converge_containers(desired, std::nullopt, observer, std::chrono::seconds(o->timeout),
+                                                     /*whole=*/true);
         bool ok = out.result.ok();
         if (ok && m->grafana.enabled) {
           auto report = co_await converger.sync_grafana(*m, desired, ctx.grafana_admin_password);

@@ -1,6 +1,8 @@
 #include "controller/manager/manager.hpp"
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/detached.hpp>
 #include <spdlog/spdlog.h>
 
@@ -61,7 +63,7 @@ struct Manager::Impl {
   std::string manifest_error;                        // empty when the file on disk is valid
   std::map<std::string, std::string> component_error;  // key -> last error
   std::map<std::string, std::string> converged_revision;  // key -> revision of its last success
-  bool first_full_pass_done = false;
+  bool first_full_pass_done = false;  // every key converged the current revision once
   bool stopping = false;
 
   std::unique_ptr<daemon::FileWatcher> files;
@@ -70,6 +72,7 @@ struct Manager::Impl {
   std::unique_ptr<daemon::HttpEndpoints> http;
   std::unique_ptr<daemon::SignalHandler> signals;
   daemon::Timer grace_timer;
+  net::cancellation_signal cancel_events;  // ends the event stream on stop
 
   Impl(net::any_io_executor ex, docker::Client& d, daemon::Clock& c, daemon::Random& r, ManagerOptions o)
       : executor(ex), docker(d), clock(c), random(r), options(std::move(o)), queue(ex, c, r),
@@ -163,17 +166,26 @@ struct Manager::Impl {
 
     // A change while the manifest stood still is drift being repaired.
     bool manifest_changed = converged_revision[key] != revision;
+    spdlog::debug("reconcile {}: {} changes, manifest {}", key, out.plan.changes.size(),
+                  manifest_changed ? "changed since last success" : "unchanged");
     bool ok = true;
     auto now = clock.system_now();
     for (const auto& c : out.plan.changes) {
       if (c.kind != "container" || c.component.empty()) continue;
       std::string error;
       std::string id = c.existing_id;
+      bool acted = false;
       for (const auto& r : out.result.results)
         if (r.name == "container " + c.name) {
           error = r.error;
+          acted = r.acted;
           if (!r.id.empty()) id = r.id;
         }
+      if (acted && !manifest_changed) {
+        if (c.change == containers::Change::Create) metrics.drift_repaired("container_created");
+        if (c.change == containers::Change::Recreate) metrics.drift_repaired("container_recreated");
+        if (c.change == containers::Change::Start) metrics.drift_repaired("container_started");
+      }
       if (c.change == containers::Change::Remove) {
         if (error.empty()) status.remove_component(c.component);
       } else {
@@ -186,11 +198,6 @@ struct Manager::Impl {
         ok = false;
       } else {
         component_error.erase(c.component);
-        if (!manifest_changed) {
-          if (c.change == containers::Change::Create) metrics.drift_repaired("container_created");
-          if (c.change == containers::Change::Recreate) metrics.drift_repaired("container_recreated");
-          if (c.change == containers::Change::Start) metrics.drift_repaired("container_started");
-        }
       }
     }
     for (const auto& r : out.result.results)
@@ -203,7 +210,9 @@ struct Manager::Impl {
       }
     if (ok) {
       converged_revision[key] = revision;
-      if (!component) {
+      bool all = converged_revision[kStackKey] == revision;
+      for (const auto& k : component_keys()) all = all && converged_revision[k] == revision;
+      if (all) {
         first_full_pass_done = true;
         status.applied_revision = revision;
       }
@@ -296,6 +305,7 @@ struct Manager::Impl {
       heartbeat.beat();
       co_await process(*key);
       queue.done(*key);
+      update_conditions();
     }
   }
 
@@ -313,6 +323,7 @@ struct Manager::Impl {
     stopping = true;
     spdlog::info("stopping: finishing in-flight work; containers keep running");
     queue.shut_down();
+    cancel_events.emit(net::cancellation_type::terminal);
     if (files) files->stop();
     if (resync) resync->stop();
     if (http) http->stop();
@@ -383,6 +394,7 @@ net::awaitable<int> Manager::run() {
                  std::chrono::duration_cast<std::chrono::milliseconds>(retry_in).count());
   };
   daemon::EventWatcherConfig ec;
+  ec.reconnect.cap = std::chrono::seconds(5);  // an engine restart should not leave drift for long
   {
     manifest::LoadOptions lo;
     lo.allow_empty = true;
@@ -391,10 +403,12 @@ net::awaitable<int> Manager::run() {
     } catch (const std::exception&) {
     }
   }
-  s.events = std::make_unique<daemon::EventWatcher>(
-      s.clock, s.random, daemon::docker_event_stream(s.docker, containers::owner_labels(ec.stack.empty() ? "" : ec.stack)),
-      ec, std::move(callbacks));
-  net::co_spawn(s.executor, s.events->run(), net::detached);
+  // Unknown stack (no valid manifest yet): every stackd object; event_key filters by stack.
+  auto labels = ec.stack.empty() ? docker::Labels{{containers::kManagedBy, containers::kManagedByValue}}
+                                 : containers::owner_labels(ec.stack);
+  s.events = std::make_unique<daemon::EventWatcher>(s.clock, s.random, daemon::docker_event_stream(s.docker, labels), ec,
+                                                    std::move(callbacks));
+  net::co_spawn(s.executor, s.events->run(), net::bind_cancellation_slot(s.cancel_events.slot(), net::detached));
 
   s.resync = std::make_unique<daemon::ResyncTimer>(s.clock, s.random, s.options.resync, [&s] {
     spdlog::info("periodic resync");

@@ -14,13 +14,17 @@ StackConverger::~StackConverger() = default;
 
 namespace {
 
-// Keeps what concerns one component: its container, and the network and
-// volumes every container needs. Removals of other objects wait for a full pass.
-containers::Plan only_component(const containers::Plan& plan, const std::string& component) {
+// What one work-queue key owns. A component key: its container, plus the
+// network and volumes every container needs (creating those is idempotent).
+// The stack key (no component): networks, volumes and orphans, never a
+// desired component's container, so two keys never race on one container.
+containers::Plan scope(const containers::Plan& plan, const std::optional<std::string>& component) {
   containers::Plan out;
   for (const auto& c : plan.changes) {
-    bool infrastructure = c.kind != "container" && c.change != containers::Change::Remove;
-    if (infrastructure || (c.kind == "container" && c.component == component && c.change != containers::Change::Remove))
+    bool infrastructure = c.kind != "container";
+    bool orphan = c.kind == "container" && c.change == containers::Change::Remove;
+    bool mine = c.kind == "container" && component && c.component == *component && !orphan;
+    if ((infrastructure && (!component || c.change != containers::Change::Remove)) || mine || (!component && orphan))
       out.changes.push_back(c);
   }
   return out;
@@ -47,10 +51,10 @@ net::awaitable<void> StackConverger::refresh_live_files(const containers::Contai
 net::awaitable<ContainersOutcome> StackConverger::converge_containers(const containers::DesiredState& desired,
                                                                       std::optional<std::string> component,
                                                                       const ConvergeObserver& observer,
-                                                                      std::chrono::seconds ready_timeout) {
+                                                                      std::chrono::seconds ready_timeout, bool whole) {
   ContainersOutcome out;
   auto full = co_await containers::make_plan(docker_, desired);
-  out.plan = component ? only_component(full, *component) : full;
+  out.plan = whole ? full : scope(full, component);
   containers::ApplyOptions options;
   options.ready_timeout = ready_timeout;
   options.progress = observer.progress;

@@ -35,13 +35,14 @@ class StackConverger {
   StackConverger(net::any_io_executor executor, docker::Client& docker, std::string state_dir);
   ~StackConverger();
 
-  // Converges networks, volumes and containers: all of them, or only one
-  // component's container (and the network/volumes it needs) when given.
-  // Orphans are removed only in a full pass.
+  // whole: everything at once (apply). Otherwise one work-queue key's share:
+  // a component's container (with the network and volumes it needs), or with
+  // no component the networks, volumes and orphaned containers.
   net::awaitable<ContainersOutcome> converge_containers(const containers::DesiredState& desired,
                                                         std::optional<std::string> component,
                                                         const ConvergeObserver& observer,
-                                                        std::chrono::seconds ready_timeout = std::chrono::seconds(120));
+                                                        std::chrono::seconds ready_timeout = std::chrono::seconds(120),
+                                                        bool whole = false);
 
   // Datasources, folders, dashboards and the admin password, when the
   // manifest enables Grafana and its container runs.

@@ -117,6 +117,7 @@ net::awaitable<void> converge_container(docker::Client& docker, const ContainerS
     case Change::Create: {
       co_await ensure_image(docker, spec.image, o);
       result.id = co_await create_and_start(docker, spec, spec.name, true);
+      result.acted = true;
       say(o, "created container " + spec.name + " (" + result.id.substr(0, 12) + ")");
       break;
     }
@@ -137,12 +138,14 @@ net::awaitable<void> converge_container(docker::Client& docker, const ContainerS
       co_await docker.rename_container(id, spec.name);
       co_await docker.start_container(id);
       result.id = id;
+      result.acted = true;
       say(o, "recreated container " + spec.name + " (" + change.reason + ")");
       break;
     }
     case Change::Start:
       co_await docker.start_container(change.existing_id);
       result.id = change.existing_id;
+      result.acted = true;
       say(o, "started container " + spec.name + " (" + change.reason + ")");
       break;
     case Change::Reload:
@@ -190,8 +193,19 @@ net::awaitable<ApplyResult> apply_plan(docker::Client& docker, const DesiredStat
     ComponentResult r{c.kind + " " + c.name, c.change, c.existing_id, ""};
     try {
       if (c.change == Change::Create && c.kind == "network") {
-        co_await docker.create_network(c.name, owner);
-        say(o, "created network " + c.name);
+        std::optional<docker::DockerError> conflict;
+        try {
+          co_await docker.create_network(c.name, owner);
+          say(o, "created network " + c.name);
+        } catch (const docker::DockerError& e) {
+          if (!e.conflict()) throw;
+          conflict = e;
+        }
+        if (conflict) {
+          // Another pass created it in between: fine if it is ours.
+          auto now = co_await docker.inspect_network(c.name);
+          if (!now || now->labels[kStack] != desired.stack || now->labels[kManagedBy] != kManagedByValue) throw *conflict;
+        }
       } else if (c.change == Change::Create && c.kind == "volume") {
         auto labels = owner;
         labels[kComponent] = c.component;

@@ -30,6 +30,7 @@ struct ComponentResult {
   Change change = Change::Unchanged;
   std::string id;
   std::string error;  // empty on success
+  bool acted = false;  // the create/recreate/start itself happened (even if the container died after)
 };
 
 struct ApplyResult {

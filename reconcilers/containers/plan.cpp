@@ -201,6 +201,11 @@ net::awaitable<Plan> make_plan(docker::Client& docker, const DesiredState& desir
       plan.changes.push_back({Change::Recreate, "container", spec.name, spec.component, "renamed to " + c.name, c.id});
       continue;
     }
+    if (c.state == "removing") {
+      // Someone removes it right now: its destroy event triggers the next pass.
+      plan.changes.push_back({Change::Unchanged, "container", spec.name, spec.component, "being removed", c.id});
+      continue;
+    }
     if (c.state != "running") {
       plan.changes.push_back({Change::Start, "container", spec.name, spec.component, "state is " + c.state, c.id});
       continue;
