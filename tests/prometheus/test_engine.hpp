@@ -20,9 +20,8 @@ namespace stackd::test_support {
 // offline images. Throws std::runtime_error (tests must FAIL, not skip) when
 // the engine cannot be started. Returns true when it started the engine.
 bool ensure_test_engine(const std::string& dir = "/tmp/sdk-prom");
-// The Prometheus image the tests use: stackd-test/prometheus:2.42 when it can
-// run, else stackd-test/prometheus-libc:2.42 (build-prometheus-image.sh).
-// Set by ensure_test_engine.
+// The Prometheus image the tests use (scripts/build-test-images.sh), set by
+// ensure_test_engine.
 const std::string& prometheus_test_image();
 void stop_test_engine(const std::string& dir = "/tmp/sdk-prom");
 
