@@ -29,7 +29,7 @@ if [ -n "${offline:-}" ]; then
   echo "no Docker engine here: started a private one ($DOCKER_HOST), running the stack offline"
   scripts/build-test-images.sh >/dev/null
   cmake --build build --target stackd-fake-grafana >/dev/null 2>&1 || true
-  tests/fakes/grafana/build-image.sh >/dev/null
+  tests/fakes/grafana/build-image.sh build/stackd-fake-grafana >/dev/null
   scripts/build-stackd-image.sh build/stackd "stackd:$(build/stackd version | awk '{print $2}')" >/dev/null
   export STACKD_NETWORK=host \
     PROMETHEUS_IMAGE=stackd-test/prometheus:2.42 \

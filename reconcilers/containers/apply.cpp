@@ -179,6 +179,22 @@ net::awaitable<void> remove_object(docker::Client& docker, const PlannedChange& 
 
 std::string describe(const std::exception& e) { return e.what(); }
 
+// Removes every object the plan lists for removal: containers before the
+// networks and volumes they use.
+net::awaitable<void> remove_listed(docker::Client& docker, const Plan& plan, const ApplyOptions& o, ApplyResult& out) {
+  for (const char* kind : {"container", "network", "volume"})
+    for (const auto& c : plan.changes) {
+      if (c.change != Change::Remove || c.kind != kind) continue;
+      ComponentResult r{c.kind + " " + c.name, c.change, c.existing_id, ""};
+      try {
+        co_await remove_object(docker, c, o);
+      } catch (const std::exception& e) {
+        r.error = describe(e);
+      }
+      out.results.push_back(r);
+    }
+}
+
 }  // namespace
 
 net::awaitable<ApplyResult> apply_plan(docker::Client& docker, const DesiredState& desired, const Plan& plan,
@@ -254,35 +270,14 @@ net::awaitable<ApplyResult> apply_plan(docker::Client& docker, const DesiredStat
   co_await when_all(std::move(tasks));
   out.results.insert(out.results.end(), container_results.begin(), container_results.end());
 
-  // 3. Orphans: containers first, then networks nothing uses any more.
-  for (int pass = 0; pass < 2; ++pass)
-    for (const auto& c : plan.changes) {
-      if (c.change != Change::Remove || (pass == 0) != (c.kind == "container")) continue;
-      ComponentResult r{c.kind + " " + c.name, c.change, c.existing_id, ""};
-      try {
-        co_await remove_object(docker, c, o);
-      } catch (const std::exception& e) {
-        r.error = describe(e);
-      }
-      out.results.push_back(r);
-    }
+  // 3. Orphans, once nothing runs in what they leave behind.
+  co_await remove_listed(docker, plan, o, out);
   co_return out;
 }
 
 net::awaitable<ApplyResult> apply_down(docker::Client& docker, const Plan& plan, const ApplyOptions& o) {
   ApplyResult out;
-  // Containers before the networks and volumes they use.
-  for (const char* kind : {"container", "network", "volume"})
-    for (const auto& c : plan.changes) {
-      if (c.change != Change::Remove || c.kind != kind) continue;
-      ComponentResult r{c.kind + " " + c.name, c.change, c.existing_id, ""};
-      try {
-        co_await remove_object(docker, c, o);
-      } catch (const std::exception& e) {
-        r.error = describe(e);
-      }
-      out.results.push_back(r);
-    }
+  co_await remove_listed(docker, plan, o, out);
   co_return out;
 }
 

@@ -73,6 +73,19 @@ TEST(CoreE2E, ConvergeFromEmptyThenSecondApplyIsANoop) {
   EXPECT_EQ(before_prom.started_at, after_prom.started_at);
   EXPECT_EQ(before_ne.id, after_ne.id);
   EXPECT_EQ(before_ne.started_at, after_ne.started_at);
+
+  // A rule change is a reload, not a recreation: diff says so, apply does it.
+  dir.write("rules/demo.yml", "groups:\n  - name: demo\n    rules:\n      - record: demo:up:count\n        expr: count(up)\n");
+  auto reload_diff = run_stackd("diff -f " + dir.manifest());
+  EXPECT_NE(reload_diff.output.find("reload    container " + dir.stack() +
+                                    "-prometheus: files changed: /etc/prometheus/stackd/rules/demo.yml"),
+            std::string::npos)
+      << reload_diff.output;
+  auto reload = run_stackd("apply -f " + dir.manifest());
+  ASSERT_EQ(reload.exit_code, 0) << reload.output;
+  EXPECT_NE(http_get(p.prometheus, "/api/v1/rules").find("demo:up:count"), std::string::npos);
+  EXPECT_EQ(snap(dir.stack() + "-prometheus").id, before_prom.id);
+  EXPECT_EQ(snap(dir.stack() + "-prometheus").started_at, before_prom.started_at);
 }
 
 TEST(CoreE2E, ImageAndArgsChangesRecreateExactlyThatContainerAndKeepData) {
@@ -119,6 +132,8 @@ TEST(CoreE2E, ImageAndArgsChangesRecreateExactlyThatContainerAndKeepData) {
   auto old = nlohmann::json::parse(http_get(p.prometheus, query), nullptr, false);
   ASSERT_FALSE(old.is_discarded());
   EXPECT_FALSE(old["data"]["result"].empty()) << "sample from before the recreation is gone: " << old.dump();
+  // ... and with its files: the rules are loaded again.
+  EXPECT_NE(http_get(p.prometheus, "/api/v1/rules").find("demo:up:sum"), std::string::npos);
 
   // Args change: recreate again, node-exporter still untouched.
   dir.write("stack.yaml", manifest(dir.stack(), p, "    args: [\"--log.level=debug\"]\n", "stackd-test/prometheus:2.42b"));

@@ -21,7 +21,7 @@ std::string manifest(const std::string& stack, const std::string& node_args = "[
   return "apiVersion: stackd.dev/v1alpha1\nkind: MonitoringStack\nmetadata:\n  name: " + stack +
          "\nspec:\n  network: host\n  stackd:\n    port: " + std::to_string(kApi) +
          "\n  prometheus:\n    image: stackd-test/prometheus:2.42\n    port: " + std::to_string(kProm) +
-         "\n    scrapeInterval: 1s\n  nodeExporter:\n    image: stackd-test/node-exporter:1.5\n    port: " +
+         "\n    scrapeInterval: 1s\n    rules: [rules.yml]\n  nodeExporter:\n    image: stackd-test/node-exporter:1.5\n    port: " +
          std::to_string(kNode) + "\n    args: " + node_args + "\n";
 }
 
@@ -88,6 +88,7 @@ bool running_with_spec(const std::string& name, const std::string& hash) {
 
 TEST(DaemonE2E, RepairsDriftEditsAndSurvivesTheEngineRestarting) {
   StackDir dir("e2e-daemon");
+  dir.write("rules.yml", "groups:\n  - name: a\n    rules:\n      - record: first:up\n        expr: sum(up)\n");
   dir.write("stack.yaml", manifest(dir.stack()));
   Daemon daemon(dir);
   ASSERT_TRUE(eventually([&] { return daemon.ready(); }, 60s)) << daemon.log();
@@ -115,6 +116,27 @@ TEST(DaemonE2E, RepairsDriftEditsAndSurvivesTheEngineRestarting) {
   auto check = sh("curl -sf http://127.0.0.1:" + std::to_string(kApi) + "/metrics | promtool check metrics");
   EXPECT_EQ(check.exit_code, 0) << check.output;
 
+  // Prometheus scrapes node-exporter and stackd itself.
+  for (const char* job : {"node-exporter", "stackd"})
+    EXPECT_TRUE(eventually([&] {
+      return http_get(kProm, std::string("/api/v1/query?query=up%7Bjob%3D%22") + job + "%22%7D").find("\"1\"]") !=
+             std::string::npos;
+    }, 20s)) << job << " is not scraped: " << http_get(kProm, "/api/v1/targets");
+
+  // A rule file edit is hot-reloaded: active in Prometheus, no restart.
+  auto prom_started_before_rules = inspect(prom, "{{.State.StartedAt}}");
+  dir.write("rules.yml", "groups:\n  - name: a\n    rules:\n      - record: second:up\n        expr: sum(up)\n");
+  EXPECT_TRUE(eventually([&] { return http_get(kProm, "/api/v1/rules").find("second:up") != std::string::npos; }, 10s))
+      << daemon.log();
+  EXPECT_EQ(http_get(kProm, "/api/v1/rules").find("first:up"), std::string::npos);
+  EXPECT_EQ(inspect(prom, "{{.State.StartedAt}}"), prom_started_before_rules);
+  // A broken rule never reaches Prometheus: rejected with promtool's message, old rules still served.
+  dir.write("rules.yml", "groups:\n  - name: a\n    rules:\n      - record: third:up\n        expr: sum(up\n");
+  EXPECT_TRUE(eventually([&] { return daemon.log().find("promtool") != std::string::npos; }, 10s)) << daemon.log();
+  EXPECT_NE(http_get(kProm, "/api/v1/rules").find("second:up"), std::string::npos);
+  EXPECT_EQ(inspect(prom, "{{.State.StartedAt}}"), prom_started_before_rules);
+  dir.write("rules.yml", "groups:\n  - name: a\n    rules:\n      - record: second:up\n        expr: sum(up)\n");
+
   // Edited in place: node-exporter follows, Prometheus is untouched.
   auto prom_id = inspect(prom, "{{.Id}}");
   dir.write("stack.yaml", manifest(dir.stack(), "[\"--collector.disable-defaults\", \"--collector.cpu\"]"));
@@ -133,7 +155,7 @@ TEST(DaemonE2E, RepairsDriftEditsAndSurvivesTheEngineRestarting) {
   dir.write("stack.yaml", manifest(dir.stack()) + "  bogus: 1\n");
   EXPECT_TRUE(eventually([&] { return condition(daemon.status(), "Degraded", "reason") == "ManifestInvalid"; }, 10s))
       << daemon.log();
-  EXPECT_NE(condition(daemon.status(), "Degraded", "message").find("stack.yaml:17:3: unknown field 'bogus'"),
+  EXPECT_NE(condition(daemon.status(), "Degraded", "message").find("stack.yaml:18:3: unknown field 'bogus'"),
             std::string::npos)
       << daemon.status().dump();
   std::this_thread::sleep_for(1s);
@@ -171,6 +193,19 @@ TEST(DaemonE2E, RepairsDriftEditsAndSurvivesTheEngineRestarting) {
     EXPECT_TRUE(eventually([&] { return running_with_spec(node, node_hash); }, 60s)) << daemon.log();
     EXPECT_GE(metric_value(http_get(kApi, "/metrics"), "stackd_docker_event_stream_reconnects_total"), 1);
   }
+
+  // A container that keeps crashing is retried with backoff and reported, not hot-looped.
+  auto errors_before = metric_value(http_get(kApi, "/metrics"), "stackd_reconcile_total{reconciler=\"container\",result=\"error\"}");
+  dir.write("stack.yaml", manifest(dir.stack(), "[\"--no-such-flag\"]"));
+  EXPECT_TRUE(eventually([&] { return condition(daemon.status(), "Degraded", "reason") == "ReconcileError"; }, 20s))
+      << daemon.status().dump() << daemon.log();
+  std::this_thread::sleep_for(8s);
+  auto errors_after = metric_value(http_get(kApi, "/metrics"), "stackd_reconcile_total{reconciler=\"container\",result=\"error\"}");
+  EXPECT_GE(errors_after - errors_before, 2) << "the crash is retried";
+  EXPECT_LE(errors_after - errors_before, 8) << "backoff, not a hot loop";
+  EXPECT_NE(daemon.status().dump().find("node-exporter"), std::string::npos);
+  dir.write("stack.yaml", manifest(dir.stack()));
+  EXPECT_TRUE(eventually([&] { return running_with_spec(node, node_hash); }, 60s)) << daemon.log();
 
   // SIGTERM: exits promptly, leaves the stack running.
   auto prom_started = inspect(prom, "{{.State.StartedAt}}");

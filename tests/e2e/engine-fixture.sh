@@ -5,16 +5,24 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 cmd=$1 dir=$2
+stackd_bin=${3:-} fake_grafana=${4:-}
+images() {
+  "$here/scripts/build-test-images.sh"
+  # The stack's Grafana (the fake: Grafana cannot be installed here) and the
+  # Ollama exporter, which runs from stackd's own image.
+  [ -n "$fake_grafana" ] && "$here/tests/fakes/grafana/build-image.sh" "$fake_grafana" >/dev/null
+  [ -n "$stackd_bin" ] && "$here/scripts/build-stackd-image.sh" "$stackd_bin" stackd-test/stackd:e2e >/dev/null
+  return 0
+}
 if [ -n "${STACKD_TEST_DOCKER_HOST:-}" ]; then
-  [ "$cmd" = start ] && DOCKER_HOST=$STACKD_TEST_DOCKER_HOST "$here/scripts/build-test-images.sh"
+  if [ "$cmd" = start ]; then export DOCKER_HOST=$STACKD_TEST_DOCKER_HOST; images; fi
   exit 0
 fi
 case "$cmd" in
 start)
   line=$("$here/scripts/test-engine.sh" start "$dir")
   export "${line?}"
-  "$here/scripts/build-test-images.sh"
-  if [ -x "$here/tests/fakes/grafana/build-image.sh" ]; then "$here/tests/fakes/grafana/build-image.sh"; fi
+  images
   ;;
 stop) "$here/scripts/test-engine.sh" stop "$dir" ;;
 esac
