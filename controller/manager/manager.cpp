@@ -267,6 +267,7 @@ struct Manager::Impl {
     auto seconds = std::chrono::duration<double>(clock.now() - started).count();
     metrics.reconciled(reconciler, ok, seconds, unix_now(clock));
     if (ok) {
+      component_error.erase(key);  // an earlier exception of this key is over
       queue.forget(key);
     } else {
       queue.add_rate_limited(key);

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <map>
+#include <optional>
 
 #include "common/tar_archive.hpp"
 #include "common/when_all.hpp"
@@ -142,12 +143,29 @@ net::awaitable<void> converge_container(docker::Client& docker, const ContainerS
       say(o, "recreated container " + spec.name + " (" + change.reason + ")");
       break;
     }
-    case Change::Start:
-      co_await docker.start_container(change.existing_id);
+    case Change::Start: {
+      std::optional<docker::DockerError> refused;
+      try {
+        co_await docker.start_container(change.existing_id);
+      } catch (const docker::DockerError& e) {
+        if (e.not_found()) throw;
+        refused = e;
+      }
+      if (refused) {
+        // The engine will not start it (seen after an engine restart:
+        // "id already in use"). The spec is right, so a fresh container is.
+        say(o, "container " + spec.name + " cannot be started (" + refused->what() + "); recreating it");
+        co_await docker.remove_container(change.existing_id, true);
+        result.id = co_await create_and_start(docker, spec, spec.name, true);
+        result.acted = true;
+        say(o, "recreated container " + spec.name + " (could not be started)");
+        break;
+      }
       result.id = change.existing_id;
       result.acted = true;
       say(o, "started container " + spec.name + " (" + change.reason + ")");
       break;
+    }
     case Change::Reload:
       result.id = change.existing_id;
       if (o.refresh_live_files) co_await o.refresh_live_files(spec, change.existing_id);
