@@ -1,10 +1,12 @@
 // stackd validate -f FILE: schema, references, and promtool on the rendered
 // Prometheus files. Touches no Docker engine.
+#include <filesystem>
 #include <iostream>
 
 #include "controller/cli/command_support.hpp"
 #include "controller/cli/verbs.hpp"
 #include "reconcilers/prometheus/config_reloader.hpp"
+#include "reconcilers/prometheus/prometheus_config.hpp"
 
 namespace stackd::cli {
 
@@ -24,6 +26,13 @@ void add_validate(CLI::App& app, Action& action) {
           if (c.component != containers::kPrometheus) continue;
           try {
             if (auto problem = prometheus::check_with_local_promtool(c.live_files)) {
+              // Name the user's files, not where they live inside the container.
+              for (const auto& rule : m->prometheus.rules) {
+                auto in_container = std::string(prometheus::kConfigDir) + "/rules/" +
+                                    std::filesystem::path(rule.relative).filename().string();
+                for (std::size_t at; (at = problem->find(in_container)) != std::string::npos;)
+                  problem->replace(at, in_container.size(), rule.path);
+              }
               std::cerr << *file << ": promtool rejects the Prometheus configuration:\n" << *problem << "\n";
               return int(kUsage);
             }

@@ -223,4 +223,20 @@ TEST(CoreE2E, InvalidManifestOrFailedPullChangesNothing) {
   EXPECT_NE(pull.output.find("pull image 127.0.0.1:1/nothing/prometheus:9.9"), std::string::npos) << pull.output;
   EXPECT_EQ(snap(dir.stack() + "-prometheus").id, prom.id);
   EXPECT_EQ(inspect(dir.stack() + "-prometheus", "{{.State.Running}}"), "true");
+
+  // A broken rule: validate names the user's file with line:col (promtool's
+  // own message); apply refuses it inside the running Prometheus, which keeps
+  // serving the old rules without a restart.
+  dir.write("stack.yaml", manifest(dir.stack(), p));
+  auto broken = dir.write("rules/broken.yml", "groups:\n  - name: x\n    rules:\n      - alert: A\n        expr: sum(up\n");
+  auto check = run_stackd("validate -f " + dir.manifest());
+  EXPECT_EQ(check.exit_code, 2) << check.output;
+  EXPECT_NE(check.output.find(broken + ": 5:15:"), std::string::npos) << check.output;
+  ASSERT_TRUE(eventually([&] { return http_get(p.prometheus, "/-/ready").find("Ready") != std::string::npos; }));
+  auto refused = run_stackd("apply -f " + dir.manifest());
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_NE(refused.output.find("unclosed left parenthesis"), std::string::npos) << refused.output;
+  EXPECT_NE(http_get(p.prometheus, "/api/v1/rules").find("demo:up:sum"), std::string::npos);
+  EXPECT_EQ(snap(dir.stack() + "-prometheus").id, prom.id);
+  EXPECT_EQ(snap(dir.stack() + "-prometheus").started_at, prom.started_at);
 }
