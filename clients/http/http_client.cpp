@@ -171,7 +171,11 @@ net::awaitable<Response> Client::send(const Request& r) {
   for (int attempt = 0; attempt < 2; ++attempt) {
     std::unique_ptr<Connection> conn;
     bool reused = false;
-    if (!pool_->idle.empty()) {
+    // A request that must not run twice (a POST creating a container or an
+    // exec) never goes over a pooled connection: if the server had closed it,
+    // we could not tell whether the request was seen, so a retry could repeat it.
+    bool idempotent = r.method == Verb::get || r.method == Verb::head || r.method == Verb::delete_;
+    if (idempotent && !pool_->idle.empty()) {
       conn = std::move(pool_->idle.front());
       pool_->idle.pop_front();
       reused = true;

@@ -6,6 +6,7 @@
 #include <boost/asio/detached.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -36,7 +37,13 @@ std::pair<std::string, std::uint16_t> split_listen(const std::string& listen) {
   if (colon == std::string::npos) throw std::invalid_argument("--listen must be address:port, got '" + listen + "'");
   auto address = listen.substr(0, colon);
   if (address.size() > 1 && address.front() == '[') address = address.substr(1, address.size() - 2);
-  return {address, static_cast<std::uint16_t>(std::stoi(listen.substr(colon + 1)))};
+  int port = 0;
+  try {
+    port = std::stoi(listen.substr(colon + 1));
+  } catch (const std::exception&) {
+  }
+  if (port < 1 || port > 65535) throw std::invalid_argument("--listen: invalid port in '" + listen + "'");
+  return {address, static_cast<std::uint16_t>(port)};
 }
 
 double unix_now(daemon::Clock& clock) {
@@ -57,8 +64,12 @@ struct Manager::Impl {
   daemon::StackStatus status;
   daemon::Heartbeat heartbeat;
 
-  std::optional<manifest::Manifest> manifest;  // the last good one: what is enforced
-  std::optional<containers::DesiredState> desired;
+  // The last good manifest and what it renders to: what is enforced. Shared
+  // pointers because a reconcile in flight keeps the revision it started
+  // with while a new one replaces these.
+  std::shared_ptr<const manifest::Manifest> manifest;
+  std::shared_ptr<const containers::DesiredState> desired;
+  std::vector<std::string> secrets_seen;  // every password used, redacted from /status
   std::string grafana_password;
   std::string manifest_error;                        // empty when the file on disk is valid
   std::map<std::string, std::string> component_error;  // key -> last error
@@ -112,12 +123,16 @@ struct Manager::Impl {
       if (manifest && manifest->revision == m.revision) return true;
       spdlog::info("manifest {}: revision {} is now desired{}", options.manifest_path, m.revision.substr(0, 12),
                    manifest ? " (was " + manifest->revision.substr(0, 12) + ")" : "");
-      manifest = std::move(m);
-      desired = std::move(d);
+      manifest = std::make_shared<const manifest::Manifest>(std::move(m));
+      desired = std::make_shared<const containers::DesiredState>(std::move(d));
       grafana_password = ctx.grafana_admin_password;
       status.stack = manifest->name;
       status.attempted_revision = manifest->revision;
-      if (!grafana_password.empty()) status.set_redactions({grafana_password});
+      if (!grafana_password.empty() &&
+          std::find(secrets_seen.begin(), secrets_seen.end(), grafana_password) == secrets_seen.end()) {
+        secrets_seen.push_back(grafana_password);  // an old password stays redacted too
+        status.set_redactions(secrets_seen);
+      }
       watch_files();
       enqueue_all();
       return true;
@@ -161,8 +176,9 @@ struct Manager::Impl {
       if (r.kind == Kind::Reloaded) spdlog::info("prometheus: configuration reloaded");
       else if (r.kind != Kind::Unchanged) spdlog::error("prometheus: {}: {}", prometheus::to_string(r.kind), r.message);
     };
-    auto revision = manifest->revision;
-    auto out = co_await converger.converge_containers(*desired, component, observer, std::chrono::seconds(60));
+    auto pinned = desired;  // this pass works on the revision it started with
+    auto revision = pinned->revision;
+    auto out = co_await converger.converge_containers(*pinned, component, observer, std::chrono::seconds(60));
 
     // A change while the manifest stood still is drift being repaired.
     bool manifest_changed = converged_revision[key] != revision;
@@ -186,14 +202,17 @@ struct Manager::Impl {
         if (c.change == containers::Change::Recreate) metrics.drift_repaired("container_recreated");
         if (c.change == containers::Change::Start) metrics.drift_repaired("container_started");
       }
+      bool still_desired = false;
+      for (const auto& d : pinned->containers) still_desired |= d.component == c.component;
       if (c.change == containers::Change::Remove) {
-        if (error.empty()) status.remove_component(c.component);
+        if (error.empty() && !still_desired) status.remove_component(c.component);
+        if (still_desired) continue;  // a duplicate went away; the component's own key reports it
       } else {
         status.record_reconcile(c.component, id, error.empty() ? "running" : (c.change == containers::Change::Conflict ? "conflict" : "error"),
                                 error, now);
       }
       if (!error.empty()) {
-        spdlog::error("{}: {}", c.name, error);
+        spdlog::error("{}: {}", c.name, status.sanitize(error));
         component_error[c.component] = error;
         ok = false;
       } else {
@@ -202,7 +221,7 @@ struct Manager::Impl {
     }
     for (const auto& r : out.result.results)
       if (!r.error.empty() && r.name.rfind("container ", 0) != 0) {
-        spdlog::error("{}: {}", r.name, r.error);
+        spdlog::error("{}: {}", r.name, status.sanitize(r.error));
         component_error[r.name] = r.error;
         ok = false;
       } else if (r.error.empty()) {
@@ -222,8 +241,11 @@ struct Manager::Impl {
 
   net::awaitable<bool> reconcile_grafana() {
     if (!manifest || !manifest->grafana.enabled) co_return true;
-    auto revision = manifest->revision;
-    auto report = co_await converger.sync_grafana(*manifest, *desired, grafana_password);
+    auto pinned_manifest = manifest;
+    auto pinned_desired = desired;
+    auto password = grafana_password;
+    auto revision = pinned_manifest->revision;
+    auto report = co_await converger.sync_grafana(*pinned_manifest, *pinned_desired, password);
     if (report.drift_repaired > 0 && converged_revision[kGrafanaApiKey] == revision)
       for (int i = 0; i < report.drift_repaired; ++i) metrics.drift_repaired("dashboard");
     if (report.created + report.updated + report.deleted + report.moved > 0)
@@ -233,7 +255,7 @@ struct Manager::Impl {
     if (!report.ok()) {
       std::string all;
       for (const auto& e : report.errors) {
-        spdlog::error("grafana: {}", e);
+        spdlog::error("grafana: {}", status.sanitize(e));
         all += (all.empty() ? "" : "; ") + e;
       }
       component_error["grafana-api"] = all;
@@ -241,7 +263,7 @@ struct Manager::Impl {
     }
     component_error.erase("grafana-api");
     converged_revision[kGrafanaApiKey] = revision;
-    queue.add_after(kGrafanaApiKey, manifest->grafana.resync_interval);
+    queue.add_after(kGrafanaApiKey, pinned_manifest->grafana.resync_interval);
     co_return true;
   }
 
@@ -331,7 +353,7 @@ struct Manager::Impl {
     heartbeat.stop();
     grace_timer = clock.call_after(kStopGrace, [ex = executor] {
       spdlog::warn("in-flight work did not finish within {}s; exiting anyway", kStopGrace.count());
-      std::exit(0);
+      std::exit(1);
     });
   }
 };
@@ -419,7 +441,7 @@ net::awaitable<int> Manager::run() {
 
   s.signals = std::make_unique<daemon::SignalHandler>(
       s.executor, daemon::SignalCallbacks{.on_stop = [&s](int) { s.begin_stop(); },
-                                          .on_second_stop = [](int) { std::exit(0); },
+                                          .on_second_stop = [](int) { std::exit(1); },
                                           .on_resync = [&s] {
                                             spdlog::info("SIGHUP: full resync");
                                             s.queue.add(kManifestKey);

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "common/tar_archive.hpp"
 #include "reconcilers/grafana/dashboard_loader.hpp"
 
@@ -14,18 +16,24 @@ StackConverger::~StackConverger() = default;
 
 namespace {
 
-// What one work-queue key owns. A component key: its container, plus the
-// network and volumes every container needs (creating those is idempotent).
-// The stack key (no component): networks, volumes and orphans, never a
-// desired component's container, so two keys never race on one container.
-containers::Plan scope(const containers::Plan& plan, const std::optional<std::string>& component) {
+// What one work-queue key owns. A component key: its container and any
+// duplicates of it, plus the network and volumes every container needs
+// (creating those is idempotent). The stack key (no component): networks,
+// volumes and containers of components no longer desired; never a desired
+// component's container, so two keys never race on one container.
+containers::Plan scope(const containers::Plan& plan, const std::optional<std::string>& component,
+                       const containers::DesiredState& desired) {
+  auto is_desired = [&](const std::string& c) {
+    return std::any_of(desired.containers.begin(), desired.containers.end(),
+                       [&](const containers::ContainerSpec& s) { return s.component == c; });
+  };
   containers::Plan out;
   for (const auto& c : plan.changes) {
-    bool infrastructure = c.kind != "container";
-    bool orphan = c.kind == "container" && c.change == containers::Change::Remove;
-    bool mine = c.kind == "container" && component && c.component == *component && !orphan;
-    if ((infrastructure && (!component || c.change != containers::Change::Remove)) || mine || (!component && orphan))
-      out.changes.push_back(c);
+    bool mine;
+    if (c.kind != "container") mine = !component || c.change != containers::Change::Remove;
+    else if (component) mine = c.component == *component;  // its container and its duplicates
+    else mine = c.change == containers::Change::Remove && !is_desired(c.component);  // orphans
+    if (mine) out.changes.push_back(c);
   }
   return out;
 }
@@ -54,7 +62,7 @@ net::awaitable<ContainersOutcome> StackConverger::converge_containers(const cont
                                                                       std::chrono::seconds ready_timeout, bool whole) {
   ContainersOutcome out;
   auto full = co_await containers::make_plan(docker_, desired);
-  out.plan = whole ? full : scope(full, component);
+  out.plan = whole ? full : scope(full, component, desired);
   containers::ApplyOptions options;
   options.ready_timeout = ready_timeout;
   options.progress = observer.progress;

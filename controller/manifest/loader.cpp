@@ -181,6 +181,21 @@ class SchemaReader {
 #define COMPONENT_FIELDS \
   "enabled", "image", "args", "env", "volumes", "memoryLimit", "cpus", "restart", "healthcheck", "labels", "listen", "port"
 
+// Reads at most `limit` bytes; nullopt when unreadable or longer (sizes from
+// stat lie for /proc files and for files that grow while being read).
+std::optional<std::string> read_bounded(const fs::path& path, std::size_t limit) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::string out;
+  char buf[64 * 1024];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+    out.append(buf, static_cast<std::size_t>(in.gcount()));
+    if (out.size() > limit) return std::nullopt;
+  }
+  if (in.bad()) return std::nullopt;
+  return out;
+}
+
 // Reads referenced files relative to the manifest, bounded.
 class FileResolver {
  public:
@@ -206,14 +221,22 @@ class FileResolver {
       r_.error(at, what + ": more than " + std::to_string(o_.max_files) + " referenced files");
       return std::nullopt;
     }
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    if (!in && !in.eof()) {
-      r_.error(at, what + ": cannot read '" + rel + "'");
+    // Referenced files stay inside the manifest's directory: a manifest
+    // pulled from git must not hand host files (say /proc/self/environ) to
+    // containers. Symlinks are resolved first, so ConfigMap-style trees work.
+    auto canonical = fs::weakly_canonical(p, ec).string();
+    auto base = fs::weakly_canonical(base_, ec).string();
+    if (canonical.compare(0, base.size() + 1, base + "/") != 0) {
+      r_.error(at, what + ": '" + rel + "' is outside the manifest's directory " + base);
       return std::nullopt;
     }
-    return FileRef{fs::weakly_canonical(p, ec).string(), fs::path(rel).lexically_normal().string(), ss.str()};
+    auto content = read_bounded(p, o_.max_file_size);
+    if (!content) {
+      r_.error(at, what + ": cannot read '" + rel + "' (or it is larger than " + std::to_string(o_.max_file_size) +
+                       " bytes)");
+      return std::nullopt;
+    }
+    return FileRef{canonical, fs::path(rel).lexically_normal().string(), std::move(*content)};
   }
 
   // A path or glob; no match is an error (a typo should not silently mean
@@ -629,14 +652,13 @@ Manifest load(const std::string& path, const LoadOptions& options) {
     diags.add(path, 0, 0, "manifest is not a readable file under " + std::to_string(options.max_file_size) + " bytes");
     throw ManifestError(diags);
   }
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  if (!in && !in.eof()) {
-    diags.add(path, 0, 0, "cannot read the manifest");
+  auto text = read_bounded(path, options.max_file_size);
+  if (!text) {
+    diags.add(path, 0, 0, "cannot read the manifest (or it is larger than " + std::to_string(options.max_file_size) +
+                              " bytes)");
     throw ManifestError(diags);
   }
-  return parse(ss.str(), path, options);
+  return parse(*text, path, options);
 }
 
 }  // namespace stackd::manifest

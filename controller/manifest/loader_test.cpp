@@ -187,6 +187,26 @@ spec:
   EXPECT_NE(e.find(":7:13: spec.nodeExporter.labels: 'dev.stackd.stack' is reserved"), std::string::npos) << e;
 }
 
+TEST(ManifestLoader, ReferencedFilesStayInsideTheManifestDirectory) {
+  TempDir d;
+  auto outside = d.write("../stackd-outside-" + std::to_string(::getpid()) + ".yml", "groups: []\n");
+  std::string text = R"(apiVersion: stackd.dev/v1alpha1
+kind: MonitoringStack
+metadata: {name: demo}
+spec:
+  grafana:
+    admin: {passwordFile: /etc/hostname}
+  prometheus:
+    rules: [../stackd-outside-)" + std::to_string(::getpid()) + R"(.yml]
+)";
+  auto e = errors_of(text, d);
+  fs::remove(outside);
+  EXPECT_NE(e.find(":6:27: spec.grafana.admin.passwordFile: '/etc/hostname' is outside the manifest's directory"),
+            std::string::npos) << e;
+  EXPECT_NE(e.find(":8:13: spec.prometheus.rules: '../stackd-outside-"), std::string::npos) << e;
+  EXPECT_NE(e.find(".yml' is outside the manifest's directory"), std::string::npos) << e;
+}
+
 TEST(ManifestLoader, DefaultStackInRepositoryIsValid) {
   auto m = load(STACKD_SOURCE_DIR "/manifests/stack.yaml", no_env());
   EXPECT_GE(m.enabled_components(), 3);

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <map>
+#include <set>
 #include <optional>
 
 #include "common/tar_archive.hpp"
@@ -97,17 +98,26 @@ net::awaitable<void> put_files(docker::Client& docker, const std::string& id, co
   co_await docker.put_archive(id, "/", tar);
 }
 
+std::string desired_stack(const ContainerSpec& spec) { return spec.create_body["Labels"].value(kStack, ""); }
+
 // Creates the container under `name`, delivers its files, starts it.
 net::awaitable<std::string> create_and_start(docker::Client& docker, const ContainerSpec& spec, const std::string& name,
                                              bool start) {
   auto id = co_await docker.create_container(name, spec.create_body);
+  std::exception_ptr failed;
   try {
     auto all = spec.files;
     all.insert(all.end(), spec.live_files.begin(), spec.live_files.end());
     co_await put_files(docker, id, all);
     if (start) co_await docker.start_container(id);
   } catch (...) {
-    throw;
+    failed = std::current_exception();
+  }
+  if (failed) {
+    // A container without its files has the right spec hash but would never
+    // work; leave nothing half-made behind.
+    co_await docker.remove_container(id, true);
+    std::rethrow_exception(failed);
   }
   co_return id;
 }
@@ -129,8 +139,10 @@ net::awaitable<void> converge_container(docker::Client& docker, const ContainerS
       std::string next = spec.name + "-stackd-next";
       if (auto stale = co_await docker.inspect_container(next)) {
         auto m = stale->labels.find(kManagedBy);
-        if (m == stale->labels.end() || m->second != kManagedByValue)
-          throw std::runtime_error("container " + next + " exists and is not managed by stackd; remove it");
+        auto st = stale->labels.find(kStack);
+        if (m == stale->labels.end() || m->second != kManagedByValue || st == stale->labels.end() ||
+            st->second != desired_stack(spec))
+          throw std::runtime_error("container " + next + " exists and is not managed by stackd for this stack; remove it");
         co_await docker.remove_container(stale->id, true);
       }
       auto id = co_await create_and_start(docker, spec, next, false);
@@ -148,7 +160,9 @@ net::awaitable<void> converge_container(docker::Client& docker, const ContainerS
       try {
         co_await docker.start_container(change.existing_id);
       } catch (const docker::DockerError& e) {
-        if (e.not_found()) throw;
+        // Only the engine's stale-task error is repaired by a fresh container;
+        // anything else (a port taken, a paused container) is reported.
+        if (std::string(e.what()).find("id already in use") == std::string::npos) throw;
         refused = e;
       }
       if (refused) {
@@ -222,6 +236,7 @@ net::awaitable<ApplyResult> apply_plan(docker::Client& docker, const DesiredStat
 
   // 1. Networks and volumes the containers need.
   bool network_ok = true;
+  std::set<std::string> blocked_components;
   for (const auto& c : plan.changes) {
     if (c.kind == "container" || c.change == Change::Remove) continue;
     ComponentResult r{c.kind + " " + c.name, c.change, c.existing_id, ""};
@@ -251,6 +266,7 @@ net::awaitable<ApplyResult> apply_plan(docker::Client& docker, const DesiredStat
     } catch (const std::exception& e) {
       r.error = describe(e);
       if (c.kind == "network") network_ok = false;
+      if (c.kind == "volume") blocked_components.insert(c.component);  // never mount what is not ours
     }
     out.results.push_back(r);
   }
@@ -274,6 +290,10 @@ net::awaitable<ApplyResult> apply_plan(docker::Client& docker, const DesiredStat
     r.change = change->change;
     if (!network_ok && change->change != Change::Unchanged) {
       r.error = "skipped: network " + desired.network.value_or("") + " is not available";
+      continue;
+    }
+    if (blocked_components.count(spec->component) && change->change != Change::Unchanged) {
+      r.error = "skipped: one of its volumes is not stackd's to mount";
       continue;
     }
     tasks.push_back([](docker::Client& d, const ContainerSpec* s, const PlannedChange* c, const ApplyOptions& opts,

@@ -167,8 +167,16 @@ net::awaitable<Plan> make_plan(docker::Client& docker, const DesiredState& desir
   std::set<std::string> matched;
   for (const auto& spec : desired.containers) {
     std::vector<const docker::ContainerSummary*> mine;
-    for (const auto& c : owned)
-      if (label_or(c.labels, kComponent, "") == spec.component) mine.push_back(&c);
+    for (const auto& c : owned) {
+      if (label_or(c.labels, kComponent, "") != spec.component) continue;
+      // The replacement a Recreate is building right now: not a duplicate,
+      // not an orphan. A stale one is removed by the next Recreate.
+      if (c.name == spec.name + "-stackd-next") {
+        matched.insert(c.id);
+        continue;
+      }
+      mine.push_back(&c);
+    }
     // Prefer the one holding the canonical name; others are leftovers.
     std::stable_sort(mine.begin(), mine.end(), [&](auto* a, auto* b) { return (a->name == spec.name) > (b->name == spec.name); });
     for (std::size_t i = 1; i < mine.size(); ++i) {
