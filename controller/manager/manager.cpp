@@ -435,6 +435,9 @@ net::awaitable<int> Manager::run() {
 
   s.resync = std::make_unique<daemon::ResyncTimer>(s.clock, s.random, s.options.resync, [&s] {
     spdlog::info("periodic resync");
+    // Re-read the manifest too: a file it references may have appeared
+    // since it was invalid, and such a file is not watched yet.
+    s.queue.add(kManifestKey);
     s.enqueue_all();
   });
   s.resync->start();
