@@ -73,12 +73,6 @@ std::string condition(const nlohmann::json& status, const std::string& type, con
   return "";
 }
 
-double metric_value(const std::string& exposition, const std::string& series) {
-  auto at = exposition.find("\n" + series + " ");
-  if (at == std::string::npos) return -1;
-  return std::stod(exposition.substr(at + series.size() + 2));
-}
-
 bool running_with_spec(const std::string& name, const std::string& hash) {
   return inspect(name, "{{.State.Running}}") == "true" &&
          inspect(name, "{{index .Config.Labels \"dev.stackd.spec-hash\"}}") == hash;

@@ -63,6 +63,12 @@ std::string http_get(int port, const std::string& path) {
   return r.exit_code == 0 ? r.output : "";
 }
 
+double metric_value(const std::string& exposition, const std::string& series) {
+  auto at = exposition.find("\n" + series + " ");
+  if (at == std::string::npos) return -1;
+  return std::stod(exposition.substr(at + series.size() + 2));
+}
+
 bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {

@@ -26,6 +26,8 @@ bool container_exists(const std::string& name);
 bool volume_exists(const std::string& name);
 // GET http://127.0.0.1:port/path, body ("" on failure).
 std::string http_get(int port, const std::string& path);
+// The value of one series in a Prometheus text exposition; -1 when absent.
+double metric_value(const std::string& exposition, const std::string& series);
 // Polls until pred() or timeout.
 bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout = std::chrono::seconds(30));
 

@@ -89,12 +89,6 @@ std::string grafana(const std::string& auth, const std::string& method, const st
       .output;
 }
 
-double metric_value(const std::string& exposition, const std::string& series) {
-  auto at = exposition.find("\n" + series + " ");
-  if (at == std::string::npos) return -1;
-  return std::stod(exposition.substr(at + series.size() + 2));
-}
-
 }  // namespace
 
 TEST(StackE2E, FullStackServesEveryDashboardPanelAndRepairsGrafanaDrift) {
