@@ -50,6 +50,10 @@ std::string str(const nlohmann::json& j, const char* key) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string{};
 }
 
+NetworkInfo network_of(const nlohmann::json& n) {
+  return NetworkInfo{str(n, "Id"), str(n, "Name"), str(n, "Driver"), labels_of(n.value("Labels", nlohmann::json::object()))};
+}
+
 // Splits a byte stream into lines, bounded, across arbitrary chunk boundaries.
 class LineSplitter {
  public:
@@ -324,9 +328,7 @@ net::awaitable<std::vector<NetworkInfo>> Client::list_networks(const Labels& lab
   std::vector<NetworkInfo> out;
   auto j = nlohmann::json::parse(r.body, nullptr, false);
   if (!j.is_array()) throw DockerError(r.status, "list networks: malformed JSON");
-  for (const auto& n : j)
-    out.push_back(NetworkInfo{str(n, "Id"), str(n, "Name"), str(n, "Driver"),
-                              labels_of(n.value("Labels", nlohmann::json::object()))});
+  for (const auto& n : j) out.push_back(network_of(n));
   co_return out;
 }
 
@@ -338,8 +340,7 @@ net::awaitable<std::optional<NetworkInfo>> Client::inspect_network(const std::st
   if (!n.is_object()) throw DockerError(r.status, "inspect network " + name + ": malformed JSON");
   // Inspect matches id prefixes too; only an exact name is the network we want.
   if (str(n, "Name") != name) co_return std::nullopt;
-  co_return NetworkInfo{str(n, "Id"), str(n, "Name"), str(n, "Driver"),
-                        labels_of(n.value("Labels", nlohmann::json::object()))};
+  co_return network_of(n);
 }
 
 net::awaitable<void> Client::create_network(const std::string& name, const Labels& labels) {

@@ -111,11 +111,10 @@ template <class Stream>
 net::awaitable<beast::error_code> exchange(Stream& s, beast::flat_buffer& buffer,
                                            bhttp::request<bhttp::string_body>& req,
                                            bhttp::response_parser<bhttp::string_body>& parser,
-                                           std::chrono::milliseconds timeout, bool& wrote_ok) {
+                                           std::chrono::milliseconds timeout) {
   s.expires_after(timeout);
   auto [wec, wn] = co_await bhttp::async_write(s, req, use_tuple);
   if (wec) co_return wec;
-  wrote_ok = true;
   auto [rec, rn] = co_await bhttp::async_read(s, buffer, parser, use_tuple);
   co_return rec;
 }
@@ -185,9 +184,8 @@ net::awaitable<Response> Client::send(const Request& r) {
     bhttp::response_parser<bhttp::string_body> parser;
     parser.header_limit(limits_.max_header);
     parser.body_limit(limits_.max_body);
-    bool wrote = false;
     beast::error_code ec = co_await std::visit(
-        [&](auto& s) { return exchange(s, conn->buffer, req, parser, r.timeout, wrote); }, conn->stream);
+        [&](auto& s) { return exchange(s, conn->buffer, req, parser, r.timeout); }, conn->stream);
     bool nothing_read = !parser.got_some();
     if (ec && reused && nothing_read &&
         (ec == net::error::eof || ec == bhttp::error::end_of_stream || ec == net::error::connection_reset ||

@@ -25,6 +25,4 @@ std::optional<manifest::Manifest> load_manifest(const std::string& path);
 using manager::default_state_dir;
 using manager::render_context;
 
-bool stdout_is_terminal();
-
 }  // namespace stackd::cli
