@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <iostream>
 
-#include "controller/manifest/loader.hpp"
+#include "api/v1alpha1/loader.hpp"
 
 namespace stackd::cli {
 

@@ -7,9 +7,9 @@
 #include <optional>
 #include <string>
 
-#include "controller/manifest/manifest.hpp"
+#include "api/v1alpha1/manifest.hpp"
 #include "controller/manager/render_context.hpp"
-#include "controller/manifest/units.hpp"
+#include "api/v1alpha1/units.hpp"
 
 namespace stackd::cli {
 

@@ -1,4 +1,4 @@
-// stackd run -f FILE: the daemon (controller/manager/manager.hpp).
+// stackd run -f FILE: the daemon (runtime/manager.hpp).
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <spdlog/spdlog.h>
@@ -7,8 +7,8 @@
 
 #include "controller/cli/command_support.hpp"
 #include "controller/cli/verbs.hpp"
-#include "controller/daemon/clock.hpp"
-#include "controller/manager/manager.hpp"
+#include "runtime/clock.hpp"
+#include "runtime/manager.hpp"
 
 namespace stackd::cli {
 
@@ -39,8 +39,8 @@ void add_run(CLI::App& app, Action& action) {
       o->manager.resync.period = *period;
       if (!o->listen.empty()) o->manager.listen = o->listen;
       net::io_context io;
-      daemon::SystemClock clock(io.get_executor());
-      daemon::DefaultRandom random;
+      runtime::SystemClock clock(io.get_executor());
+      runtime::DefaultRandom random;
       docker::Client docker(io.get_executor(), docker::Client::endpoint_from_env());
       manager::Manager m(io.get_executor(), docker, clock, random, o->manager);
       int rc = kFailed;

@@ -7,7 +7,7 @@
 #include "clients/http/http_client.hpp"
 #include "controller/cli/command_support.hpp"
 #include "controller/cli/verbs.hpp"
-#include "controller/daemon/status.hpp"
+#include "runtime/status.hpp"
 
 namespace stackd::cli {
 
@@ -42,9 +42,9 @@ void add_status(CLI::App& app, Action& action) {
         if (o->json) {
           std::cout << j.dump(2) << "\n";
         } else {
-          daemon::StackStatus status;
-          daemon::from_json(j, status);
-          std::cout << daemon::format_status(status, std::chrono::system_clock::now());
+          runtime::StackStatus status;
+          runtime::from_json(j, status);
+          std::cout << runtime::format_status(status, std::chrono::system_clock::now());
         }
         co_return kOk;
       });

@@ -4,7 +4,7 @@
 // directory) and the image the Ollama exporter runs from.
 #include <string>
 
-#include "controller/manifest/manifest.hpp"
+#include "api/v1alpha1/manifest.hpp"
 #include "reconcilers/containers/desired_state.hpp"
 
 namespace stackd::manager {

@@ -9,7 +9,7 @@
 
 namespace stackd::manager {
 
-StackConverger::StackConverger(net::any_io_executor executor, docker::Client& docker, std::string state_dir)
+StackConverger::StackConverger(net::any_io_executor executor, docker::Api& docker, std::string state_dir)
     : executor_(executor), docker_(docker), state_dir_(std::move(state_dir)), grafana_(executor) {}
 
 StackConverger::~StackConverger() = default;

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "clients/docker/docker_client.hpp"
-#include "controller/manifest/manifest.hpp"
+#include "api/v1alpha1/manifest.hpp"
 #include "reconcilers/containers/apply.hpp"
 #include "reconcilers/containers/plan.hpp"
 #include "reconcilers/grafana/grafana_reconciler.hpp"
@@ -32,7 +32,7 @@ struct ConvergeObserver {
 
 class StackConverger {
  public:
-  StackConverger(net::any_io_executor executor, docker::Client& docker, std::string state_dir);
+  StackConverger(net::any_io_executor executor, docker::Api& docker, std::string state_dir);
   ~StackConverger();
 
   // whole: everything at once (apply). Otherwise one work-queue key's share:
@@ -53,7 +53,7 @@ class StackConverger {
   net::awaitable<void> refresh_live_files(const containers::ContainerSpec& spec, const std::string& id,
                                           const ConvergeObserver& observer);
   net::any_io_executor executor_;
-  docker::Client& docker_;
+  docker::Api& docker_;
   std::string state_dir_;
   grafana::Reconciler grafana_;  // remembers what it pushed across passes
 };

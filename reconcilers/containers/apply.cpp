@@ -11,9 +11,11 @@
 
 #include "common/tar_archive.hpp"
 #include "common/when_all.hpp"
-#include "reconcilers/containers/labels.hpp"
+#include "api/v1alpha1/labels.hpp"
 
 namespace stackd::containers {
+
+using namespace labels;  // the ownership labels of design.md §3
 
 namespace net = boost::asio;
 
@@ -39,7 +41,7 @@ net::awaitable<void> sleep_for(std::chrono::milliseconds d) {
   co_await t.async_wait(net::use_awaitable);
 }
 
-net::awaitable<void> ensure_image(docker::Client& docker, const std::string& image, const ApplyOptions& o) {
+net::awaitable<void> ensure_image(docker::Api& docker, const std::string& image, const ApplyOptions& o) {
   if (co_await docker.image_exists(image)) co_return;
   say(o, "pulling " + image);
   std::map<std::string, std::string> last_status;  // one line per layer step, not per byte
@@ -56,7 +58,7 @@ net::awaitable<void> ensure_image(docker::Client& docker, const std::string& ima
 // Waits until the container runs (and is healthy when it has a healthcheck)
 // and stays up for a moment: a process that dies at once and is restarted by
 // its restart policy must not count as converged.
-net::awaitable<void> wait_ready(docker::Client& docker, const std::string& id, const std::string& name,
+net::awaitable<void> wait_ready(docker::Api& docker, const std::string& id, const std::string& name,
                                 std::chrono::seconds timeout) {
   constexpr auto kSettle = std::chrono::milliseconds(500);
   auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -92,7 +94,7 @@ net::awaitable<void> wait_ready(docker::Client& docker, const std::string& id, c
   }
 }
 
-net::awaitable<void> put_files(docker::Client& docker, const std::string& id, const std::vector<TarFile>& files) {
+net::awaitable<void> put_files(docker::Api& docker, const std::string& id, const std::vector<TarFile>& files) {
   if (files.empty()) co_return;
   auto tar = make_tar(files);
   co_await docker.put_archive(id, "/", tar);
@@ -101,7 +103,7 @@ net::awaitable<void> put_files(docker::Client& docker, const std::string& id, co
 std::string desired_stack(const ContainerSpec& spec) { return spec.create_body["Labels"].value(kStack, ""); }
 
 // Creates the container under `name`, delivers its files, starts it.
-net::awaitable<std::string> create_and_start(docker::Client& docker, const ContainerSpec& spec, const std::string& name,
+net::awaitable<std::string> create_and_start(docker::Api& docker, const ContainerSpec& spec, const std::string& name,
                                              bool start) {
   auto id = co_await docker.create_container(name, spec.create_body);
   std::exception_ptr failed;
@@ -122,7 +124,7 @@ net::awaitable<std::string> create_and_start(docker::Client& docker, const Conta
   co_return id;
 }
 
-net::awaitable<void> converge_container(docker::Client& docker, const ContainerSpec& spec, const PlannedChange& change,
+net::awaitable<void> converge_container(docker::Api& docker, const ContainerSpec& spec, const PlannedChange& change,
                                         const ApplyOptions& o, ComponentResult& result) {
   switch (change.change) {
     case Change::Create: {
@@ -197,7 +199,7 @@ net::awaitable<void> converge_container(docker::Client& docker, const ContainerS
   co_await wait_ready(docker, result.id, spec.name, o.ready_timeout);
 }
 
-net::awaitable<void> remove_object(docker::Client& docker, const PlannedChange& c, const ApplyOptions& o) {
+net::awaitable<void> remove_object(docker::Api& docker, const PlannedChange& c, const ApplyOptions& o) {
   if (c.kind == "container") {
     co_await docker.stop_container(c.existing_id);
     co_await docker.remove_container(c.existing_id, true);
@@ -213,7 +215,7 @@ std::string describe(const std::exception& e) { return e.what(); }
 
 // Removes every object the plan lists for removal: containers before the
 // networks and volumes they use.
-net::awaitable<void> remove_listed(docker::Client& docker, const Plan& plan, const ApplyOptions& o, ApplyResult& out) {
+net::awaitable<void> remove_listed(docker::Api& docker, const Plan& plan, const ApplyOptions& o, ApplyResult& out) {
   for (const char* kind : {"container", "network", "volume"})
     for (const auto& c : plan.changes) {
       if (c.change != Change::Remove || c.kind != kind) continue;
@@ -229,7 +231,7 @@ net::awaitable<void> remove_listed(docker::Client& docker, const Plan& plan, con
 
 }  // namespace
 
-net::awaitable<ApplyResult> apply_plan(docker::Client& docker, const DesiredState& desired, const Plan& plan,
+net::awaitable<ApplyResult> apply_plan(docker::Api& docker, const DesiredState& desired, const Plan& plan,
                                        const ApplyOptions& o) {
   ApplyResult out;
   auto owner = owner_labels(desired.stack);
@@ -296,7 +298,7 @@ net::awaitable<ApplyResult> apply_plan(docker::Client& docker, const DesiredStat
       r.error = "skipped: one of its volumes is not stackd's to mount";
       continue;
     }
-    tasks.push_back([](docker::Client& d, const ContainerSpec* s, const PlannedChange* c, const ApplyOptions& opts,
+    tasks.push_back([](docker::Api& d, const ContainerSpec* s, const PlannedChange* c, const ApplyOptions& opts,
                        ComponentResult& res) -> net::awaitable<void> {
       try {
         co_await converge_container(d, *s, *c, opts, res);
@@ -313,7 +315,7 @@ net::awaitable<ApplyResult> apply_plan(docker::Client& docker, const DesiredStat
   co_return out;
 }
 
-net::awaitable<ApplyResult> apply_down(docker::Client& docker, const Plan& plan, const ApplyOptions& o) {
+net::awaitable<ApplyResult> apply_down(docker::Api& docker, const Plan& plan, const ApplyOptions& o) {
   ApplyResult out;
   co_await remove_listed(docker, plan, o, out);
   co_return out;

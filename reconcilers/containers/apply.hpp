@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "clients/docker/docker_client.hpp"
+#include "clients/docker/docker_api.hpp"
 #include "reconcilers/containers/desired_state.hpp"
 #include "reconcilers/containers/plan.hpp"
 
@@ -39,10 +39,10 @@ struct ApplyResult {
   std::string first_error() const;
 };
 
-boost::asio::awaitable<ApplyResult> apply_plan(docker::Client& docker, const DesiredState& desired, const Plan& plan,
+boost::asio::awaitable<ApplyResult> apply_plan(docker::Api& docker, const DesiredState& desired, const Plan& plan,
                                                const ApplyOptions& options);
 
 // Removes what a down plan lists. Never touches objects without labels.
-boost::asio::awaitable<ApplyResult> apply_down(docker::Client& docker, const Plan& plan, const ApplyOptions& options);
+boost::asio::awaitable<ApplyResult> apply_down(docker::Api& docker, const Plan& plan, const ApplyOptions& options);
 
 }  // namespace stackd::containers

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "common/tar_archive.hpp"
-#include "controller/manifest/manifest.hpp"
+#include "api/v1alpha1/manifest.hpp"
 
 namespace stackd::containers {
 

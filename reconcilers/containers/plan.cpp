@@ -5,9 +5,11 @@
 #include <sstream>
 
 #include "common/tar_archive.hpp"
-#include "reconcilers/containers/labels.hpp"
+#include "api/v1alpha1/labels.hpp"
 
 namespace stackd::containers {
+
+using namespace labels;  // the ownership labels of design.md §3
 
 namespace net = boost::asio;
 
@@ -100,7 +102,7 @@ std::string label_or(const docker::Labels& labels, const char* key, const std::s
 }
 
 // Live files that differ from what the running container holds.
-net::awaitable<std::vector<std::string>> stale_live_files(docker::Client& docker, const std::string& id,
+net::awaitable<std::vector<std::string>> stale_live_files(docker::Api& docker, const std::string& id,
                                                           const std::vector<TarFile>& files) {
   std::vector<std::string> stale;
   std::map<std::string, std::vector<const TarFile*>> by_dir;
@@ -130,7 +132,7 @@ net::awaitable<std::vector<std::string>> stale_live_files(docker::Client& docker
 
 }  // namespace
 
-net::awaitable<Plan> make_plan(docker::Client& docker, const DesiredState& desired) {
+net::awaitable<Plan> make_plan(docker::Api& docker, const DesiredState& desired) {
   Plan plan;
   auto owner = owner_labels(desired.stack);
 
@@ -232,7 +234,7 @@ net::awaitable<Plan> make_plan(docker::Client& docker, const DesiredState& desir
   co_return plan;
 }
 
-net::awaitable<Plan> make_down_plan(docker::Client& docker, const std::string& stack, bool remove_volumes) {
+net::awaitable<Plan> make_down_plan(docker::Api& docker, const std::string& stack, bool remove_volumes) {
   Plan plan;
   auto owner = owner_labels(stack);
   auto containers = co_await docker.list_containers(owner, true);

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "clients/docker/docker_client.hpp"
+#include "clients/docker/docker_api.hpp"
 #include "reconcilers/containers/desired_state.hpp"
 
 namespace stackd::containers {
@@ -36,11 +36,11 @@ struct Plan {
 
 // Reads the world (containers, networks and volumes by label and by name) and
 // compares. Never changes anything.
-boost::asio::awaitable<Plan> make_plan(docker::Client& docker, const DesiredState& desired);
+boost::asio::awaitable<Plan> make_plan(docker::Api& docker, const DesiredState& desired);
 
 // The plan for `down`: every object this stack owns, to be removed; volumes
 // only when remove_volumes.
-boost::asio::awaitable<Plan> make_down_plan(docker::Client& docker, const std::string& stack, bool remove_volumes);
+boost::asio::awaitable<Plan> make_down_plan(docker::Api& docker, const std::string& stack, bool remove_volumes);
 
 // Names the spec parts that differ between a container's label and the desired spec.
 std::vector<std::string> changed_parts(const std::string& parts_label, const std::map<std::string, std::string>& desired);

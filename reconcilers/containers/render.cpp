@@ -5,10 +5,12 @@
 
 #include "common/sha256.hpp"
 #include "reconcilers/containers/desired_state.hpp"
-#include "reconcilers/containers/labels.hpp"
+#include "api/v1alpha1/labels.hpp"
 #include "reconcilers/prometheus/prometheus_config.hpp"
 
 namespace stackd::containers {
+
+using namespace labels;  // the ownership labels of design.md §3
 
 namespace {
 

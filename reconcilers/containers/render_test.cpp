@@ -1,11 +1,12 @@
 #include <gtest/gtest.h>
 
-#include "controller/manifest/loader.hpp"
+#include "api/v1alpha1/loader.hpp"
 #include "reconcilers/containers/desired_state.hpp"
-#include "reconcilers/containers/labels.hpp"
+#include "api/v1alpha1/labels.hpp"
 
 using namespace stackd;
 using namespace stackd::containers;
+using namespace stackd::labels;
 
 namespace {
 

@@ -122,7 +122,7 @@ bool holds_all(const std::vector<TarFile>& held, const std::vector<TarFile>& des
   return true;
 }
 
-net::awaitable<ReloadOutcome> reload_config(docker::Client& docker, const std::string& id,
+net::awaitable<ReloadOutcome> reload_config(docker::Api& docker, const std::string& id,
                                             const http::Endpoint& endpoint, const std::vector<TarFile>& desired,
                                             ReloadOptions options) {
   for (const auto& f : desired) {

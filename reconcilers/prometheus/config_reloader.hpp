@@ -29,7 +29,7 @@
 #include <string>
 #include <vector>
 
-#include "clients/docker/docker_client.hpp"
+#include "clients/docker/docker_api.hpp"
 #include "clients/http/endpoint.hpp"
 #include "common/tar_archive.hpp"
 #include "reconcilers/prometheus/local_promtool.hpp"  // check_with_local_promtool, for `stackd validate`
@@ -59,7 +59,7 @@ struct ReloadOptions {
 // render_files). Transport and engine failures propagate as
 // http::TransportError / docker::DockerError; everything Prometheus or
 // promtool decides is in the outcome.
-net::awaitable<ReloadOutcome> reload_config(docker::Client& docker, const std::string& container_id,
+net::awaitable<ReloadOutcome> reload_config(docker::Api& docker, const std::string& container_id,
                                             const http::Endpoint& prometheus, const std::vector<TarFile>& desired,
                                             ReloadOptions options = {});
 

@@ -1,0 +1,22 @@
+#pragma once
+// The labels by which stackd recognises what it owns (design.md §3). Nothing
+// without kManagedBy=kManagedByValue is ever stopped, removed or adopted.
+#include <map>
+#include <string>
+
+namespace stackd::labels {
+
+inline constexpr const char* kManagedBy = "dev.stackd.managed-by";
+inline constexpr const char* kManagedByValue = "stackd";
+inline constexpr const char* kStack = "dev.stackd.stack";
+inline constexpr const char* kComponent = "dev.stackd.component";
+inline constexpr const char* kSpecHash = "dev.stackd.spec-hash";
+// Short digests of each part of the spec, so `diff` can say what changed
+// without diffing inspected config (which has image defaults merged in).
+inline constexpr const char* kSpecParts = "dev.stackd.spec-parts";
+
+inline std::map<std::string, std::string> owner_labels(const std::string& stack) {
+  return {{kManagedBy, kManagedByValue}, {kStack, stack}};
+}
+
+}  // namespace stackd::labels

@@ -1,0 +1,664 @@
+#include "api/v1alpha1/loader.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <glob.h>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "common/sha256.hpp"
+#include "api/v1alpha1/units.hpp"
+
+namespace stackd::manifest {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kApiVersion = "stackd.dev/v1alpha1";
+constexpr const char* kKind = "MonitoringStack";
+
+// Walks the YAML tree against the schema, recording every problem with its
+// position instead of stopping at the first.
+class SchemaReader {
+ public:
+  SchemaReader(std::string file, Diagnostics& diags) : file_(std::move(file)), diags_(diags) {}
+
+  void error(const YAML::Mark& m, const std::string& message) {
+    diags_.add(file_, m.is_null() ? 0 : m.line + 1, m.is_null() ? 0 : m.column + 1, message);
+  }
+  void error(const YAML::Node& n, const std::string& message) { error(n.Mark(), message); }
+
+  // Reports keys outside `allowed`; returns false when n is not a mapping.
+  bool mapping(const YAML::Node& n, const std::string& where, std::initializer_list<const char*> allowed) {
+    if (!n.IsMap()) {
+      error(n, where + " must be a mapping");
+      return false;
+    }
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      auto key = it->first.Scalar();
+      bool known = std::any_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; });
+      if (!known) {
+        std::string hint;
+        for (const char* a : allowed)
+          if (close_enough(key, a)) hint = " (did you mean '" + std::string(a) + "'?)";
+        error(it->first.Mark(), "unknown field '" + key + "' in " + where + hint);
+      }
+    }
+    return true;
+  }
+
+  bool is_string(const YAML::Node& n) { return n.IsScalar(); }
+
+  std::optional<std::string> string(const YAML::Node& parent, const char* key, const std::string& where) {
+    auto n = parent[key];
+    if (!n) return std::nullopt;
+    if (!n.IsScalar() || n.IsNull()) {
+      error(n, where + "." + key + " must be a string");
+      return std::nullopt;
+    }
+    return n.Scalar();
+  }
+
+  std::optional<bool> boolean(const YAML::Node& parent, const char* key, const std::string& where) {
+    auto n = parent[key];
+    if (!n) return std::nullopt;
+    bool v;
+    if (!n.IsScalar() || n.Tag() == "!" || !YAML::convert<bool>::decode(n, v)) {
+      error(n, where + "." + key + " must be true or false");
+      return std::nullopt;
+    }
+    return v;
+  }
+
+  std::optional<long long> integer(const YAML::Node& parent, const char* key, const std::string& where, long long lo,
+                                   long long hi) {
+    auto n = parent[key];
+    if (!n) return std::nullopt;
+    long long v;
+    if (!n.IsScalar() || n.Tag() == "!" || !YAML::convert<long long>::decode(n, v)) {
+      error(n, where + "." + key + " must be an integer");
+      return std::nullopt;
+    }
+    if (v < lo || v > hi) {
+      error(n, where + "." + key + " must be between " + std::to_string(lo) + " and " + std::to_string(hi));
+      return std::nullopt;
+    }
+    return v;
+  }
+
+  std::optional<double> number(const YAML::Node& parent, const char* key, const std::string& where) {
+    auto n = parent[key];
+    if (!n) return std::nullopt;
+    double v;
+    if (!n.IsScalar() || n.Tag() == "!" || !YAML::convert<double>::decode(n, v) || !(v > 0) || v > 1024) {
+      error(n, where + "." + key + " must be a positive number");
+      return std::nullopt;
+    }
+    return v;
+  }
+
+  std::optional<std::chrono::milliseconds> duration(const YAML::Node& parent, const char* key,
+                                                    const std::string& where) {
+    auto s = string(parent, key, where);
+    if (!s) return std::nullopt;
+    auto d = parse_duration(*s);
+    if (!d || d->count() <= 0) {
+      error(parent[key], where + "." + key + ": invalid duration '" + *s + "' (e.g. 15s, 5m, 15d)");
+      return std::nullopt;
+    }
+    return d;
+  }
+
+  std::optional<std::uint64_t> size(const YAML::Node& parent, const char* key, const std::string& where) {
+    auto s = string(parent, key, where);
+    if (!s) return std::nullopt;
+    auto v = parse_size(*s);
+    if (!v || *v == 0) {
+      error(parent[key], where + "." + key + ": invalid size '" + *s + "' (e.g. 512MiB, 20GB)");
+      return std::nullopt;
+    }
+    return v;
+  }
+
+  std::vector<std::string> string_list(const YAML::Node& parent, const char* key, const std::string& where) {
+    std::vector<std::string> out;
+    auto n = parent[key];
+    if (!n) return out;
+    if (!n.IsSequence()) {
+      error(n, where + "." + key + " must be a list of strings");
+      return out;
+    }
+    for (const auto& item : n) {
+      if (!item.IsScalar()) error(item, where + "." + key + " entries must be strings");
+      else out.push_back(item.Scalar());
+    }
+    return out;
+  }
+
+  std::map<std::string, std::string> string_map(const YAML::Node& parent, const char* key, const std::string& where) {
+    std::map<std::string, std::string> out;
+    auto n = parent[key];
+    if (!n) return out;
+    if (!n.IsMap()) {
+      error(n, where + "." + key + " must be a mapping of strings");
+      return out;
+    }
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      if (!it->second.IsScalar()) error(it->second, where + "." + key + "." + it->first.Scalar() + " must be a string");
+      else out[it->first.Scalar()] = it->second.Scalar();
+    }
+    return out;
+  }
+
+  const std::string& file() const { return file_; }
+
+ private:
+  static bool close_enough(const std::string& a, const std::string& b) {
+    // Case-insensitive equality or one edit apart: catches `retension`, `Port`.
+    if (a.size() + 1 < b.size() || b.size() + 1 < a.size()) return false;
+    std::string la = a, lb = b;
+    std::transform(la.begin(), la.end(), la.begin(), ::tolower);
+    std::transform(lb.begin(), lb.end(), lb.begin(), ::tolower);
+    if (la == lb) return true;
+    std::vector<std::vector<int>> d(la.size() + 1, std::vector<int>(lb.size() + 1));
+    for (std::size_t i = 0; i <= la.size(); ++i) d[i][0] = static_cast<int>(i);
+    for (std::size_t j = 0; j <= lb.size(); ++j) d[0][j] = static_cast<int>(j);
+    for (std::size_t i = 1; i <= la.size(); ++i)
+      for (std::size_t j = 1; j <= lb.size(); ++j)
+        d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (la[i - 1] != lb[j - 1])});
+    return d[la.size()][lb.size()] <= 2 && la.size() > 3;
+  }
+
+  std::string file_;
+  Diagnostics& diags_;
+};
+
+#define COMPONENT_FIELDS \
+  "enabled", "image", "args", "env", "volumes", "memoryLimit", "cpus", "restart", "healthcheck", "labels", "listen", "port"
+
+// Reads at most `limit` bytes; nullopt when unreadable or longer (sizes from
+// stat lie for /proc files and for files that grow while being read).
+std::optional<std::string> read_bounded(const fs::path& path, std::size_t limit) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::string out;
+  char buf[64 * 1024];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+    out.append(buf, static_cast<std::size_t>(in.gcount()));
+    if (out.size() > limit) return std::nullopt;
+  }
+  if (in.bad()) return std::nullopt;
+  return out;
+}
+
+// Reads referenced files relative to the manifest, bounded.
+class FileResolver {
+ public:
+  FileResolver(std::string base_dir, SchemaReader& r, const LoadOptions& o) : base_(std::move(base_dir)), r_(r), o_(o) {}
+
+  std::optional<FileRef> read(const std::string& rel, const YAML::Node& at, const std::string& what) {
+    fs::path p = fs::path(rel).is_absolute() ? fs::path(rel) : fs::path(base_) / rel;
+    std::error_code ec;
+    if (!fs::exists(p, ec)) {
+      r_.error(at, what + ": file '" + rel + "' does not exist (looked in " + p.lexically_normal().string() + ")");
+      return std::nullopt;
+    }
+    if (!fs::is_regular_file(p, ec)) {
+      r_.error(at, what + ": '" + rel + "' is not a regular file");
+      return std::nullopt;
+    }
+    auto size = fs::file_size(p, ec);
+    if (ec || size > o_.max_file_size) {
+      r_.error(at, what + ": '" + rel + "' is larger than " + std::to_string(o_.max_file_size) + " bytes");
+      return std::nullopt;
+    }
+    if (++count_ > o_.max_files) {
+      r_.error(at, what + ": more than " + std::to_string(o_.max_files) + " referenced files");
+      return std::nullopt;
+    }
+    // Referenced files stay inside the manifest's directory: a manifest
+    // pulled from git must not hand host files (say /proc/self/environ) to
+    // containers. Symlinks are resolved first, so ConfigMap-style trees work.
+    auto canonical = fs::weakly_canonical(p, ec).string();
+    auto base = fs::weakly_canonical(base_, ec).string();
+    if (canonical.compare(0, base.size() + 1, base + "/") != 0) {
+      r_.error(at, what + ": '" + rel + "' is outside the manifest's directory " + base);
+      return std::nullopt;
+    }
+    auto content = read_bounded(p, o_.max_file_size);
+    if (!content) {
+      r_.error(at, what + ": cannot read '" + rel + "' (or it is larger than " + std::to_string(o_.max_file_size) +
+                       " bytes)");
+      return std::nullopt;
+    }
+    return FileRef{canonical, fs::path(rel).lexically_normal().string(), std::move(*content)};
+  }
+
+  // A path or glob; no match is an error (a typo should not silently mean
+  // "no rules").
+  std::vector<FileRef> read_glob(const std::string& pattern, const YAML::Node& at, const std::string& what) {
+    if (pattern.find_first_of("*?[") == std::string::npos) {
+      auto f = read(pattern, at, what);
+      return f ? std::vector<FileRef>{*f} : std::vector<FileRef>{};
+    }
+    fs::path full = fs::path(pattern).is_absolute() ? fs::path(pattern) : fs::path(base_) / pattern;
+    glob_t g{};
+    int rc = ::glob(full.c_str(), GLOB_NOSORT, nullptr, &g);
+    std::vector<std::string> matches;
+    if (rc == 0)
+      for (std::size_t i = 0; i < g.gl_pathc; ++i) matches.emplace_back(g.gl_pathv[i]);
+    globfree(&g);
+    std::sort(matches.begin(), matches.end());
+    if (matches.empty()) {
+      r_.error(at, what + ": '" + pattern + "' matches no file");
+      return {};
+    }
+    std::vector<FileRef> out;
+    for (const auto& m : matches) {
+      auto rel = fs::relative(m, base_).string();
+      if (auto f = read(rel, at, what)) out.push_back(std::move(*f));
+    }
+    return out;
+  }
+
+ private:
+  std::string base_;
+  SchemaReader& r_;
+  const LoadOptions& o_;
+  std::size_t count_ = 0;
+};
+
+void read_component(SchemaReader& r, const YAML::Node& n, const std::string& where, Component& c) {
+  if (auto v = r.boolean(n, "enabled", where)) c.enabled = *v;
+  if (auto v = r.string(n, "image", where)) {
+    static const std::regex ref(R"(^[a-zA-Z0-9][a-zA-Z0-9._/:@-]*$)");
+    if (v->empty() || !std::regex_match(*v, ref)) r.error(n["image"], where + ".image: invalid image reference '" + *v + "'");
+    else c.image = *v;
+  }
+  c.args = r.string_list(n, "args", where);
+  c.env = r.string_map(n, "env", where);
+  for (const auto& [k, _] : c.env) {
+    static const std::regex name(R"(^[A-Za-z_][A-Za-z0-9_]*$)");
+    if (!std::regex_match(k, name)) r.error(n["env"], where + ".env: invalid variable name '" + k + "'");
+  }
+  if (auto vols = n["volumes"]) {
+    if (!vols.IsSequence()) r.error(vols, where + ".volumes must be a list of 'name:/path[:ro]'");
+    else
+      for (const auto& v : vols) {
+        static const std::regex spec(R"(^([a-zA-Z0-9][a-zA-Z0-9_.-]*):(/[^:]*)(:(ro|rw))?$)");
+        std::smatch m;
+        std::string s = v.IsScalar() ? v.Scalar() : "";
+        if (!std::regex_match(s, m, spec)) {
+          r.error(v, where + ".volumes: '" + s +
+                         "' must be 'volume-name:/container/path[:ro]' (named volumes only: host paths do not "
+                         "work when stackd runs in a container)");
+          continue;
+        }
+        c.volumes.push_back(VolumeMount{m[1], m[2], m[4] == "ro"});
+      }
+  }
+  if (auto v = r.size(n, "memoryLimit", where)) c.memory_limit = v;
+  if (auto v = r.number(n, "cpus", where)) c.cpus = v;
+  if (auto v = r.string(n, "restart", where)) {
+    if (*v != "no" && *v != "always" && *v != "unless-stopped" && *v != "on-failure")
+      r.error(n["restart"], where + ".restart must be one of no, always, unless-stopped, on-failure");
+    else c.restart = *v;
+  }
+  if (auto hc = n["healthcheck"]) {
+    std::string w = where + ".healthcheck";
+    if (r.mapping(hc, w, {"test", "interval", "timeout", "startPeriod", "retries"})) {
+      Healthcheck h;
+      auto t = hc["test"];
+      if (!t) r.error(hc, w + ".test is required");
+      else if (t.IsScalar()) h.test = {"CMD-SHELL", t.Scalar()};
+      else {
+        h.test = r.string_list(hc, "test", w);
+        if (!h.test.empty() && h.test[0] != "CMD" && h.test[0] != "CMD-SHELL" && h.test[0] != "NONE")
+          h.test.insert(h.test.begin(), "CMD");
+      }
+      if (auto d = r.duration(hc, "interval", w)) h.interval = *d;
+      if (auto d = r.duration(hc, "timeout", w)) h.timeout = *d;
+      if (auto d = r.duration(hc, "startPeriod", w)) h.start_period = *d;
+      if (auto v = r.integer(hc, "retries", w, 0, 100)) h.retries = static_cast<int>(*v);
+      c.healthcheck = h;
+    }
+  }
+  c.labels = r.string_map(n, "labels", where);
+  for (const auto& [k, _] : c.labels)
+    if (k.rfind("dev.stackd.", 0) == 0) r.error(n["labels"], where + ".labels: '" + k + "' is reserved for stackd");
+  if (auto v = r.string(n, "listen", where)) {
+    static const std::regex addr(R"(^(\d{1,3}(\.\d{1,3}){3}|::1?|\[[0-9a-fA-F:]+\])$)");
+    if (!std::regex_match(*v, addr)) r.error(n["listen"], where + ".listen must be an IP address like 127.0.0.1 or 0.0.0.0");
+    else c.listen = *v;
+  }
+  if (auto v = r.integer(n, "port", where, 1, 65535)) c.port = static_cast<std::uint16_t>(*v);
+}
+
+// spec[a][b] without creating nodes or throwing on missing ones.
+YAML::Node child(const YAML::Node& n, const char* a, const char* b = nullptr, const char* c = nullptr) {
+  if (!n || !n.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
+  YAML::Node x = n[a];
+  if (!b) return x;
+  return child(x, b, c);
+}
+
+void check_duplicate_ports(const Manifest& m, const YAML::Node& spec, SchemaReader& r) {
+  struct Use {
+    std::string who;
+    std::string listen;
+    std::uint16_t port;
+    YAML::Node at;
+  };
+  std::vector<Use> uses;
+  auto add = [&](const Component& c, const char* name, YAML::Node at) {
+    if (c.enabled && c.port) uses.push_back({name, c.listen, c.port, at});
+  };
+  add(m.prometheus, "prometheus", child(spec, "prometheus", "port"));
+  add(m.grafana, "grafana", child(spec, "grafana", "port"));
+  add(m.node_exporter, "nodeExporter", child(spec, "nodeExporter", "port"));
+  if (m.ollama.declared && m.ollama.enabled)
+    add(m.ollama.exporter, "ollama.exporter", child(spec, "ollama", "exporter", "port"));
+  uses.push_back({"stackd", m.controller.listen, m.controller.port, child(spec, "stackd", "port")});
+  auto overlaps = [](const std::string& a, const std::string& b) {
+    return a == b || a == "0.0.0.0" || b == "0.0.0.0" || a == "::" || b == "::";
+  };
+  for (std::size_t i = 0; i < uses.size(); ++i)
+    for (std::size_t j = i + 1; j < uses.size(); ++j)
+      if (uses[i].port == uses[j].port && overlaps(uses[i].listen, uses[j].listen)) {
+        // Point at the one the user wrote (a default port has no position).
+        bool j_later = uses[j].at.IsDefined() &&
+                       (!uses[i].at.IsDefined() || uses[j].at.Mark().line > uses[i].at.Mark().line);
+        auto& later = j_later ? uses[j] : uses[i];
+        auto& other = &later == &uses[j] ? uses[i] : uses[j];
+        r.error(later.at.IsDefined() ? later.at.Mark() : spec.Mark(),
+                "port " + std::to_string(later.port) + " of " + later.who + " is already used by " + other.who);
+      }
+}
+
+Manifest parse(const std::string& raw_text, const std::string& path, const LoadOptions& opts) {
+  Diagnostics diags;
+  std::string text = interpolate(raw_text, path, opts.env, diags);
+  SchemaReader r(path, diags);
+
+  YAML::Node loaded;
+  try {
+    loaded = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    diags.add(path, e.mark.is_null() ? 0 : e.mark.line + 1, e.mark.is_null() ? 0 : e.mark.column + 1, e.msg);
+    throw ManifestError(diags);
+  }
+  const YAML::Node root = loaded;  // const access never inserts nodes
+
+  Manifest m;
+  m.path = fs::absolute(path).lexically_normal().string();
+  m.base_dir = fs::path(m.path).parent_path().string();
+  FileResolver files(m.base_dir, r, opts);
+
+  if (!root || root.IsNull()) {
+    diags.add(path, 1, 1, "the manifest is empty");
+    throw ManifestError(diags);
+  }
+  if (!r.mapping(root, "the manifest", {"apiVersion", "kind", "metadata", "spec"})) throw ManifestError(diags);
+
+  if (auto v = r.string(root, "apiVersion", "")) {
+    m.api_version = *v;
+    if (*v != kApiVersion) r.error(root["apiVersion"], "apiVersion must be " + std::string(kApiVersion));
+  } else {
+    r.error(root, "apiVersion is required (" + std::string(kApiVersion) + ")");
+  }
+  if (auto v = r.string(root, "kind", "")) {
+    m.kind = *v;
+    if (*v != kKind) r.error(root["kind"], "kind must be " + std::string(kKind));
+  } else {
+    r.error(root, "kind is required (" + std::string(kKind) + ")");
+  }
+
+  const YAML::Node meta = root["metadata"];
+  if (!meta) r.error(root, "metadata.name is required");
+  else if (r.mapping(meta, "metadata", {"name"})) {
+    if (auto v = r.string(meta, "name", "metadata")) {
+      static const std::regex name(R"(^[a-z0-9][a-z0-9-]{0,39}$)");
+      if (!std::regex_match(*v, name))
+        r.error(meta["name"], "metadata.name must be lowercase letters, digits and '-', at most 40 characters");
+      m.name = *v;
+    } else {
+      r.error(meta, "metadata.name is required");
+    }
+  }
+
+  const YAML::Node spec = root["spec"];
+  if (!spec) {
+    r.error(root, "spec is required");
+    throw ManifestError(diags);
+  }
+  if (!r.mapping(spec, "spec", {"network", "allowEmpty", "prometheus", "grafana", "nodeExporter", "ollama", "stackd"}))
+    throw ManifestError(diags);
+
+  m.network = m.name.empty() ? "" : m.name;
+  if (auto v = r.string(spec, "network", "spec")) {
+    static const std::regex net(R"(^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$)");
+    if (!std::regex_match(*v, net)) r.error(spec["network"], "spec.network: invalid network name '" + *v + "'");
+    m.network = *v;
+  }
+  if (auto v = r.boolean(spec, "allowEmpty", "spec")) m.allow_empty = *v;
+
+  // Defaults first, then what the manifest says.
+  m.prometheus.image = "prom/prometheus:v2.53.2";
+  m.prometheus.port = 9090;
+  m.grafana.image = "grafana/grafana:11.3.0";
+  m.grafana.port = 3000;
+  m.node_exporter.image = "prom/node-exporter:v1.8.2";
+  m.node_exporter.port = 9100;
+  m.ollama.exporter.port = 11435;
+  m.ollama.enabled = false;
+
+  if (auto p = spec["prometheus"]) {
+    const std::string w = "spec.prometheus";
+    if (r.mapping(p, w, {COMPONENT_FIELDS, "retention", "retentionSize", "scrapeInterval", "evaluationInterval", "rules",
+                         "extraScrapeConfigs"})) {
+      read_component(r, p, w, m.prometheus);
+      if (auto d = r.duration(p, "retention", w)) m.prometheus.retention = std::chrono::duration_cast<Seconds>(*d);
+      if (auto s = r.size(p, "retentionSize", w)) m.prometheus.retention_size = s;
+      if (auto d = r.duration(p, "scrapeInterval", w)) {
+        m.prometheus.scrape_interval = std::chrono::duration_cast<Seconds>(*d);
+        if (m.prometheus.scrape_interval.count() < 1) r.error(p["scrapeInterval"], w + ".scrapeInterval must be at least 1s");
+      }
+      m.prometheus.evaluation_interval = m.prometheus.scrape_interval;
+      if (auto d = r.duration(p, "evaluationInterval", w)) m.prometheus.evaluation_interval = std::chrono::duration_cast<Seconds>(*d);
+      if (auto rules = p["rules"]) {
+        if (!rules.IsSequence()) r.error(rules, w + ".rules must be a list of paths or globs");
+        else
+          for (const auto& item : rules) {
+            if (!item.IsScalar()) {
+              r.error(item, w + ".rules entries must be strings");
+              continue;
+            }
+            for (auto& f : files.read_glob(item.Scalar(), item, w + ".rules")) {
+              try {
+                auto doc = YAML::Load(f.content);
+                if (doc && !doc.IsNull() && (!doc.IsMap() || !doc["groups"]))
+                  r.error(item, w + ".rules: " + f.relative + " is not a Prometheus rule file (no 'groups')");
+              } catch (const YAML::Exception& e) {
+                diags.add(f.path, e.mark.line + 1, e.mark.column + 1, e.msg);
+              }
+              m.prometheus.rules.push_back(std::move(f));
+            }
+          }
+      }
+      if (auto v = r.string(p, "extraScrapeConfigs", w)) {
+        if (auto f = files.read(*v, p["extraScrapeConfigs"], w + ".extraScrapeConfigs")) {
+          try {
+            auto doc = YAML::Load(f->content);
+            if (doc && !doc.IsNull() && !doc.IsSequence())
+              r.error(p["extraScrapeConfigs"], w + ".extraScrapeConfigs: " + f->relative +
+                                                   " must be a YAML list of scrape_configs");
+          } catch (const YAML::Exception& e) {
+            diags.add(f->path, e.mark.line + 1, e.mark.column + 1, e.msg);
+          }
+          m.prometheus.extra_scrape_configs = std::move(*f);
+        }
+      }
+    }
+  }
+
+  if (auto g = spec["grafana"]) {
+    const std::string w = "spec.grafana";
+    if (r.mapping(g, w, {COMPONENT_FIELDS, "admin", "dashboards", "datasources", "resyncInterval"})) {
+      read_component(r, g, w, m.grafana);
+      if (auto a = g["admin"]) {
+        if (r.mapping(a, w + ".admin", {"user", "passwordFile", "passwordEnv"})) {
+          if (auto v = r.string(a, "user", w + ".admin")) m.grafana.admin_user = *v;
+          auto file = r.string(a, "passwordFile", w + ".admin");
+          auto env = r.string(a, "passwordEnv", w + ".admin");
+          if (file && env) r.error(a, w + ".admin: give passwordFile or passwordEnv, not both");
+          if (file) {
+            if (auto f = files.read(*file, a["passwordFile"], w + ".admin.passwordFile")) {
+              while (!f->content.empty() && (f->content.back() == '\n' || f->content.back() == '\r')) f->content.pop_back();
+              if (f->content.empty()) r.error(a["passwordFile"], w + ".admin.passwordFile: " + *file + " is empty");
+              m.grafana.admin_password_file = std::move(*f);
+            }
+          }
+          if (env) {
+            // The variable's value is read when applying, not stored here, and never printed.
+            if (!opts.env(*env)) r.error(a["passwordEnv"], w + ".admin.passwordEnv: environment variable " + *env + " is not set");
+            m.grafana.admin_password_env = *env;
+          }
+        }
+      }
+      if (auto ds = g["dashboards"]) {
+        if (!ds.IsSequence()) r.error(ds, w + ".dashboards must be a list of {path, folder}");
+        else
+          for (const auto& d : ds) {
+            if (!r.mapping(d, w + ".dashboards[]", {"path", "folder"})) continue;
+            DashboardSource src;
+            if (auto v = r.string(d, "path", w + ".dashboards[]")) src.pattern = *v;
+            else {
+              r.error(d, w + ".dashboards[].path is required");
+              continue;
+            }
+            if (auto v = r.string(d, "folder", w + ".dashboards[]")) src.folder = *v;
+            src.files = files.read_glob(src.pattern, d["path"], w + ".dashboards");
+            m.grafana.dashboards.push_back(std::move(src));
+          }
+      }
+      if (auto ds = g["datasources"]) {
+        if (!ds.IsSequence()) r.error(ds, w + ".datasources must be a list");
+        else
+          for (const auto& d : ds) {
+            const std::string dw = w + ".datasources[]";
+            if (!r.mapping(d, dw, {"name", "type", "url", "uid", "access", "isDefault"})) continue;
+            Datasource s;
+            if (auto v = r.string(d, "name", dw)) s.name = *v; else r.error(d, dw + ".name is required");
+            if (auto v = r.string(d, "type", dw)) s.type = *v; else r.error(d, dw + ".type is required");
+            if (auto v = r.string(d, "url", dw)) s.url = *v;
+            if (auto v = r.string(d, "uid", dw)) s.uid = *v; else r.error(d, dw + ".uid is required");
+            if (auto v = r.string(d, "access", dw)) s.access = *v;
+            if (auto v = r.boolean(d, "isDefault", dw)) s.is_default = *v;
+            m.grafana.datasources.push_back(std::move(s));
+          }
+      }
+      if (auto d = r.duration(g, "resyncInterval", w)) m.grafana.resync_interval = std::chrono::duration_cast<Seconds>(*d);
+    }
+  } else {
+    m.grafana.enabled = false;
+  }
+  if (!spec["prometheus"]) m.prometheus.enabled = false;
+
+  if (auto n = spec["nodeExporter"]) {
+    if (r.mapping(n, "spec.nodeExporter", {COMPONENT_FIELDS})) read_component(r, n, "spec.nodeExporter", m.node_exporter);
+  } else {
+    m.node_exporter.enabled = false;
+  }
+
+  if (auto o = spec["ollama"]) {
+    const std::string w = "spec.ollama";
+    m.ollama.declared = true;
+    m.ollama.enabled = true;
+    if (r.mapping(o, w, {"enabled", "url", "exporter"})) {
+      if (auto v = r.boolean(o, "enabled", w)) m.ollama.enabled = *v;
+      if (auto v = r.string(o, "url", w)) {
+        static const std::regex url(R"(^http://[^/\s]+(/\S*)?$)");
+        if (!std::regex_match(*v, url)) r.error(o["url"], w + ".url must be an http:// URL");
+        m.ollama.url = *v;
+      }
+      if (auto e = o["exporter"]) {
+        if (r.mapping(e, w + ".exporter", {COMPONENT_FIELDS})) read_component(r, e, w + ".exporter", m.ollama.exporter);
+      }
+    }
+    m.ollama.exporter.enabled = m.ollama.enabled && m.ollama.exporter.enabled;
+  } else {
+    m.ollama.exporter.enabled = false;
+  }
+
+  if (auto s = spec["stackd"]) {
+    if (r.mapping(s, "spec.stackd", {"listen", "port"})) {
+      if (auto v = r.string(s, "listen", "spec.stackd")) m.controller.listen = *v;
+      if (auto v = r.integer(s, "port", "spec.stackd", 1, 65535)) m.controller.port = static_cast<std::uint16_t>(*v);
+    }
+  }
+
+  check_duplicate_ports(m, spec, r);
+  if (opts.allow_empty) m.allow_empty = true;
+  if (m.enabled_components() == 0 && !m.allow_empty)
+    r.error(spec, "the manifest enables no component; refusing a stack that would remove everything (set "
+                  "spec.allowEmpty: true to mean it)");
+
+  if (!diags.empty()) throw ManifestError(diags);
+
+  // Revision: the manifest text and every referenced file, by path.
+  Sha256 rev;
+  rev.update("manifest\0").update(raw_text).update("\n");
+  auto refs = m.referenced_files();
+  std::sort(refs.begin(), refs.end(), [](auto* a, auto* b) { return a->path < b->path; });
+  for (const auto* f : refs) rev.update(f->relative).update(std::string_view("\0", 1)).update(sha256_hex(f->content)).update("\n");
+  m.revision = rev.hex();
+  return m;
+}
+
+}  // namespace
+
+std::vector<const FileRef*> Manifest::referenced_files() const {
+  std::vector<const FileRef*> out;
+  for (const auto& f : prometheus.rules) out.push_back(&f);
+  if (prometheus.extra_scrape_configs) out.push_back(&*prometheus.extra_scrape_configs);
+  if (grafana.admin_password_file) out.push_back(&*grafana.admin_password_file);
+  for (const auto& d : grafana.dashboards)
+    for (const auto& f : d.files) out.push_back(&f);
+  return out;
+}
+
+int Manifest::enabled_components() const {
+  return int(prometheus.enabled) + int(grafana.enabled) + int(node_exporter.enabled) + int(ollama.exporter.enabled);
+}
+
+Manifest load_from_string(const std::string& text, const std::string& path, const LoadOptions& options) {
+  return parse(text, path, options);
+}
+
+Manifest load(const std::string& path, const LoadOptions& options) {
+  Diagnostics diags;
+  std::error_code ec;
+  if (!fs::exists(path, ec)) {
+    diags.add(path, 0, 0, "manifest file does not exist");
+    throw ManifestError(diags);
+  }
+  auto size = fs::file_size(path, ec);
+  if (ec || size > options.max_file_size) {
+    diags.add(path, 0, 0, "manifest is not a readable file under " + std::to_string(options.max_file_size) + " bytes");
+    throw ManifestError(diags);
+  }
+  auto text = read_bounded(path, options.max_file_size);
+  if (!text) {
+    diags.add(path, 0, 0, "cannot read the manifest (or it is larger than " + std::to_string(options.max_file_size) +
+                              " bytes)");
+    throw ManifestError(diags);
+  }
+  return parse(*text, path, options);
+}
+
+}  // namespace stackd::manifest

@@ -1,0 +1,215 @@
+#include "api/v1alpha1/loader.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+using namespace stackd::manifest;
+namespace fs = std::filesystem;
+
+namespace {
+
+class TempDir {
+ public:
+  TempDir() : path_(fs::temp_directory_path() / ("stackd-manifest-" + std::to_string(::getpid()) + "-" + std::to_string(n_++))) {
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  std::string write(const std::string& rel, const std::string& content) const {
+    auto p = path_ / rel;
+    fs::create_directories(p.parent_path());
+    std::ofstream(p) << content;
+    return p.string();
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  static inline int n_ = 0;
+  fs::path path_;
+};
+
+LoadOptions no_env() {
+  LoadOptions o;
+  o.env = [](const std::string& k) -> std::optional<std::string> {
+    if (k == "GRAFANA_ADMIN_PASSWORD") return "from-env";
+    return std::nullopt;
+  };
+  return o;
+}
+
+// The design.md §2 example, verbatim: it must stay valid.
+const char* kDesignExample = R"(apiVersion: stackd.dev/v1alpha1
+kind: MonitoringStack
+metadata:
+  name: frontier-llm
+spec:
+  network: frontier-monitoring          # a user-defined bridge network stackd owns; "host" = host networking
+  prometheus:
+    image: prom/prometheus:v2.53.2
+    port: 9090
+    retention: 15d                      # and/or retentionSize: 20GB (disk is the usual limit)
+    scrapeInterval: 15s
+    rules:                              # paths relative to this file; globs allowed
+      - prometheus/alerts.yml
+    extraScrapeConfigs: prometheus/scrape-extra.yml   # optional, raw Prometheus scrape_configs
+  grafana:
+    image: grafana/grafana:11.3.0
+    port: 3000
+    admin:
+      user: admin
+      passwordFile: secrets/grafana-admin-password    # or passwordEnv: GRAFANA_ADMIN_PASSWORD
+    dashboards:
+      - path: grafana/dashboards/*.json
+        folder: Frontier LLM
+  nodeExporter:
+    image: prom/node-exporter:v1.8.2
+    port: 9100
+  ollama:
+    url: http://host.docker.internal:11434           # where Ollama listens
+    exporter:
+      port: 11435                                    # clients talk to Ollama through here
+)";
+
+void write_referenced(const TempDir& d) {
+  d.write("prometheus/alerts.yml", "groups: []\n");
+  d.write("prometheus/scrape-extra.yml", "[]\n");
+  d.write("secrets/grafana-admin-password", "hunter2\n");
+  d.write("grafana/dashboards/a.json", R"({"uid":"a","title":"A"})");
+  d.write("grafana/dashboards/b.json", R"({"uid":"b","title":"B"})");
+}
+
+std::string errors_of(const std::string& text, const TempDir& d) {
+  try {
+    load_from_string(text, (d.path() / "stack.yaml").string(), no_env());
+  } catch (const ManifestError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST(ManifestLoader, DesignExampleIsValid) {
+  TempDir d;
+  write_referenced(d);
+  auto m = load_from_string(kDesignExample, (d.path() / "stack.yaml").string(), no_env());
+  EXPECT_EQ(m.name, "frontier-llm");
+  EXPECT_EQ(m.network, "frontier-monitoring");
+  EXPECT_EQ(m.prometheus.port, 9090);
+  EXPECT_EQ(m.prometheus.retention, std::chrono::seconds(15 * 86400));
+  ASSERT_EQ(m.prometheus.rules.size(), 1u);
+  EXPECT_EQ(m.prometheus.rules[0].relative, "prometheus/alerts.yml");
+  ASSERT_TRUE(m.grafana.admin_password_file);
+  EXPECT_EQ(m.grafana.admin_password_file->content, "hunter2");
+  ASSERT_EQ(m.grafana.dashboards.size(), 1u);
+  EXPECT_EQ(m.grafana.dashboards[0].files.size(), 2u);
+  EXPECT_EQ(m.grafana.dashboards[0].folder, "Frontier LLM");
+  EXPECT_TRUE(m.ollama.exporter.enabled);
+  EXPECT_EQ(m.ollama.exporter.port, 11435);
+  EXPECT_EQ(m.enabled_components(), 4);
+  EXPECT_EQ(m.revision.size(), 64u);
+}
+
+TEST(ManifestLoader, RevisionCoversReferencedFiles) {
+  TempDir d;
+  write_referenced(d);
+  auto path = (d.path() / "stack.yaml").string();
+  auto before = load_from_string(kDesignExample, path, no_env()).revision;
+  EXPECT_EQ(load_from_string(kDesignExample, path, no_env()).revision, before);
+  d.write("prometheus/alerts.yml", "groups: [{name: x, rules: []}]\n");
+  EXPECT_NE(load_from_string(kDesignExample, path, no_env()).revision, before);
+}
+
+TEST(ManifestLoader, ReportsAllProblemsWithPositions) {
+  TempDir d;
+  write_referenced(d);
+  std::string text = R"(apiVersion: stackd.dev/v1alpha1
+kind: MonitoringStack
+metadata:
+  name: demo
+spec:
+  network: host
+  prometheus:
+    port: "9090"
+    retension: 15d
+    scrapeInterval: often
+    retentionSize: lots
+    rules:
+      - prometheus/missing.yml
+  nodeExporter:
+    port: 9100
+    cpus: -1
+  grafana:
+    port: 9100
+)";
+  auto e = errors_of(text, d);
+  auto path = (d.path() / "stack.yaml").string();
+  EXPECT_NE(e.find(path + ":8:11: spec.prometheus.port must be an integer"), std::string::npos) << e;
+  EXPECT_NE(e.find(path + ":9:5: unknown field 'retension' in spec.prometheus (did you mean 'retention'?)"), std::string::npos) << e;
+  EXPECT_NE(e.find(path + ":10:21: spec.prometheus.scrapeInterval: invalid duration 'often'"), std::string::npos) << e;
+  EXPECT_NE(e.find(path + ":11:20: spec.prometheus.retentionSize: invalid size 'lots'"), std::string::npos) << e;
+  EXPECT_NE(e.find(path + ":13:9: spec.prometheus.rules: file 'prometheus/missing.yml' does not exist"), std::string::npos) << e;
+  EXPECT_NE(e.find(path + ":16:11: spec.nodeExporter.cpus must be a positive number"), std::string::npos) << e;
+  EXPECT_NE(e.find(path + ":18:11: port 9100 of grafana is already used by nodeExporter"), std::string::npos) << e;
+}
+
+TEST(ManifestLoader, UnsetVariableAndBadYaml) {
+  TempDir d;
+  auto e = errors_of("apiVersion: stackd.dev/v1alpha1\nkind: MonitoringStack\nmetadata: {name: ${NAME}}\nspec: {}\n", d);
+  EXPECT_NE(e.find(":3:18: environment variable NAME is not set"), std::string::npos) << e;
+  e = errors_of("apiVersion: [unclosed\n", d);
+  EXPECT_NE(e.find("stack.yaml:"), std::string::npos) << e;
+  e = errors_of("", d);
+  EXPECT_NE(e.find("the manifest is empty"), std::string::npos) << e;
+}
+
+TEST(ManifestLoader, EmptyStackRefusedUnlessAllowed) {
+  TempDir d;
+  std::string base = "apiVersion: stackd.dev/v1alpha1\nkind: MonitoringStack\nmetadata: {name: demo}\nspec:\n  network: host\n";
+  EXPECT_NE(errors_of(base, d).find("enables no component"), std::string::npos);
+  EXPECT_EQ(errors_of(base + "  allowEmpty: true\n", d), "");
+}
+
+TEST(ManifestLoader, RejectsHostPathVolumesAndReservedLabels) {
+  TempDir d;
+  std::string text = R"(apiVersion: stackd.dev/v1alpha1
+kind: MonitoringStack
+metadata: {name: demo}
+spec:
+  nodeExporter:
+    volumes: ["/etc:/host/etc:ro"]
+    labels: {dev.stackd.stack: other}
+)";
+  auto e = errors_of(text, d);
+  EXPECT_NE(e.find(":6:15: spec.nodeExporter.volumes: '/etc:/host/etc:ro' must be 'volume-name:/container/path[:ro]'"), std::string::npos) << e;
+  EXPECT_NE(e.find(":7:13: spec.nodeExporter.labels: 'dev.stackd.stack' is reserved"), std::string::npos) << e;
+}
+
+TEST(ManifestLoader, ReferencedFilesStayInsideTheManifestDirectory) {
+  TempDir d;
+  auto outside = d.write("../stackd-outside-" + std::to_string(::getpid()) + ".yml", "groups: []\n");
+  std::string text = R"(apiVersion: stackd.dev/v1alpha1
+kind: MonitoringStack
+metadata: {name: demo}
+spec:
+  grafana:
+    admin: {passwordFile: /etc/hostname}
+  prometheus:
+    rules: [../stackd-outside-)" + std::to_string(::getpid()) + R"(.yml]
+)";
+  auto e = errors_of(text, d);
+  fs::remove(outside);
+  EXPECT_NE(e.find(":6:27: spec.grafana.admin.passwordFile: '/etc/hostname' is outside the manifest's directory"),
+            std::string::npos) << e;
+  EXPECT_NE(e.find(":8:13: spec.prometheus.rules: '../stackd-outside-"), std::string::npos) << e;
+  EXPECT_NE(e.find(".yml' is outside the manifest's directory"), std::string::npos) << e;
+}
+
+TEST(ManifestLoader, DefaultStackInRepositoryIsValid) {
+  auto m = load(STACKD_SOURCE_DIR "/manifests/stack.yaml", no_env());
+  EXPECT_GE(m.enabled_components(), 3);
+  EXPECT_FALSE(m.prometheus.rules.empty());
+  EXPECT_FALSE(m.grafana.dashboards.empty());
+}

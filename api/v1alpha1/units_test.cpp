@@ -1,0 +1,27 @@
+#include "api/v1alpha1/units.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace stackd::manifest;
+using namespace std::chrono_literals;
+
+TEST(Units, Durations) {
+  EXPECT_EQ(parse_duration("15s"), std::chrono::milliseconds(15s));
+  EXPECT_EQ(parse_duration("1h30m"), std::chrono::milliseconds(90min));
+  EXPECT_EQ(parse_duration("15d"), std::chrono::milliseconds(15 * 24h));
+  EXPECT_EQ(parse_duration("250ms"), 250ms);
+  EXPECT_FALSE(parse_duration("15"));
+  EXPECT_FALSE(parse_duration("1.5h"));
+  EXPECT_FALSE(parse_duration("soon"));
+  EXPECT_FALSE(parse_duration(""));
+}
+
+TEST(Units, Sizes) {
+  EXPECT_EQ(parse_size("20GB"), 20'000'000'000ull);
+  EXPECT_EQ(parse_size("512MiB"), 512ull * 1024 * 1024);
+  EXPECT_EQ(parse_size("1g"), 1024ull * 1024 * 1024);
+  EXPECT_EQ(parse_size("100"), 100ull);
+  EXPECT_FALSE(parse_size("lots"));
+  EXPECT_FALSE(parse_size("20 GB"));
+  EXPECT_FALSE(parse_size("5PB"));
+}
