@@ -142,7 +142,11 @@ class Api {
   // Streams events matching the label filter until the connection ends or
   // on_event returns false. Returns normally when the engine closes the
   // stream; throws on transport errors. Reconnecting is the caller's job.
-  virtual net::awaitable<void> events(const Labels& label_filter, std::function<bool(const Event&)> on_event) = 0;
+  // With `since`, the engine first replays the events it still holds from
+  // that time on (it keeps the last 256), so nothing between a re-list and
+  // the subscription is missed.
+  virtual net::awaitable<void> events(const Labels& label_filter, std::function<bool(const Event&)> on_event,
+                                      std::optional<std::chrono::system_clock::time_point> since = std::nullopt) = 0;
 };
 
 }  // namespace stackd::docker

@@ -5,6 +5,7 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <spdlog/spdlog.h>
 
+#include <cstdio>
 #include <cstdlib>
 
 namespace stackd::docker {
@@ -385,10 +386,19 @@ net::awaitable<void> Client::remove_volume(const std::string& name) {
   if (r.status != 204 && r.status != 404) fail(r, "remove volume " + name);
 }
 
-net::awaitable<void> Client::events(const Labels& label_filter, std::function<bool(const Event&)> on_event) {
+net::awaitable<void> Client::events(const Labels& label_filter, std::function<bool(const Event&)> on_event,
+                                    std::optional<std::chrono::system_clock::time_point> since) {
   co_await negotiate();
+  std::string query = "/events?filters=" + http::url_encode(label_filter_json(label_filter));
+  if (since) {
+    auto micros = std::chrono::duration_cast<std::chrono::microseconds>(since->time_since_epoch()).count();
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%lld.%06lld", static_cast<long long>(micros / 1000000),
+                  static_cast<long long>(micros % 1000000));
+    query += std::string("&since=") + buf;
+  }
   http::Request req{.method = http::Verb::get,
-                    .target = versioned("/events?filters=" + http::url_encode(label_filter_json(label_filter))),
+                    .target = versioned(query),
                     .timeout = std::chrono::seconds(10)};
   LineSplitter lines;
   auto resp = co_await http_->stream(

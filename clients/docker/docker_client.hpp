@@ -64,7 +64,8 @@ class Client final : public Api {
   // Streams events matching the label filter until the connection ends or
   // on_event returns false. Returns normally when the engine closes the
   // stream; throws on transport errors. Reconnecting is the caller's job.
-  net::awaitable<void> events(const Labels& label_filter, std::function<bool(const Event&)> on_event) override;
+  net::awaitable<void> events(const Labels& label_filter, std::function<bool(const Event&)> on_event,
+                              std::optional<std::chrono::system_clock::time_point> since = std::nullopt) override;
 
  private:
   net::awaitable<http::Response> call(http::Verb verb, const std::string& path, const std::string& body = {},

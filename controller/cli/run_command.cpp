@@ -53,7 +53,7 @@ void add_run(CLI::App& app, Action& action) {
       controller::register_reconcilers(m, io.get_executor(), docker, registry);
       m.add(std::make_unique<runtime::FileSource>(
           io.get_executor(), clock, [&loader](const manifest::Snapshot* s) { return loader.watched_paths(s); }));
-      auto events = std::make_unique<runtime::DockerEventSource>(io.get_executor(), clock, random, docker);
+      auto events = std::make_unique<runtime::DockerEventSource>(io.get_executor(), clock, random, docker, registry);
       auto* ev = events.get();
       m.add_readiness(runtime::flag_check("docker", [ev] { return ev->connected(); },
                                           "the Docker engine is not reachable"));

@@ -65,7 +65,13 @@ FileSnapshotLoader::FileSnapshotLoader(std::string manifest_path, SnapshotOption
     : manifest_path_(std::move(manifest_path)), options_(std::move(options)) {}
 
 boost::asio::awaitable<manifest::SnapshotPtr> FileSnapshotLoader::load() {
-  co_return build_snapshot(manifest_path_, manifest::SourceRevision{"file", manifest_path_, ""}, options_);
+  std::error_code ec;
+  auto absolute = fs::absolute(manifest_path_, ec);
+  manifest::SourceRevision source{.source = "file",
+                                  .revision = manifest_path_,
+                                  .display_url = "",
+                                  .origin = "file:" + (ec ? manifest_path_ : absolute.lexically_normal().string())};
+  co_return build_snapshot(manifest_path_, std::move(source), options_);
 }
 
 std::vector<fs::path> FileSnapshotLoader::watched_paths(const manifest::Snapshot* current) const {

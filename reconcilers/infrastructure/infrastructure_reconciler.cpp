@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <fstream>
 
+#include "common/sha256.hpp"
 #include "reconcilers/containers/apply.hpp"
 #include "reconcilers/containers/plan.hpp"
 
@@ -24,25 +25,34 @@ std::vector<std::string> InfrastructureReconciler::keys_for_component(std::strin
   return {"infrastructure"};
 }
 
-std::vector<std::string> read_managed_stacks(const fs::path& state_dir) {
+namespace {
+fs::path record_of(const fs::path& state_dir, const std::string& origin) {
+  return state_dir / "stacks" / sha256_hex(origin).substr(0, 24);
+}
+}  // namespace
+
+std::vector<std::string> read_managed_stacks(const fs::path& state_dir, const std::string& origin) {
   std::vector<std::string> stacks;
-  std::ifstream in(state_dir / "managed-stacks");
+  std::ifstream in(record_of(state_dir, origin));
   for (std::string line; std::getline(in, line) && stacks.size() < 1024;)
     if (!line.empty() && line.size() <= 253 && std::find(stacks.begin(), stacks.end(), line) == stacks.end())
       stacks.push_back(line);
   return stacks;
 }
 
-void write_managed_stacks(const fs::path& state_dir, const std::vector<std::string>& stacks) {
-  fs::create_directories(state_dir);
-  auto tmp = state_dir / "managed-stacks.tmp";
+void write_managed_stacks(const fs::path& state_dir, const std::string& origin, const std::vector<std::string>& stacks) {
+  auto record = record_of(state_dir, origin);
+  fs::create_directories(record.parent_path());
+  fs::permissions(record.parent_path(), fs::perms::owner_all);
+  auto tmp = record;
+  tmp += ".tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);
     for (const auto& s : stacks) out << s << "\n";
     if (!out) throw std::runtime_error("cannot write " + tmp.string());
   }
   fs::permissions(tmp, fs::perms::owner_read | fs::perms::owner_write);
-  fs::rename(tmp, state_dir / "managed-stacks");  // atomic: a crash leaves the old list or the new one
+  fs::rename(tmp, record);  // atomic: a crash leaves the old list or the new one
 }
 
 net::awaitable<runtime::Result> InfrastructureReconciler::reconcile(const runtime::Request&, runtime::Context& context) {
@@ -52,10 +62,10 @@ net::awaitable<runtime::Result> InfrastructureReconciler::reconcile(const runtim
 
   // Record this stack before creating anything of it, so a crash right after
   // still leaves a record a later rename can clean up from.
-  auto stacks = read_managed_stacks(state_dir);
+  auto stacks = read_managed_stacks(state_dir, snapshot.source.origin);
   if (std::find(stacks.begin(), stacks.end(), desired->stack) == stacks.end()) {
     stacks.push_back(desired->stack);
-    write_managed_stacks(state_dir, stacks);
+    write_managed_stacks(state_dir, snapshot.source.origin, stacks);
   }
 
   auto is_desired = [&](const std::string& c) {
@@ -85,7 +95,7 @@ net::awaitable<runtime::Result> InfrastructureReconciler::reconcile(const runtim
       if (error.empty()) error = "removing renamed stack " + old + ": " + removed.first_error();
     }
   }
-  if (kept.size() != stacks.size()) write_managed_stacks(state_dir, kept);
+  if (kept.size() != stacks.size()) write_managed_stacks(state_dir, snapshot.source.origin, kept);
   if (!error.empty()) throw runtime::ReconcileError("ReconcileError", error);
   co_return runtime::Result{};
 }
