@@ -12,10 +12,12 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <string>
 
 #include "common/metrics/metrics.hpp"
+#include "exporter/connection_watchdog.hpp"
 #include "exporter/ollama_metrics.hpp"
 #include "exporter/upstream_pool.hpp"
 
@@ -28,7 +30,7 @@ struct ProxyConfig {
   std::uint32_t max_header_bytes = 64 * 1024;         // request and response headers
   std::size_t model_sniff_bytes = 64 * 1024;          // request body prefix searched for "model"
   std::size_t relay_buffer_bytes = 16 * 1024;         // per connection, both directions
-  std::chrono::seconds upstream_timeout{600};         // longest silence from Ollama (queue + load + prompt)
+  std::chrono::milliseconds upstream_timeout{std::chrono::seconds(600)};  // longest silence from Ollama (queue + load + prompt)
   std::chrono::seconds client_idle_timeout{300};      // idle keep-alive client connections
   std::chrono::seconds client_write_timeout{60};
 };
@@ -40,6 +42,11 @@ class Proxy {
 
   boost::asio::awaitable<void> serve(boost::asio::ip::tcp::socket socket);
   std::size_t connections() const { return connections_; }
+  // Called whenever a client connection ends (a descriptor is free again).
+  void on_connection_closed(std::function<void()> f) { on_connection_closed_ = std::move(f); }
+  // Checks the connections' deadlines until stop().
+  boost::asio::awaitable<void> run_watchdog() { return watchdog_.run(); }
+  void stop() { watchdog_.stop(); }
 
  private:
   struct Exchange;
@@ -52,6 +59,8 @@ class Proxy {
   OllamaMetrics& metrics_;
   ModelLabels& labels_;
   UpstreamPool pool_;
+  ConnectionWatchdog watchdog_;
+  std::function<void()> on_connection_closed_;
   std::map<std::string, int> slot_users_;  // model label -> requests in flight that take a slot
   std::size_t connections_ = 0;
 };
