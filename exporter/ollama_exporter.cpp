@@ -119,6 +119,7 @@ int run(const Options& options) {
     net::post(ioc, *check);
   });
   ioc.run();
+  proxy.on_connection_closed({});  // accept_loop goes before the io_context's pending frames do
   spdlog::info("ollama-exporter stopped");
   return 0;
 }

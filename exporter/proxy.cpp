@@ -122,14 +122,14 @@ void Proxy::update_queue_depth() {
 }
 
 net::awaitable<void> Proxy::serve(tcp::socket client) {
-  ++connections_;
+  ++open_->count;
   struct Count {
-    Proxy& p;
+    std::shared_ptr<OpenConnections> open;
     ~Count() {
-      --p.connections_;
-      if (p.on_connection_closed_) p.on_connection_closed_();
+      --open->count;
+      if (open->on_closed) open->on_closed();
     }
-  } count{*this};
+  } count{open_};
 
   WatchedConnection watch(client);
   watchdog_.add(watch);

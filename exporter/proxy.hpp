@@ -14,6 +14,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 
 #include "common/metrics/metrics.hpp"
@@ -41,9 +42,10 @@ class Proxy {
         ModelLabels& labels);
 
   boost::asio::awaitable<void> serve(boost::asio::ip::tcp::socket socket);
-  std::size_t connections() const { return connections_; }
+  std::size_t connections() const { return open_->count; }
   // Called whenever a client connection ends (a descriptor is free again).
-  void on_connection_closed(std::function<void()> f) { on_connection_closed_ = std::move(f); }
+  // Cleared by passing {} before the callee goes away.
+  void on_connection_closed(std::function<void()> f) { open_->on_closed = std::move(f); }
   // Checks the connections' deadlines until stop().
   boost::asio::awaitable<void> run_watchdog() { return watchdog_.run(); }
   void stop() { watchdog_.stop(); }
@@ -60,9 +62,14 @@ class Proxy {
   ModelLabels& labels_;
   UpstreamPool pool_;
   ConnectionWatchdog watchdog_;
-  std::function<void()> on_connection_closed_;
   std::map<std::string, int> slot_users_;  // model label -> requests in flight that take a slot
-  std::size_t connections_ = 0;
+  // Shared with every connection's coroutine: frames still pending when the
+  // io_context is destroyed (after the Proxy) end by updating it.
+  struct OpenConnections {
+    std::size_t count = 0;
+    std::function<void()> on_closed;
+  };
+  std::shared_ptr<OpenConnections> open_ = std::make_shared<OpenConnections>();
 };
 
 }  // namespace stackd::exporter
