@@ -42,7 +42,9 @@ work=$(mktemp -d)
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  [[ -f $work/nginx.pid ]] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
+  # nginx runs in the foreground (its pid is in pids); the pid file is a fallback.
+  local nginx_pid; nginx_pid=$(cat "$work/nginx.pid" 2>/dev/null || true)
+  [[ -n $nginx_pid ]] && kill "$nginx_pid" 2>/dev/null || true
   wait 2>/dev/null || true
   rm -rf "$work"
 }
