@@ -117,18 +117,29 @@ wrk_run() {  # PORT CONNECTIONS -> wrk's output
 }
 
 echo "== 1a. throughput, non-streaming /api/generate answered at once (CPU-bound: wrk, fake and proxy share 2 cores), $conns connections, $rounds rounds of $duration"
-declare -A rps_of p99_of
-for name in direct nginx exporter; do rps_of[$name]=""; p99_of[$name]=""; done
+# CPU time per request of each proxy (its own utime+stime over the requests
+# wrk counted): less sensitive to other load on the machine than throughput.
+cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
+nginx_worker=$(pgrep -P "$(cat "$work/nginx.pid")" | head -1)
+declare -A rps_of p99_of cpu_of
+for name in direct nginx exporter; do rps_of[$name]=""; p99_of[$name]=""; cpu_of[$name]=""; done
 for r in $(seq "$rounds"); do
   for name in direct nginx exporter; do
     case $name in direct) port=$fake_port ;; nginx) port=$nginx_port ;; exporter) port=$exp_port ;; esac
+    case $name in direct) cpid=$fake_pid ;; nginx) cpid=$nginx_worker ;; exporter) cpid=$exporter_pid ;; esac
+    c0=$(cpu_ticks "$cpid")
     out=$(wrk_run "$port" "$conns")
+    c1=$(cpu_ticks "$cpid")
+    n=$(awk '/requests in/ {print $1}' <<<"$out")
+    us=$(echo "($c1 - $c0) * 1000000 / $(getconf CLK_TCK) / $n" | bc -l)
     grep -q "Non-2xx" <<<"$out" && echo "WARNING: non-2xx answers from $name"
-    rps_of[$name]+="$(rps <<<"$out") "; p99_of[$name]+="$(pctl 99 <<<"$out") "
-    printf "  round %d %-8s %10.1f req/s  p99 %7.3f ms\n" "$r" "$name" "$(rps <<<"$out")" "$(pctl 99 <<<"$out")"
+    rps_of[$name]+="$(rps <<<"$out") "; p99_of[$name]+="$(pctl 99 <<<"$out") "; cpu_of[$name]+="$us "
+    printf "  round %d %-8s %10.1f req/s  p99 %7.3f ms  %6.1f us CPU/request (%s)\n" "$r" "$name" "$(rps <<<"$out")" \
+      "$(pctl 99 <<<"$out")" "$us" "$([[ $name == direct ]] && echo fake || echo proxy)"
   done
 done
 for name in direct nginx exporter; do
+  declare "med_cpu_$name=$(tr ' ' '\n' <<<"${cpu_of[$name]}" | grep . | median)"
   declare "med_rps_$name=$(tr ' ' '\n' <<<"${rps_of[$name]}" | grep . | median)"
   declare "med_p99_$name=$(tr ' ' '\n' <<<"${p99_of[$name]}" | grep . | median)"
 done
@@ -136,6 +147,8 @@ printf "median   direct %10.1f req/s   nginx %10.1f req/s   exporter %10.1f req/
 r_nginx=$(ratio "$med_rps_exporter" "$med_rps_nginx")
 printf "ratio    exporter/nginx %.3f   exporter/direct %.3f   nginx/direct %.3f\n" "$r_nginx" \
   "$(ratio "$med_rps_exporter" "$med_rps_direct")" "$(ratio "$med_rps_nginx" "$med_rps_direct")"
+printf "CPU per request (median): fake %.1f us, nginx %.1f us, exporter %.1f us (exporter/nginx %.2f)\n" \
+  "$med_cpu_direct" "$med_cpu_nginx" "$med_cpu_exporter" "$(ratio "$med_cpu_exporter" "$med_cpu_nginx")"
 results+=("CPU-bound throughput exporter/nginx $(printf %.3f "$r_nginx") (target >= 0.9): $(verdict "$r_nginx >= 0.9")")
 add_n=$(echo "$med_p99_nginx - $med_p99_direct" | bc -l); add_x=$(echo "$med_p99_exporter - $med_p99_direct" | bc -l)
 printf "p99 at %d connections: direct %.3f ms, added by nginx %.3f ms, added by the exporter %.3f ms\n" "$conns" "$med_p99_direct" "$add_n" "$add_x"
