@@ -30,6 +30,7 @@ struct OllamaMetrics {
 inline constexpr std::string_view kStatusStreamError = "stream_error";  // {"error":...} in a 2xx body
 inline constexpr std::string_view kStatusClientClosed = "499";          // client left before the end (nginx/Ollama usage)
 inline constexpr std::string_view kStatusUpstreamFailed = "502";        // Ollama unreachable or broke off
+inline constexpr std::string_view kStatusUpstreamTimeout = "504";       // Ollama silent for the upstream timeout
 
 // Maps a request path to a bounded endpoint label: the known Ollama and
 // OpenAI-compatible routes, else "other".
