@@ -35,10 +35,12 @@ rootfs() {  # rootfs NAME [mmdebstrap options...]: a cached minbase tarball
   if [ -f "$tar" ] && [ -s "$tar" ] && [ -z "$(find "$tar" -mtime +"$max_age")" ]; then echo "$tar"; return; fi
   # minbase: essential packages and apt, as the official images. The hook
   # makes /bin, /lib, /sbin symlinks into /usr as bookworm expects.
+  echo "making $name with mmdebstrap (cached in $cache)" >&2
   mmdebstrap --quiet --variant=minbase --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
     --aptopt='APT::Install-Recommends "false"' "$@" \
     --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*.bin' \
-    bookworm "$cache/$name.partial.tar" "${sources[@]}" >&2
+    bookworm "$cache/$name.partial.tar" "${sources[@]}" >"$cache/$name.log" 2>&1 \
+    || { echo "mmdebstrap failed for $name; the end of $cache/$name.log:" >&2; tail -20 "$cache/$name.log" >&2; exit 1; }
   mv "$cache/$name.partial.tar" "$tar"
   echo "$tar"
 }
@@ -55,6 +57,8 @@ import() {  # import TAG TARBALL: tag it unless the engine has this exact tarbal
 
 : "${DOCKER_HOST:=unix:///var/run/docker.sock}"
 export DOCKER_HOST
-import debian:12 "$(rootfs debian-12)"
-import debian:12-slim "$(rootfs debian-12-slim "${slim_excludes[@]}")"
+full=$(rootfs debian-12)
+slim=$(rootfs debian-12-slim "${slim_excludes[@]}")
+import debian:12 "$full"
+import debian:12-slim "$slim"
 docker images --format '{{.Repository}}:{{.Tag}} {{.Size}}' debian
