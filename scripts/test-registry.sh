@@ -63,7 +63,7 @@ YAML
   wait_port "$port" "$dir/registry.pid" "$dir/registry.log"
   ;;
 slow)
-  # A throttled front (nginx limit_rate, no buffering), so a test can stop the
+  # A throttled front (nginx proxy_limit_rate), so a test can stop the
   # registry behind it while the engine is in the middle of a layer.
   port=${3:?port} backend=${4:?backend port} rate=${5:?rate}
   stop_pidfile "$dir/nginx.pid"
@@ -86,9 +86,11 @@ http {
     location / {
       proxy_pass http://127.0.0.1:$backend;
       proxy_set_header Host \$http_host;
-      proxy_buffering off;
-      proxy_request_buffering off;
+      # nginx ignores limit_rate on unbuffered responses: throttle the read
+      # from the registry instead, so stopping it cuts the layer short.
+      proxy_limit_rate $rate;
       limit_rate $rate;
+      proxy_request_buffering off;
     }
   }
 }
