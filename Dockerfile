@@ -62,4 +62,6 @@ HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 \
   CMD ["/usr/bin/stackd", "healthcheck"]
 EXPOSE 9321
 ENTRYPOINT ["/usr/bin/stackd"]
-CMD ["run", "-f", "/etc/stackd/stack.yaml", "--listen", "127.0.0.1:9321"]
+# No --listen: the manifest's spec.stackd (default 127.0.0.1:9321) decides,
+# since that is also where the stack's Prometheus scrapes stackd.
+CMD ["run", "-f", "/etc/stackd/stack.yaml"]
