@@ -1,5 +1,8 @@
 #include "clients/docker/docker_client.hpp"
 
+#include "clients/docker/registry_auth.hpp"
+#include "clients/docker/socket_access.hpp"
+
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -100,7 +103,16 @@ http::Endpoint Client::endpoint_from_env() {
 net::awaitable<void> Client::negotiate() {
   if (!api_version_.empty()) co_return;
   http::Request req{.method = http::Verb::get, .target = "/_ping", .timeout = std::chrono::seconds(10)};
-  auto r = co_await http_->send(req);
+  http::Response r;
+  std::optional<std::string> hint;
+  try {
+    r = co_await http_->send(req);
+  } catch (const http::TransportError& e) {
+    // The non-root container without the socket's group: say how to fix it.
+    if (endpoint_.kind == http::Endpoint::Kind::Unix) hint = socket_permission_hint(endpoint_.socket_path);
+    if (!hint) throw;
+  }
+  if (hint) throw http::TransportError(*hint);
   if (r.status != 200 && r.status != 500)
     throw DockerError(r.status, "Docker engine at " + endpoint_.describe() + " answered /_ping with HTTP " +
                                     std::to_string(r.status));
@@ -297,7 +309,17 @@ net::awaitable<void> Client::pull_image(const std::string& ref, std::function<vo
                     .target = versioned("/images/create?fromImage=" + http::url_encode(image) +
                                         "&tag=" + http::url_encode(tag)),
                     .timeout = std::chrono::seconds(30)};
+  // Credentials from the Docker CLI's config, read for each pull (a `docker
+  // login` needs no restart); only in this request's header, never logged.
+  std::optional<RegistryCredentials> credentials;
+  try {
+    credentials = find_credentials(RegistryAuthConfig::from_env(), registry_of(image));
+  } catch (const RegistryAuthError& e) {
+    throw DockerError(400, "pull image " + ref + ": registry credentials: " + e.what());
+  }
+  if (credentials) req.headers.emplace_back("X-Registry-Auth", registry_auth_header(*credentials));
   std::string error;
+  bool finished = false;  // the engine's closing "Status: ..." line arrived
   LineSplitter lines;
   auto resp = co_await http_->stream(
       req,
@@ -314,13 +336,16 @@ net::awaitable<void> Client::pull_image(const std::string& ref, std::function<vo
             error = j["error"].is_string() ? j["error"].get<std::string>() : j["error"].dump();
             return false;
           }
-          if (on_progress) on_progress(PullProgress{str(j, "id"), str(j, "status"), str(j, "progress")});
+          auto status = str(j, "status");
+          if (str(j, "id").empty() && status.starts_with("Status: ")) finished = true;
+          if (on_progress) on_progress(PullProgress{str(j, "id"), status, str(j, "progress")});
           return true;
         });
       },
       std::chrono::minutes(5));
   if (resp.status != 200) fail(resp, "pull image " + ref);
   if (!error.empty()) throw DockerError(500, "pull image " + ref + ": " + error);
+  if (!finished) throw DockerError(500, "pull image " + ref + ": the engine's progress stream ended before the pull finished");
 }
 
 net::awaitable<std::vector<NetworkInfo>> Client::list_networks(const Labels& label_filter) {

@@ -12,6 +12,7 @@
 #include "common/tar_archive.hpp"
 #include "common/when_all.hpp"
 #include "api/v1alpha1/labels.hpp"
+#include "reconcilers/containers/pull_progress.hpp"
 
 namespace stackd::containers {
 
@@ -43,16 +44,17 @@ net::awaitable<void> sleep_for(std::chrono::milliseconds d) {
 
 net::awaitable<void> ensure_image(docker::Api& docker, const std::string& image, const ApplyOptions& o) {
   if (co_await docker.image_exists(image)) co_return;
-  say(o, "pulling " + image);
-  std::map<std::string, std::string> last_status;  // one line per layer step, not per byte
-  co_await docker.pull_image(image, [&](const docker::PullProgress& p) {
-    if (p.status.empty()) return;
-    auto& last = last_status[p.id];
-    if (last == p.status) return;
-    last = p.status;
-    say(o, "  " + image + (p.id.empty() ? "" : " " + p.id) + ": " + p.status);
-  });
-  say(o, "pulled " + image);
+  auto view = pull_progress_view([&o](const std::string& line) { say(o, line); });
+  view->begin(image);
+  bool ok = false;
+  try {
+    co_await docker.pull_image(image, [&](const docker::PullProgress& p) { view->update(image, p); });
+    ok = true;
+  } catch (...) {
+    view->end(image, false);
+    throw;
+  }
+  view->end(image, ok);
 }
 
 // Waits until the container runs (and is healthy when it has a healthcheck)
