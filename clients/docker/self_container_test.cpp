@@ -53,7 +53,10 @@ class EngineWithContainers final : public Api {
   net::awaitable<std::optional<VolumeInfo>> inspect_volume(const std::string&) override { throw unused(); }
   net::awaitable<void> create_volume(const std::string&, const Labels&) override { throw unused(); }
   net::awaitable<void> remove_volume(const std::string&) override { throw unused(); }
-  net::awaitable<void> events(const Labels&, std::function<bool(const Event&)>) override { throw unused(); }
+  net::awaitable<void> events(const Labels&, std::function<bool(const Event&)>,
+                              std::optional<std::chrono::system_clock::time_point>) override {
+    throw unused();
+  }
 
   void add(const std::string& id, const std::string& name, const std::string& image_ref) {
     containers[id] = ContainerInfo{.id = id, .name = name, .image_id = "sha256:" + std::string(64, '1'), .image_ref = image_ref};

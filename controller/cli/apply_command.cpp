@@ -38,7 +38,7 @@ void add_apply(CLI::App& app, Action& action) {
         runtime::DefaultRandom random;
         metrics::Registry registry;
         docker::Client docker(ex, docker::Client::endpoint_from_env());
-        snapshot::FileSnapshotLoader loader(o->file, o->snapshot);
+        snapshot::FileSnapshotLoader loader(o->file, o->snapshot, &docker);
         runtime::ManagerOptions options;
         options.serve_http = false;
         runtime::Manager manager(ex, clock, random, registry, loader, options);

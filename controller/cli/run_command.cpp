@@ -48,7 +48,7 @@ void add_run(CLI::App& app, Action& action) {
       runtime::DefaultRandom random;
       metrics::Registry registry;
       docker::Client docker(io.get_executor(), docker::Client::endpoint_from_env());
-      snapshot::FileSnapshotLoader loader(o->file, o->snapshot);
+      snapshot::FileSnapshotLoader loader(o->file, o->snapshot, &docker);
       runtime::Manager m(io.get_executor(), clock, random, registry, loader, o->manager);
       controller::register_reconcilers(m, io.get_executor(), docker, registry);
       m.add(std::make_unique<runtime::FileSource>(
