@@ -16,11 +16,13 @@ void add_apply(CLI::App& app, Action& action) {
   struct Opts {
     std::string file, state_dir = default_state_dir();
     int timeout = 120;
+    bool wait = false;
   };
   auto o = std::make_shared<Opts>();
   cmd->add_option("-f,--file", o->file, "manifest file")->required();
   cmd->add_option("--state-dir", o->state_dir, "where stackd keeps its state");
   cmd->add_option("--timeout", o->timeout, "seconds to wait for each container to run")->check(CLI::PositiveNumber);
+  cmd->add_flag("--wait", o->wait, "also wait until every container is ready (healthchecks, /-/ready, /api/health)");
   cmd->callback([&action, o] {
     action = [o] {
       auto m = load_manifest(o->file);
@@ -39,6 +41,8 @@ void add_apply(CLI::App& app, Action& action) {
         };
         auto out = co_await converger.converge_containers(desired, std::nullopt, observer, std::chrono::seconds(o->timeout),
                                                      /*whole=*/true);
+        if (o->wait && out.result.ok())
+          co_await containers::wait_until_ready(docker, desired, out.result, std::chrono::seconds(o->timeout));
         bool ok = out.result.ok();
         if (ok && m->grafana.enabled) {
           auto report = co_await converger.sync_grafana(*m, desired, ctx.grafana_admin_password);
