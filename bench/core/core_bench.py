@@ -118,7 +118,7 @@ volumes:
     floor_noop = f"{curl} 'http://localhost/containers/json?all=1' >/dev/null"
 
     apply = f"{binary} apply -f {manifest} --state-dir {state}"
-    down = f"{binary} down -f {manifest} --state-dir {state} --volumes"
+    down = f"{binary} down -f {manifest} --volumes"
     dc = f"docker-compose -p benchcore -f {compose}"
     results = {k: [] for k in ["stackd_cold", "stackd_noop", "stackd_wait", "compose_cold", "compose_noop",
                                "floor_cold", "floor_noop"]}
