@@ -8,8 +8,11 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <spdlog/spdlog.h>
 
+#include <openssl/evp.h>
+
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 
 namespace stackd::docker {
 
@@ -81,6 +84,62 @@ class LineSplitter {
 };
 
 }  // namespace
+
+namespace {
+
+// Seconds since the epoch of an RFC 3339 time as Go writes it
+// ("2024-05-01T10:00:00.123456789Z", or with a "+02:00" offset).
+std::optional<std::int64_t> parse_rfc3339_seconds(const std::string& t) {
+  std::tm tm{};
+  int consumed = 0;
+  if (std::sscanf(t.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+                  &tm.tm_sec, &consumed) != 6)
+    return std::nullopt;
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  std::size_t pos = static_cast<std::size_t>(consumed);
+  if (pos < t.size() && t[pos] == '.') {
+    ++pos;
+    while (pos < t.size() && std::isdigit(static_cast<unsigned char>(t[pos]))) ++pos;
+  }
+  std::int64_t offset = 0;
+  if (pos < t.size() && (t[pos] == '+' || t[pos] == '-')) {
+    int h = 0, m = 0;
+    if (std::sscanf(t.c_str() + pos + 1, "%2d:%2d", &h, &m) != 2) return std::nullopt;
+    offset = (t[pos] == '+' ? 1 : -1) * (h * 3600 + m * 60);
+  } else if (pos >= t.size() || t[pos] != 'Z') {
+    return std::nullopt;
+  }
+  return static_cast<std::int64_t>(timegm(&tm)) - offset;
+}
+
+}  // namespace
+
+PathStat parse_path_stat(std::string_view header) {
+  constexpr std::size_t kMaxHeader = 16 * 1024;  // a stat is a few hundred bytes
+  auto bad = [](const std::string& why) { return DockerError(500, "malformed X-Docker-Container-Path-Stat: " + why); };
+  if (header.empty() || header.size() > kMaxHeader || header.size() % 4 != 0) throw bad("length");
+  std::string raw(header.size() / 4 * 3, '\0');
+  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(raw.data()),
+                          reinterpret_cast<const unsigned char*>(header.data()), static_cast<int>(header.size()));
+  if (n < 0) throw bad("not base64");
+  std::size_t padding = 0;
+  for (auto it = header.rbegin(); it != header.rend() && *it == '='; ++it) ++padding;
+  raw.resize(static_cast<std::size_t>(n) - std::min<std::size_t>(padding, static_cast<std::size_t>(n)));
+  auto j = nlohmann::json::parse(raw, nullptr, false);
+  if (!j.is_object()) throw bad("not a JSON object");
+  PathStat st;
+  st.name = str(j, "name");
+  st.link_target = str(j, "linkTarget");
+  if (!j.contains("size") || !j["size"].is_number_integer()) throw bad("no size");
+  st.size = j["size"].get<std::int64_t>();
+  if (!j.contains("mode") || !j["mode"].is_number_unsigned()) throw bad("no mode");
+  st.mode = static_cast<std::uint32_t>(j["mode"].get<std::uint64_t>());
+  auto mtime = parse_rfc3339_seconds(str(j, "mtime"));
+  if (!mtime) throw bad("mtime");
+  st.mtime = *mtime;
+  return st;
+}
 
 std::string label_filter_json(const Labels& labels) {
   nlohmann::json f = nlohmann::json::object();
@@ -233,6 +292,14 @@ net::awaitable<std::optional<std::string>> Client::get_archive(const std::string
   if (r.status == 404) co_return std::nullopt;
   if (r.status != 200) fail(r, "read " + path + " from container " + id);
   co_return std::move(r.body);
+}
+
+net::awaitable<std::optional<PathStat>> Client::stat_path(const std::string& id, const std::string& path) {
+  auto r = co_await call(http::Verb::head,
+                         "/containers/" + http::url_encode(id) + "/archive?path=" + http::url_encode(path));
+  if (r.status == 404) co_return std::nullopt;
+  if (r.status != 200) fail(r, "stat " + path + " in container " + id);
+  co_return parse_path_stat(r.header("X-Docker-Container-Path-Stat"));
 }
 
 net::awaitable<ExecResult> Client::exec(const std::string& id, const std::vector<std::string>& cmd,

@@ -41,6 +41,7 @@ class Client final : public Api {
   net::awaitable<void> put_archive(const std::string& id, const std::string& path, const std::string& tar) override;
   // Reads `path` of a container as a tar archive (bounded); nullopt when missing.
   net::awaitable<std::optional<std::string>> get_archive(const std::string& id, const std::string& path) override;
+  net::awaitable<std::optional<PathStat>> stat_path(const std::string& id, const std::string& path) override;
   // Runs a command inside a running container and waits for it (bounded output).
   net::awaitable<ExecResult> exec(const std::string& id, const std::vector<std::string>& cmd,
                                   std::chrono::seconds timeout = std::chrono::seconds(60)) override;
@@ -78,6 +79,11 @@ class Client final : public Api {
   std::string api_version_;
   std::string engine_version_;
 };
+
+// Decodes the X-Docker-Container-Path-Stat header (base64 of a JSON object:
+// name, size, mode, mtime as RFC 3339, linkTarget). Throws DockerError on a
+// malformed value.
+PathStat parse_path_stat(std::string_view header);
 
 // Builds {"label":{"k=v":true,...}} for list/event filters.
 std::string label_filter_json(const Labels& labels);

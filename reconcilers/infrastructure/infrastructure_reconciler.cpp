@@ -13,7 +13,6 @@ namespace stackd::infrastructure {
 
 namespace net = boost::asio;
 namespace fs = std::filesystem;
-using containers::Change;
 
 InfrastructureReconciler::InfrastructureReconciler(docker::Api& docker,
                                                    std::shared_ptr<containers::DesiredStateCache> cache)
@@ -68,16 +67,7 @@ net::awaitable<runtime::Result> InfrastructureReconciler::reconcile(const runtim
     write_managed_stacks(state_dir, snapshot.source.origin, stacks);
   }
 
-  auto is_desired = [&](const std::string& c) {
-    return std::any_of(desired->containers.begin(), desired->containers.end(),
-                       [&](const containers::ContainerSpec& s) { return s.component == c; });
-  };
-  auto full = co_await containers::make_plan(docker_, *desired);
-  containers::Plan plan;
-  for (const auto& c : full.changes) {
-    bool mine = c.kind != "container" || (c.change == Change::Remove && !is_desired(c.component));
-    if (mine) plan.changes.push_back(c);
-  }
+  auto plan = co_await containers::make_infrastructure_plan(docker_, *desired);
   containers::ApplyOptions options;
   options.progress = context.progress;
   auto result = co_await containers::apply_plan(docker_, *desired, plan, options);
