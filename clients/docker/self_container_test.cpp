@@ -53,6 +53,7 @@ class EngineWithContainers final : public Api {
   net::awaitable<std::optional<VolumeInfo>> inspect_volume(const std::string&) override { throw unused(); }
   net::awaitable<void> create_volume(const std::string&, const Labels&) override { throw unused(); }
   net::awaitable<void> remove_volume(const std::string&) override { throw unused(); }
+  net::awaitable<std::optional<PathStat>> stat_path(const std::string&, const std::string&) override { throw unused(); }
   net::awaitable<void> events(const Labels&, std::function<bool(const Event&)>,
                               std::optional<std::chrono::system_clock::time_point>) override {
     throw unused();
