@@ -75,7 +75,7 @@ void expand_file_variables() {
     ss << in.rdbuf();
     std::string value = ss.str().substr(0, 64 * 1024);
     while (!value.empty() && value.back() == '\n') value.pop_back();
-    std::cout << "Getting secret " << var << " from " << path << std::endl;
+    std::cerr << "Getting secret " << var << " from " << path << std::endl;  // stdout: "listening on" first
     environment[var] = value;
     environment.erase(key);
   }
