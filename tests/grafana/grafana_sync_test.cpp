@@ -261,7 +261,7 @@ TEST_P(GrafanaSync, PasswordChangeUsesThePreviouslyAppliedOne) {
   }
   // The change survives a Grafana restart (it lives in Grafana's database).
   fake_->stop();
-  fake_ = std::make_unique<FakeGrafanaProcess>(STACKD_FAKE_GRAFANA_BIN, dir_, "first-pass");
+  fake_ = std::make_unique<FakeGrafanaProcess>(STACKD_FAKE_GRAFANA_BIN, dir_, "first-pass", fake_env());
   Client after(io_.get_executor(), fake_->url(), {"admin", "second-pass", ""});
   EXPECT_NO_THROW(run(io_, after.current_user()));
 
@@ -335,7 +335,7 @@ TEST_P(GrafanaSync, GrafanaDownIsReportedThenConverges) {
   auto rep = sync(r);
   ASSERT_EQ(rep.errors.size(), 1u);
   EXPECT_NE(rep.errors[0].find("is not ready"), std::string::npos);
-  fake_ = std::make_unique<FakeGrafanaProcess>(STACKD_FAKE_GRAFANA_BIN, dir_, "first-pass");
+  fake_ = std::make_unique<FakeGrafanaProcess>(STACKD_FAKE_GRAFANA_BIN, dir_, "first-pass", fake_env());
   desired_.base_url = fake_->url();
   admin_ = std::make_unique<Client>(io_.get_executor(), fake_->url(), Credentials{"admin", "first-pass", ""});
   rep = sync(r);
