@@ -74,6 +74,9 @@ struct Grafana : Component {
   std::string admin_user = "admin";
   std::optional<FileRef> admin_password_file;  // content is a secret: never log it
   std::string admin_password_env;
+  // spec.grafana.serviceAccountTokenFile: a service-account token stackd sends
+  // as Bearer instead of the admin's basic auth (content is a secret).
+  std::optional<FileRef> service_account_token_file;
   std::vector<DashboardSource> dashboards;
   std::vector<Datasource> datasources;
   Seconds resync_interval{30};
