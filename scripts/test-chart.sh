@@ -70,6 +70,13 @@ elif grep -q targetPrt "$work/self.log" && grep -q 'ServiceMonitor bogus' "$work
   ok "validator rejects unknown fields and wrong types"
 else bad "validator failed for another reason"; cat "$work/self.log"; fi
 
+# The same file names in both directories, each with the same bytes.
+same_files() {
+  diff <(cd "$1" && ls) <(cd "$2" && ls) || return 1
+  local f
+  for f in "$1"/*; do cmp "$f" "$2/$(basename "$f")" || return 1; done
+}
+
 # ---- lint, render, validate, compare: every helm, every values file
 dashboards_src=$repo/manifests/grafana/dashboards
 for v in v4 v3; do
@@ -92,8 +99,7 @@ for v in v4 v3; do
     node "$repo/tests/chart/extract.cjs" "$out/rendered.yaml" "$out/x" >/dev/null
     # Dashboards: when rendered, exactly the source files, byte for byte.
     if [ -d "$out/x/dashboards" ]; then
-      if diff <(cd "$dashboards_src" && ls) <(cd "$out/x/dashboards" && ls) >/dev/null &&
-         for f in "$dashboards_src"/*.json; do cmp "$f" "$out/x/dashboards/$(basename "$f")" || exit 1; done; then
+      if same_files "$dashboards_src" "$out/x/dashboards"; then
         ok "dashboards byte-identical to manifests/ ($name, helm $hv)"
       else bad "dashboards differ from manifests/ ($name, helm $hv)"; fi
     fi
@@ -116,6 +122,15 @@ sed 's#^  - \.\./\.\./manifests/prometheus/alerts\.yml$#  - rules.yml#' "$repo/t
 if ! grep -q '^  - rules.yml$' "$x/alerts_test.yml"; then bad "alerts_test.yml no longer names ../../manifests/prometheus/alerts.yml"
 elif (cd "$x" && "$PROMTOOL" test rules alerts_test.yml) >"$work/unit.log" 2>&1; then ok "promtool test rules on the rendered PrometheusRule"
 else bad "promtool test rules on the rendered PrometheusRule"; cat "$work/unit.log"; fi
+
+# ...and they are the source's groups, field for field (defaults change nothing).
+if node -e '
+  const YAML = require("yaml"), fs = require("fs"), assert = require("assert");
+  const parse = (f) => YAML.parse(fs.readFileSync(f, "utf8")).groups;
+  assert.deepStrictEqual(parse(process.argv[1]), parse(process.argv[2]));
+' "$x/rules.yml" "$repo/manifests/prometheus/alerts.yml" >"$work/groups.log" 2>&1; then
+  ok "PrometheusRule groups equal manifests/prometheus/alerts.yml"
+else bad "PrometheusRule groups differ from manifests/prometheus/alerts.yml"; head -40 "$work/groups.log"; fi
 
 # ---- a threshold from values moves the alert: queue depth 5 fires at 6 with
 # threshold 4, and stays quiet with the shipped threshold.
