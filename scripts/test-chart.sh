@@ -183,6 +183,7 @@ done
 expect_failure template "API-only mode without a Secret" "grafanaSync.existingSecret is required" --set grafanaSync.enabled=true
 expect_failure template "an alert that does not exist" "alerts.ollamaSlow: no shipped alert" --set alerts.ollamaSlow.for=1m
 expect_failure template "a threshold on an alert without one" "alerts.hostDiskPressure.threshold" --set alerts.hostDiskPressure.threshold=5
+expect_failure lint "an https Grafana URL (no TLS client)" "grafanaSync[./]grafanaUrl" --set grafanaSync.grafanaUrl=https://grafana.example.org
 expect_failure template "an empty ollama.url" "ollama.url is required" --set ollama.url=
 
 echo "chart: $passed passed, $failed failed"

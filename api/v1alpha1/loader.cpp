@@ -508,8 +508,14 @@ Manifest parse(const std::string& raw_text, const std::string& path, const LoadO
 
   if (auto g = spec["grafana"]) {
     const std::string w = "spec.grafana";
-    if (r.mapping(g, w, {COMPONENT_FIELDS, "admin", "dashboards", "datasources", "resyncInterval"})) {
+    if (r.mapping(g, w, {COMPONENT_FIELDS, "url", "admin", "dashboards", "datasources", "resyncInterval"})) {
       read_component(r, g, w, m.grafana);
+      if (auto v = r.string(g, "url", w)) {
+        // The HTTP client speaks plain http only (as for spec.ollama.url).
+        static const std::regex url(R"(^http://[^/\s]+(/\S*)?$)");
+        if (!std::regex_match(*v, url)) r.error(g["url"], w + ".url must be an http:// URL");
+        else m.grafana.url = *v;
+      }
       if (auto a = g["admin"]) {
         if (r.mapping(a, w + ".admin", {"user", "passwordFile", "passwordEnv"})) {
           if (auto v = r.string(a, "user", w + ".admin")) m.grafana.admin_user = *v;
