@@ -92,6 +92,12 @@ for v in v4 v3; do
       if "$PROMTOOL" check rules "$out/x/rules.yml" >"$out/promtool.log" 2>&1; then ok "promtool check rules ($name, helm $hv)"
       else bad "promtool check rules ($name, helm $hv)"; cat "$out/promtool.log"; fi
     fi
+    # custom-labels.yaml leaves out the host group.
+    if [ "$name" = custom-labels ]; then
+      if grep -q 'alert: OllamaDown' "$out/x/rules.yml" && ! grep -q 'alert: Host' "$out/x/rules.yml"; then
+        ok "prometheusRule.excludeGroups leaves out the host group (helm $hv)"
+      else bad "prometheusRule.excludeGroups=[host] (helm $hv)"; fi
+    fi
   done
   # One compiler run for all renderings of this helm (tsc dominates the time).
   if node "$repo/tests/chart/validate-objects.cjs" "$checks/$v" "${rendered[@]}" >"$work/validate-$v.log" 2>&1; then
