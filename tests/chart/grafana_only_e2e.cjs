@@ -132,7 +132,15 @@ async function main() {
       body: body && JSON.stringify(body) });
     return { status: res.status, json: await res.json().catch(() => null) };
   };
-  const strip = (d) => { const c = { ...d }; delete c.id; delete c.version; return c; };
+  // Grafana assigns id and version; stackd marks what it created with the
+  // "stackd-managed" tag (it deletes only those). Everything else is the file's.
+  const strip = (d) => {
+    const c = { ...d };
+    delete c.id;
+    delete c.version;
+    if (Array.isArray(c.tags)) c.tags = c.tags.filter((t) => t !== "stackd-managed");
+    return c;
+  };
   const sources = fs.readdirSync(path.join(repo, "manifests/grafana/dashboards")).filter((f) => f.endsWith(".json"))
     .map((f) => JSON.parse(fs.readFileSync(path.join(repo, "manifests/grafana/dashboards", f), "utf8")));
   assert(sources.length > 0);
