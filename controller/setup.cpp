@@ -14,4 +14,10 @@ void register_reconcilers(runtime::Manager& manager, boost::asio::any_io_executo
   manager.add(std::make_unique<grafana::GrafanaApiReconciler>(executor, registry, rendered));
 }
 
+void register_grafana_only(runtime::Manager& manager, boost::asio::any_io_executor executor,
+                           metrics::Registry& registry) {
+  manager.add(std::make_unique<grafana::GrafanaApiReconciler>(executor, registry,
+                                                              std::make_shared<containers::DesiredStateCache>()));
+}
+
 }  // namespace stackd::controller

@@ -15,4 +15,9 @@ using containers::ContainerSettings;
 void register_reconcilers(runtime::Manager& manager, boost::asio::any_io_executor executor, docker::Api& docker,
                           metrics::Registry& registry, ContainerSettings containers = {});
 
+// `stackd run --grafana-only`: only the Grafana API reconciler, for an
+// existing Grafana named by spec.grafana.url (no Docker engine needed).
+void register_grafana_only(runtime::Manager& manager, boost::asio::any_io_executor executor,
+                           metrics::Registry& registry);
+
 }  // namespace stackd::controller

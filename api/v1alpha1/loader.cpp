@@ -537,9 +537,15 @@ Manifest parse(const std::string& raw_text, const std::string& path, const LoadO
   if (auto g = spec["grafana"]) {
     const std::string w = "spec.grafana";
     if (r.mapping(g, w, {COMPONENT_FIELDS, "admin", "dashboards", "datasources", "resyncInterval",
-                             "serviceAccountTokenFile"})) {
+                             "serviceAccountTokenFile", "url"})) {
       read_component(r, g, w, m.grafana);
       reject_grafana_env_conflicts(r, g, w);
+      if (auto v = r.string(g, "url", w)) {
+        // The HTTP client speaks plain http only (as for spec.ollama.url).
+        static const std::regex url(R"(^http://[^/\s]+(/\S*)?$)");
+        if (v->size() > 2048 || !std::regex_match(*v, url)) r.error(g["url"], w + ".url must be an http:// URL");
+        else m.grafana.url = *v;
+      }
       if (auto t = r.string(g, "serviceAccountTokenFile", w)) {
         if (auto f = files.read(*t, g["serviceAccountTokenFile"], w + ".serviceAccountTokenFile")) {
           while (!f->content.empty() && (f->content.back() == '\n' || f->content.back() == '\r')) f->content.pop_back();

@@ -258,4 +258,26 @@ spec:
             std::string::npos) << e;
   EXPECT_EQ(e.find("GF_AUTH_BASIC_ENABLED"), std::string::npos) << e;
   EXPECT_EQ(e.find("hunter2"), std::string::npos) << e;  // the value is never echoed
+// The Helm chart's API-only mode: only spec.grafana, naming a Grafana that
+// stackd does not run.
+TEST(ManifestLoader, ExternalGrafanaUrl) {
+  TempDir d;
+  write_referenced(d);
+  std::string base = R"(apiVersion: stackd.dev/v1alpha1
+kind: MonitoringStack
+metadata: {name: demo}
+spec:
+  grafana:
+    url: )";
+  const char* rest = R"(
+    admin: {user: admin, passwordFile: secrets/grafana-admin-password}
+    dashboards: [{path: grafana/dashboards/*.json, folder: Ollama}]
+)";
+  auto m = load_from_string(base + "http://grafana.monitoring.svc:80/grafana" + rest, (d.path() / "stack.yaml").string(), no_env());
+  EXPECT_EQ(m.grafana.url, "http://grafana.monitoring.svc:80/grafana");
+  EXPECT_TRUE(m.grafana.enabled);
+  EXPECT_FALSE(m.prometheus.enabled);
+  EXPECT_EQ(m.grafana.dashboards.at(0).files.size(), 2u);
+  auto e = errors_of(base + "https://grafana.example.org" + rest, d);
+  EXPECT_NE(e.find(":6:10: spec.grafana.url must be an http:// URL"), std::string::npos) << e;
 }

@@ -71,6 +71,10 @@ struct Datasource {
 };
 
 struct Grafana : Component {
+  // An existing Grafana reached through its API (http://host[:port][/path]),
+  // which stackd keeps in sync but does not run; "" = the Grafana container
+  // stackd runs itself.
+  std::string url;
   std::string admin_user = "admin";
   std::optional<FileRef> admin_password_file;  // content is a secret: never log it
   std::string admin_password_env;

@@ -18,9 +18,10 @@ std::optional<Desired> desired_for(const manifest::Snapshot& snapshot, const con
     if (c.component == containers::kGrafana) g = &c;
     if (c.component == containers::kPrometheus) p = &c;
   }
-  if (!g) return std::nullopt;
+  // spec.grafana.url: an existing Grafana that stackd syncs but does not run.
+  if (!g && m.grafana.url.empty()) return std::nullopt;
   Desired d;
-  d.base_url = g->api_url;
+  d.base_url = m.grafana.url.empty() ? g->api_url : m.grafana.url;
   d.user = m.grafana.admin_user;
   d.password = snapshot.secrets.grafana_admin_password;
   d.revision = snapshot.source.source == "git" ? snapshot.source.revision : snapshot.revision;
@@ -75,8 +76,10 @@ net::awaitable<runtime::Result> GrafanaApiReconciler::reconcile(const runtime::R
   auto desired = desired_for(snapshot, *rendered, load_errors);
   if (!desired) co_return runtime::Result{};
 
-  co_await grafana_.ensure_admin_password(
-      *desired, std::filesystem::path(snapshot.state_dir) / snapshot.manifest.name / "grafana-admin-password.applied");
+  // The password of a Grafana stackd does not run belongs to its owner: use it, never change it.
+  if (snapshot.manifest.grafana.url.empty())
+    co_await grafana_.ensure_admin_password(
+        *desired, std::filesystem::path(snapshot.state_dir) / snapshot.manifest.name / "grafana-admin-password.applied");
   auto report = co_await grafana_.reconcile(*desired);
   for (auto& e : load_errors) report.errors.push_back(std::move(e));
   last_ = report;
