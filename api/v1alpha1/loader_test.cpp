@@ -258,6 +258,8 @@ spec:
             std::string::npos) << e;
   EXPECT_EQ(e.find("GF_AUTH_BASIC_ENABLED"), std::string::npos) << e;
   EXPECT_EQ(e.find("hunter2"), std::string::npos) << e;  // the value is never echoed
+}
+
 // The Helm chart's API-only mode: only spec.grafana, naming a Grafana that
 // stackd does not run.
 TEST(ManifestLoader, ExternalGrafanaUrl) {

@@ -36,6 +36,8 @@ manifest::SnapshotPtr build_snapshot(const std::string& manifest_path, manifest:
   try {
     auto ctx = render_context(snap->manifest, options.state_dir);
     snap->secrets.grafana_admin_password = ctx.grafana_admin_password;
+    if (const auto& token = snap->manifest.grafana.service_account_token_file)
+      snap->secrets.grafana_service_account_token = token->content;
     snap->exporter_image = options.own_image.empty() ? ctx.exporter_image : options.own_image;
     // Render once: a snapshot that cannot be rendered (extra scrape configs
     // clashing with generated jobs, a broken dashboard) never becomes desired.
