@@ -1,6 +1,6 @@
 #pragma once
 // In-memory tar archives via libarchive, for PUT/GET /containers/{id}/archive:
-// files reach containers without host paths (design.md §4).
+// files reach containers without host paths (docs/architecture.md).
 #include <cstddef>
 #include <string>
 #include <string_view>

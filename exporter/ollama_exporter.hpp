@@ -1,6 +1,6 @@
 #pragma once
 // `stackd ollama-exporter`: a metering reverse proxy in front of Ollama that
-// serves Prometheus metrics on /metrics (design.md §5). Clients talk to Ollama
+// serves Prometheus metrics on /metrics (docs/exporter.md). Clients talk to Ollama
 // through `listen`; every path is proxied to `upstream` unchanged.
 #include <chrono>
 #include <cstddef>

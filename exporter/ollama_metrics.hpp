@@ -1,5 +1,5 @@
 #pragma once
-// The exporter's metrics, exactly the names and labels of design.md §5, and
+// The exporter's metrics, exactly the names and labels of docs/exporter.md, and
 // the label bounding that keeps their series count finite.
 #include <cstddef>
 #include <set>

@@ -361,7 +361,7 @@ std::size_t open_fds(pid_t pid) {
   return n;
 }
 
-// Issue 16: out of descriptors (a 1024-fd limit, 1,500 clients holding
+// out of descriptors (a 1024-fd limit, 1,500 clients holding
 // connections), the accept loop must back off instead of spinning, log a
 // bounded number of lines, and serve a new client as soon as a descriptor is
 // free. The server runs in a child process with its own RLIMIT_NOFILE; its

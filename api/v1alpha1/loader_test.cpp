@@ -39,7 +39,7 @@ LoadOptions no_env() {
   return o;
 }
 
-// The design.md §2 example, verbatim: it must stay valid.
+// The docs/manifest.md example, verbatim: it must stay valid.
 const char* kDesignExample = R"(apiVersion: stackd.dev/v1alpha1
 kind: MonitoringStack
 metadata:

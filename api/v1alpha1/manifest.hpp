@@ -1,5 +1,5 @@
 #pragma once
-// The desired state as the user wrote it (design.md §2), after validation:
+// The desired state as the user wrote it (docs/manifest.md), after validation:
 // every field typed, every referenced file read. Nothing here talks to Docker.
 #include <chrono>
 #include <cstdint>

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Core benchmark (issue 13): cold converge, no-op apply and apply --wait of
+# Core benchmark: cold converge, no-op apply and apply --wait of
 # prometheus + node-exporter (host networking), side by side in one run with
 # docker-compose 1.29.2 and the raw API floor, on a private engine and the
 # offline test images. Prints medians, ratios and MET/MISSED per target.

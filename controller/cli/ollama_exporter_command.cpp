@@ -1,4 +1,4 @@
-// stackd ollama-exporter: the metering proxy in front of Ollama (design.md §5).
+// stackd ollama-exporter: the metering proxy in front of Ollama (docs/exporter.md).
 #include "controller/cli/command_support.hpp"
 #include "controller/cli/verbs.hpp"
 #include "exporter/cli_flags.hpp"

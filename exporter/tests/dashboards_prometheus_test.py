@@ -22,7 +22,7 @@ EXPORTER, FAKE, DASHBOARDS = sys.argv[1], sys.argv[2], sys.argv[3]
 PROMETHEUS = "/usr/bin/prometheus"
 NODE_EXPORTER = "/usr/bin/prometheus-node-exporter"
 
-# The daemon's metric names (issue 6 / design.md); served from a fixture
+# The daemon's metric names; served from a fixture
 # because this test exercises the dashboards, not the daemon.
 STACKD_FIXTURE = """# TYPE stackd_reconcile_total counter
 stackd_reconcile_total{reconciler="containers",result="success"} %(n)d

@@ -1,4 +1,4 @@
-"""Integration test (issue 16): the exporter out of file descriptors. Under a
+"""Integration test: the exporter out of file descriptors. Under a
 1024-descriptor limit (prlimit) and 1,500 idle client connections it must
 not spin (a few percent of a CPU at most), must log a bounded number of
 lines, and must serve a new client as soon as descriptors are free again.

@@ -1,4 +1,4 @@
-"""Integration test (issue 9): the exporter replays a request only when the
+"""Integration test: the exporter replays a request only when the
 first attempt cannot have reached Ollama. The fake Ollama keeps a journal of
 every request it read (FAKE_OLLAMA_JOURNAL), drops the connection after
 reading a request marked X-Fake-Ollama-Drop (a crash after receiving it),

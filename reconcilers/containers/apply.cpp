@@ -17,7 +17,7 @@
 
 namespace stackd::containers {
 
-using namespace labels;  // the ownership labels of design.md §3
+using namespace labels;  // the ownership labels of docs/manifest.md, "What stackd owns"
 
 namespace net = boost::asio;
 

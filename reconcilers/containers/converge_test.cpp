@@ -228,7 +228,7 @@ TEST(Converge, DuplicateOfAComponentIsRemovedAndTheCanonicalKept) {
   expect_converged_world(e, d);
 }
 
-// Issue 16: managed-by and stack without component is not stackd's.
+// managed-by and stack without component is not stackd's.
 TEST(Converge, ContainerWithAnIncompleteLabelSetIsForeign) {
   FakeEngine e;
   auto d = desired();
@@ -329,7 +329,7 @@ TEST(Apply, WaitReportsACrashLoopingContainer) {
   EXPECT_TRUE(reported) << r.first_error();
 }
 
-// Issue 16 / issue 9: a recreate killed at any point leaves a state the next
+// a recreate killed at any point leaves a state the next
 // apply finishes: one container per component, no leftovers, the volume kept.
 TEST(Crash, RecreateKilledAtEveryStepIsFinishedByTheNextApply) {
   auto d1 = desired();

@@ -1,4 +1,4 @@
-// Issue 16 on the real engine: `stackd apply` SIGKILLed at a random point of a
+// On the real engine: `stackd apply` SIGKILLed at a random point of a
 // cold apply or of a recreate, then a normal apply, leaves exactly one
 // container per component, no `-stackd-next`, and the data volume it had.
 // More trials: bench/core/chaos.sh.
@@ -101,7 +101,7 @@ TEST(ChaosE2E, RecreateKilledAnywhereThenApplyFinishesItAndKeepsTheVolume) {
   }
 }
 
-// Issue 13: apply --wait returns once Prometheus answers /-/ready, and fails
+// apply --wait returns once Prometheus answers /-/ready, and fails
 // for a container that dies at once.
 TEST(ApplyWaitE2E, WaitsForReadinessAndReportsAContainerThatDies) {
   StackDir dir("e2e-wait");

@@ -1,4 +1,4 @@
-// Issue 11 end to end: stackd as users deploy it. The image is built from the
+// End to end: stackd as users deploy it. The image is built from the
 // project's Dockerfile by the fixture (e2e.image.build), then run as the
 // daemon container with only the Docker socket and a manifest directory
 // mounted: no host paths for the stack's files.

@@ -1,4 +1,4 @@
-// Issue 11 end to end: images pulled from a real registry (Debian's
+// End to end: images pulled from a real registry (Debian's
 // docker-registry, started here on 127.0.0.1 and stopped by pid), with
 // per-layer progress, failures that leave the running stack untouched, and
 // credentials from the Docker CLI's config.

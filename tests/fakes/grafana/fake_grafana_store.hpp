@@ -3,7 +3,7 @@
 // version history, folders, datasources, the admin user. Each operation
 // returns what Grafana's HTTP API would answer (status and JSON body), as
 // documented at grafana.com/docs/grafana/latest/developers/http_api/ and read
-// from Grafana's source (see /work/shared/reference/grafana.md §2). The HTTP
+// from Grafana's source (docs/grafana.md). The HTTP
 // layer (fake_grafana_server) only routes and authenticates.
 //
 // Test-only. The product never links this.
