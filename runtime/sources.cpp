@@ -76,9 +76,11 @@ void DockerEventSource::start(Enqueue enqueue) {
 }
 
 void DockerEventSource::stop() {
-  if (auto signal = std::static_pointer_cast<net::cancellation_signal>(cancel_)) {
+  // The signal stays alive with the source: the stream's coroutine still
+  // touches its slot while it unwinds after the emit.
+  if (auto signal = std::static_pointer_cast<net::cancellation_signal>(cancel_); signal && !stopped_) {
+    stopped_ = true;
     signal->emit(net::cancellation_type::terminal);
-    cancel_.reset();
   }
 }
 

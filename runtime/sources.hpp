@@ -63,6 +63,7 @@ class DockerEventSource final : public Source {
   std::uint64_t connects_ = 0;
   std::unique_ptr<EventWatcher> watcher_;
   std::shared_ptr<void> cancel_;  // the stream's cancellation signal
+  bool stopped_ = false;
 };
 
 // Every key again, every policy.interval ± jitter (the manifest is re-read too).
