@@ -81,8 +81,7 @@ TEST(ChaosE2E, RecreateKilledAnywhereThenApplyFinishesItAndKeepsTheVolume) {
   auto first = run_stackd("apply -f " + dir.manifest());
   ASSERT_EQ(first.exit_code, 0) << first.output;
   std::string volume = dir.stack() + "-prometheus-data";
-  auto created = inspect(volume, "{{.CreatedAt}}");
-  ASSERT_FALSE(created.empty());
+  ASSERT_TRUE(volume_exists(volume));
   // Data in the volume that must survive every recreate.
   ASSERT_EQ(sh("docker cp /etc/hostname " + dir.stack() + "-prometheus:/prometheus/stackd-chaos-marker").exit_code, 0);
   std::mt19937 rng(std::random_device{}());
@@ -94,7 +93,10 @@ TEST(ChaosE2E, RecreateKilledAnywhereThenApplyFinishesItAndKeepsTheVolume) {
     auto r = run_stackd("apply -f " + dir.manifest());
     ASSERT_EQ(r.exit_code, 0) << "trial " << t << " (killed after " << delay << " ms): " << r.output;
     expect_one_per_component(dir, image, t);
-    EXPECT_EQ(inspect(volume, "{{.CreatedAt}}"), created) << "the data volume was replaced";
+    // The marker inside the volume is the proof the data survived: the local
+    // driver reports a volume's CreatedAt from its directory's mtime, which
+    // moves without the volume being replaced.
+    EXPECT_TRUE(volume_exists(volume));
     EXPECT_EQ(sh("docker cp " + dir.stack() + "-prometheus:/prometheus/stackd-chaos-marker - >/dev/null").exit_code, 0)
         << "the data in the volume is gone, trial " << t;
     if (HasFailure()) FAIL() << "killed after " << delay << " ms";
