@@ -61,14 +61,23 @@ std::runtime_error crashed(const std::string& name, const docker::ContainerInfo&
                             "; see `docker logs " + name + "`");
 }
 
-// The container runs as the engine reports it right after the start: one
-// inspect, no settling. A process that dies at once may still look running
-// here; `--wait` is what watches it become ready.
+// The container runs as the engine reports it after the start: one inspect
+// right away and one a short moment later, so a process that dies at once
+// (a bad flag, a taken port) is reported, not counted as converged.
+// `--wait` is what watches it become ready.
 net::awaitable<void> confirm_running(docker::Api& docker, const std::string& id, const std::string& name) {
-  auto info = co_await docker.inspect_container(id);
-  if (!info) throw std::runtime_error("container " + name + " disappeared while starting");
-  const auto& st = info->state;
-  if (st.status == "exited" || st.status == "dead" || st.status == "restarting") throw crashed(name, *info);
+  constexpr auto kDiesAtOnce = std::chrono::milliseconds(250);
+  for (int look = 0; look < 2; ++look) {
+    if (look > 0) {
+      net::steady_timer pause(co_await net::this_coro::executor, kDiesAtOnce);
+      co_await pause.async_wait(net::use_awaitable);
+    }
+    auto info = co_await docker.inspect_container(id);
+    if (!info) throw std::runtime_error("container " + name + " disappeared while starting");
+    const auto& st = info->state;
+    if (st.status == "exited" || st.status == "dead" || st.status == "restarting" || info->restart_count > 0)
+      throw crashed(name, *info);
+  }
 }
 
 // One look at the readiness URL: true on a 2xx answer.
