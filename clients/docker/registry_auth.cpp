@@ -1,5 +1,7 @@
 #include "clients/docker/registry_auth.hpp"
 
+#include "common/base64.hpp"
+
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <poll.h>
@@ -34,13 +36,6 @@ bool is_docker_hub(std::string_view host) {
   return host == "index.docker.io" || host == "docker.io" || host == "registry-1.docker.io";
 }
 
-std::string base64(std::string_view in) {
-  std::string out(4 * ((in.size() + 2) / 3), '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
-}
 
 std::optional<std::string> unbase64(std::string_view in) {
   std::string s(in);
@@ -250,7 +245,7 @@ std::string registry_auth_header(const RegistryCredentials& c) {
   if (!c.identity_token.empty()) j["identitytoken"] = c.identity_token;
   else j["username"] = c.username, j["password"] = c.password;
   // base64url, as the engine decodes it.
-  auto s = base64(j.dump());
+  auto s = base64_encode(j.dump());
   for (auto& ch : s) ch = ch == '+' ? '-' : ch == '/' ? '_' : ch;
   return s;
 }

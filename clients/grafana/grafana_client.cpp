@@ -1,5 +1,7 @@
 #include "clients/grafana/grafana_client.hpp"
 
+#include "common/base64.hpp"
+
 #include <openssl/evp.h>
 
 #include <algorithm>
@@ -8,18 +10,11 @@ namespace stackd::grafana {
 
 namespace {
 
-std::string base64(std::string_view in) {
-  std::string out(4 * ((in.size() + 2) / 3), '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
-}
 
 std::string auth_value(const Credentials& c) {
   if (!c.token.empty()) return "Bearer " + c.token;
   if (c.user.empty()) return {};
-  return "Basic " + base64(c.user + ":" + c.password);
+  return "Basic " + base64_encode(c.user + ":" + c.password);
 }
 
 // Grafana errors carry {"message": ..., "status": ...}; some proxies answer
