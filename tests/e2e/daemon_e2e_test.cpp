@@ -93,10 +93,15 @@ TEST_F(DaemonE2E, RepairsRemovedAndStoppedContainers) {
   // Two removals repaired by creating, two stops by starting.
   // Every repair is counted; a stopped container may come back by a start or,
   // when the engine has already moved on, by a recreate.
-  EXPECT_GE(metric("stackd_drift_repairs_total{kind=\"container_created\"}"), 2) << log();
-  EXPECT_GE(metric("stackd_drift_repairs_total{kind=\"container_started\"}") +
-                metric("stackd_drift_repairs_total{kind=\"container_recreated\"}"),
-            2);
+  // The count follows the container's start by the reconciler's second look
+  // at it, so it is polled rather than read once.
+  EXPECT_TRUE(eventually([&] { return metric("stackd_drift_repairs_total{kind=\"container_created\"}") >= 2; }, 5s))
+      << log();
+  EXPECT_TRUE(eventually([&] {
+    return metric("stackd_drift_repairs_total{kind=\"container_started\"}") +
+               metric("stackd_drift_repairs_total{kind=\"container_recreated\"}") >=
+           2;
+  }, 5s)) << http_get(kApi, "/metrics") << log();
   auto check = sh("curl -sf http://127.0.0.1:" + std::to_string(kApi) + "/metrics | promtool check metrics");
   EXPECT_EQ(check.exit_code, 0) << check.output;
   for (const char* job : {"node-exporter", "stackd"})
