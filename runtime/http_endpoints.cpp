@@ -63,14 +63,6 @@ std::pair<bool, std::string> run_checks(const std::vector<ProbeCheck>& checks, s
 
 }  // namespace
 
-ProbeCheck heartbeat_check(const Heartbeat& heartbeat, Duration max_age) {
-  return ProbeCheck{"loop", [&heartbeat, max_age]() -> std::optional<std::string> {
-                      if (heartbeat.fresh(max_age)) return std::nullopt;
-                      const auto age = std::chrono::duration_cast<std::chrono::seconds>(heartbeat.age()).count();
-                      return "event loop silent for " + std::to_string(age) + "s";
-                    }};
-}
-
 ProbeCheck flag_check(std::string name, std::function<bool()> flag, std::string why) {
   return ProbeCheck{std::move(name), [flag = std::move(flag), why = std::move(why)]() -> std::optional<std::string> {
                       if (flag()) return std::nullopt;

@@ -42,7 +42,6 @@
 #include <vector>
 
 #include "runtime/clock.hpp"
-#include "runtime/heartbeat.hpp"
 
 namespace stackd::runtime {
 
@@ -71,8 +70,6 @@ struct ProbeCheck {
   std::function<std::optional<std::string>()> check;
 };
 
-// "loop": fails when the heartbeat is older than max_age.
-ProbeCheck heartbeat_check(const Heartbeat& heartbeat, Duration max_age);
 // A check that passes while flag() is true, failing with `why` otherwise.
 ProbeCheck flag_check(std::string name, std::function<bool()> flag, std::string why);
 

@@ -38,13 +38,14 @@ HttpRequest get(std::string target, beast_http::verb verb = beast_http::verb::ge
 struct EndpointsLogic : ::testing::Test {
   net::io_context io;
   FakeClock clock;
-  Heartbeat heartbeat{clock};
+  bool worker_stuck = false;
   bool first_reconcile_done = false;
   bool docker_reachable = true;
   metrics::Registry registry;
   HttpEndpoints endpoints{io.get_executor(), {},
                           EndpointHandlers{
-                              .liveness = {heartbeat_check(heartbeat, 30s)},
+                              .liveness = {flag_check("workers", [this] { return !worker_stuck; },
+                                                      "a key has been processing for 31s")},
                               .readiness = {flag_check("reconciled", [this] { return first_reconcile_done; },
                                                        "first full reconcile not finished"),
                                             flag_check("docker", [this] { return docker_reachable; },
@@ -54,25 +55,16 @@ struct EndpointsLogic : ::testing::Test {
                           }};
 };
 
-TEST_F(EndpointsLogic, HealthzFollowsTheHeartbeat) {
+TEST_F(EndpointsLogic, HealthzFollowsItsLivenessChecks) {
   auto res = endpoints.respond(get("/healthz"));
   EXPECT_EQ(res.result(), beast_http::status::ok);
   EXPECT_EQ(res.body(), "ok\n");
-  clock.advance(31s);  // the loop stopped beating
+  worker_stuck = true;
   res = endpoints.respond(get("/healthz"));
   EXPECT_EQ(res.result(), beast_http::status::service_unavailable);
-  EXPECT_NE(res.body().find("[-]loop failed: event loop silent for 31s"), std::string::npos) << res.body();
-  heartbeat.beat();
+  EXPECT_NE(res.body().find("[-]workers failed: a key has been processing for 31s"), std::string::npos) << res.body();
+  worker_stuck = false;
   EXPECT_EQ(endpoints.respond(get("/healthz")).result(), beast_http::status::ok);
-}
-
-TEST_F(EndpointsLogic, HeartbeatRunEveryKeepsAnIdleLoopHealthy) {
-  heartbeat.run_every(5s);
-  clock.advance(10min);
-  EXPECT_EQ(endpoints.respond(get("/healthz")).result(), beast_http::status::ok);
-  heartbeat.stop();
-  clock.advance(1min);
-  EXPECT_EQ(endpoints.respond(get("/healthz")).result(), beast_http::status::service_unavailable);
 }
 
 TEST_F(EndpointsLogic, ReadyzNeedsFirstReconcileAndDocker) {
@@ -172,7 +164,6 @@ TEST_F(EndpointsLogic, ARouteCannotReplaceABuiltInEndpointAndItsErrorsStayInTheL
 struct EndpointsServer : ::testing::Test {
   net::io_context io;
   SystemClock clock{io.get_executor()};
-  Heartbeat heartbeat{clock};
   std::unique_ptr<HttpEndpoints> server;
   std::thread thread;
   std::map<RouteKey, RouteHandler> config_routes;
@@ -181,7 +172,7 @@ struct EndpointsServer : ::testing::Test {
     config.port = 0;
     server = std::make_unique<HttpEndpoints>(
         io.get_executor(), config,
-        EndpointHandlers{.liveness = {heartbeat_check(heartbeat, 30s)},
+        EndpointHandlers{.liveness = {flag_check("workers", [] { return true; }, "")},
                          .status = [] { return nlohmann::json{{"stack", "s"}}; },
                          .metrics = [] { return std::string("up 1\n"); },
                          .routes = config_routes});

@@ -1,6 +1,5 @@
 #include "reconcilers/containers/apply.hpp"
 
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
@@ -65,13 +64,12 @@ std::runtime_error crashed(const std::string& name, const docker::ContainerInfo&
 // right away and one a short moment later, so a process that dies at once
 // (a bad flag, a taken port) is reported, not counted as converged.
 // `--wait` is what watches it become ready.
-net::awaitable<void> confirm_running(docker::Api& docker, const std::string& id, const std::string& name) {
+net::awaitable<void> confirm_running(docker::Api& docker, std::string id, std::string name, runtime::Clock* clock) {
   constexpr auto kDiesAtOnce = std::chrono::milliseconds(250);
+  std::optional<runtime::SystemClock> own;
+  if (!clock) clock = &own.emplace(co_await net::this_coro::executor);
   for (int look = 0; look < 2; ++look) {
-    if (look > 0) {
-      net::steady_timer pause(co_await net::this_coro::executor, kDiesAtOnce);
-      co_await pause.async_wait(net::use_awaitable);
-    }
+    if (look > 0) co_await runtime::sleep_for(*clock, kDiesAtOnce);
     auto info = co_await docker.inspect_container(id);
     if (!info) throw std::runtime_error("container " + name + " disappeared while starting");
     const auto& st = info->state;
@@ -244,7 +242,7 @@ net::awaitable<void> converge_container(docker::Api& docker, const ContainerSpec
     case Change::Remove:
       co_return;
   }
-  co_await confirm_running(docker, result.id, spec.name);
+  co_await confirm_running(docker, result.id, spec.name, o.clock);
 }
 
 net::awaitable<void> remove_object(docker::Api& docker, const PlannedChange& c, const ApplyOptions& o) {

@@ -214,9 +214,14 @@ TEST(StackE2E, FullStackServesEveryDashboardPanelAndRepairsGrafanaDrift) {
   }, 20s)) << daemon_log();
   EXPECT_GE(metric_value(http_get(kApi, "/metrics"), "stackd_drift_repairs_total{kind=\"dashboard\"}"), 2);
 
-  // An unchanged resync pushes nothing: the version stays put over several resyncs.
+  // An unchanged resync pushes nothing: once two more Grafana passes have run
+  // (the reconcile counter grew), the version is where it was.
   auto version = nlohmann::json::parse(grafana(auth, "GET", "/api/dashboards/uid/" + uid))["dashboard"].value("version", 0);
-  std::this_thread::sleep_for(5s);
+  auto grafana_passes = [&] {
+    return metric_value(http_get(kApi, "/metrics"), "stackd_reconcile_total{reconciler=\"grafana\",result=\"success\"}");
+  };
+  const auto passes = grafana_passes();
+  EXPECT_TRUE(eventually([&] { return grafana_passes() >= passes + 2; }, 20s)) << daemon_log();
   EXPECT_EQ(nlohmann::json::parse(grafana(auth, "GET", "/api/dashboards/uid/" + uid))["dashboard"].value("version", 0),
             version);
 }
