@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -123,7 +124,19 @@ HelperAnswer run_helper(const std::string& program, const std::string& registry,
   ::close(in[0]);
   ::close(out[1]);
   // A registry name is far below the pipe buffer: this write cannot block.
-  (void)!::write(in[1], registry.data(), registry.size());
+  // A helper that exits without reading its input makes it fail with EPIPE;
+  // the SIGPIPE that comes with it must not kill the daemon, so it is blocked
+  // for this thread during the write and a pending one is consumed.
+  sigset_t pipe_only, previous;
+  sigemptyset(&pipe_only);
+  sigaddset(&pipe_only, SIGPIPE);
+  ::pthread_sigmask(SIG_BLOCK, &pipe_only, &previous);
+  if (::write(in[1], registry.data(), registry.size()) < 0 && errno == EPIPE) {
+    const timespec now{0, 0};
+    while (::sigtimedwait(&pipe_only, nullptr, &now) < 0 && errno == EINTR) {
+    }
+  }
+  ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   ::close(in[1]);
   HelperAnswer answer;
   auto deadline = std::chrono::steady_clock::now() + timeout;

@@ -143,6 +143,15 @@ TEST_F(RegistryAuthTest, BrokenConfigsAndHelpersAreClearErrorsWithoutSecrets) {
   }
 }
 
+// A helper that exits without reading what stackd writes to it makes the
+// write fail with EPIPE; the SIGPIPE must not end the process (the daemon).
+// Several rounds: whether the helper is gone before the write is a race.
+TEST_F(RegistryAuthTest, AHelperThatNeverReadsItsInputIsAnErrorNotASigpipe) {
+  helper("deaf", "exec 0<&-\nexit 3\n");
+  write_config(R"({"credsStore": "deaf"})");
+  for (int round = 0; round < 20; ++round) EXPECT_THROW(find_credentials(config_, "x.io"), RegistryAuthError);
+}
+
 TEST_F(RegistryAuthTest, AHelperThatHangsIsKilledAfterItsTimeout) {
   helper("hang", "exec sleep 30\n");
   write_config(R"({"credsStore": "hang"})");
