@@ -19,6 +19,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
 
 namespace stackd::exporter {
 
@@ -35,6 +36,25 @@ boost::asio::awaitable<boost::beast::error_code> drive(boost::asio::ip::tcp::soc
     auto [wait_ec] = co_await socket.async_wait(wait, boost::asio::as_tuple(boost::asio::use_awaitable));
     if (wait_ec) co_return wait_ec;
   }
+}
+
+// Waits until `socket` has data and reads what is there into `buffer`, for a
+// read that is expected to wait (the next request of a keep-alive client,
+// Ollama's answer to a request just sent). Asio's own read is used here, not
+// drive(): after a read that drained the socket, Asio queues the next one
+// without trying it and without re-arming epoll, so the wait costs no
+// would-block recv and no epoll_ctl, where drive()'s async_wait costs both.
+// A buffer that already holds bytes is left alone (they are parsed first).
+// Returns the read's error (eof when the peer closed before sending,
+// operation_aborted when the ConnectionWatchdog closed the socket).
+inline boost::asio::awaitable<boost::beast::error_code> await_data(boost::asio::ip::tcp::socket& socket,
+                                                                   boost::beast::flat_buffer& buffer,
+                                                                   std::size_t read_size = 4096) {
+  if (buffer.size() > 0) co_return boost::beast::error_code{};
+  auto [ec, n] = co_await socket.async_read_some(buffer.prepare(read_size),
+                                                 boost::asio::as_tuple(boost::asio::use_awaitable));
+  buffer.commit(n);
+  co_return ec;
 }
 
 }  // namespace stackd::exporter

@@ -70,6 +70,7 @@ struct Proxy::Exchange {
   std::string status;
   bool streamed = false;
   std::optional<StreamMeter> meter;
+  EndpointSeries* series = nullptr;  // set by begin()
 };
 
 Proxy::Proxy(net::any_io_executor ex, ProxyConfig cfg, const metrics::Registry& registry, OllamaMetrics& metrics,
@@ -78,11 +79,14 @@ Proxy::Proxy(net::any_io_executor ex, ProxyConfig cfg, const metrics::Registry& 
       registry_(registry),
       metrics_(metrics),
       labels_(labels),
+      series_(metrics),
+      queue_depth_(metrics.queue_depth.get()),
       pool_(ex, cfg_.upstream_host, cfg_.upstream_port),
       watchdog_(ex) {}
 
 void Proxy::begin(Exchange& x) {
-  metrics_.in_flight.with({x.model}).inc();
+  x.series = &series_.get(x.endpoint, x.model);
+  x.series->model().in_flight().inc();
   if (uses_model_slot(x.endpoint)) {
     x.slot = true;
     ++slot_users_[x.model];
@@ -92,24 +96,25 @@ void Proxy::begin(Exchange& x) {
 
 void Proxy::end(Exchange& x) {
   auto seconds = std::chrono::duration<double>(Clock::now() - x.start).count();
-  metrics_.in_flight.with({x.model}).dec();
+  auto& by_model = x.series->model();
+  by_model.in_flight().dec();
   if (x.slot) {
     if (--slot_users_[x.model] <= 0) slot_users_.erase(x.model);
     update_queue_depth();
   }
-  std::string status = x.status;
+  std::string_view status = x.status;
   if (x.meter) {
     x.meter->finish();
     const auto& s = x.meter->stats();
-    if (s.error && status.starts_with("2")) status = std::string(kStatusStreamError);
-    if (s.prompt_tokens) metrics_.prompt_tokens.with({x.model}).inc(static_cast<double>(*s.prompt_tokens));
-    if (s.generated_tokens) metrics_.generated_tokens.with({x.model}).inc(static_cast<double>(*s.generated_tokens));
+    if (s.error && status.starts_with("2")) status = kStatusStreamError;
+    if (s.prompt_tokens) by_model.prompt_tokens().inc(static_cast<double>(*s.prompt_tokens));
+    if (s.generated_tokens) by_model.generated_tokens().inc(static_cast<double>(*s.generated_tokens));
     if (s.generated_tokens && s.eval_duration_ns && *s.eval_duration_ns > 0 && *s.generated_tokens > 0)
-      metrics_.tokens_per_second.with({x.model}).observe(static_cast<double>(*s.generated_tokens) * 1e9 /
-                                                          static_cast<double>(*s.eval_duration_ns));
+      by_model.tokens_per_second().observe(static_cast<double>(*s.generated_tokens) * 1e9 /
+                                           static_cast<double>(*s.eval_duration_ns));
   }
-  metrics_.requests.with({x.endpoint, x.model, status}).inc();
-  metrics_.request_duration.with({x.endpoint, x.model}).observe(seconds);
+  x.series->requests(status).inc();
+  x.series->duration().observe(seconds);
 }
 
 void Proxy::update_queue_depth() {
@@ -118,7 +123,7 @@ void Proxy::update_queue_depth() {
   // models, so the proxy's count is the only reliable measure.
   int waiting = 0;
   for (const auto& [model, n] : slot_users_) waiting += std::max(0, n - cfg_.num_parallel);
-  metrics_.queue_depth.get().set(waiting);
+  queue_depth_.set(waiting);
 }
 
 net::awaitable<void> Proxy::serve(tcp::socket client) {
@@ -148,8 +153,10 @@ net::awaitable<void> Proxy::serve(tcp::socket client) {
     req_parser.header_limit(cfg_.max_header_bytes);
     req_parser.body_limit(boost::none);  // any size: it is relayed, never held
     watch.expect_client(idle_timeout);
-    auto hec = co_await drive(client, tcp::socket::wait_read,
-                              [&](beast::error_code& ec) { bhttp::read_header(client, client_buf, req_parser, ec); });
+    auto hec = co_await await_data(client, client_buf);
+    if (!hec)
+      hec = co_await drive(client, tcp::socket::wait_read,
+                           [&](beast::error_code& ec) { bhttp::read_header(client, client_buf, req_parser, ec); });
     if (hec) {
       // Tell a client with an oversized or malformed header why; a closed or
       // idle connection just ends.
@@ -288,8 +295,10 @@ net::awaitable<void> Proxy::serve(tcp::socket client) {
     // makes Ollama cancel the request instead of generating for nobody.
     auto read_header = [&](UpstreamConnection& c) -> net::awaitable<beast::error_code> {
       watch.expect_upstream(c.socket, upstream_timeout, /*watch_client_left=*/true);
-      auto ec = co_await drive(c.socket, tcp::socket::wait_read,
-                               [&](beast::error_code& e) { bhttp::read_header(c.socket, c.buffer, *res_parser, e); });
+      auto ec = co_await await_data(c.socket, c.buffer);
+      if (!ec)
+        ec = co_await drive(c.socket, tcp::socket::wait_read,
+                            [&](beast::error_code& e) { bhttp::read_header(c.socket, c.buffer, *res_parser, e); });
       if (watch.client_left()) left = true;
       if (ec && watch.timed_out()) ec = beast::error::timeout;
       co_return ec;
@@ -379,7 +388,7 @@ net::awaitable<void> Proxy::serve(tcp::socket client) {
           }
           std::size_t got = buf.size() - res.body().size;
           if (got > 0 && x.meter && x.meter->feed(std::string_view(buf.data(), got)) && x.streamed)
-            metrics_.time_to_first_token.with({x.model}).observe(
+            x.series->model().time_to_first_token().observe(
                 std::chrono::duration<double>(Clock::now() - x.start).count());
           res.body().data = buf.data();
           res.body().size = got;

@@ -20,6 +20,7 @@
 #include "common/metrics/metrics.hpp"
 #include "exporter/connection_watchdog.hpp"
 #include "exporter/ollama_metrics.hpp"
+#include "exporter/request_series.hpp"
 #include "exporter/upstream_pool.hpp"
 
 namespace stackd::exporter {
@@ -60,6 +61,8 @@ class Proxy {
   const metrics::Registry& registry_;
   OllamaMetrics& metrics_;
   ModelLabels& labels_;
+  RequestSeries series_;
+  metrics::Gauge& queue_depth_;
   UpstreamPool pool_;
   ConnectionWatchdog watchdog_;
   std::map<std::string, int> slot_users_;  // model label -> requests in flight that take a slot
