@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 here=$(pwd)
 if ! command -v cmake >/dev/null || ! dpkg -s libboost1.81-dev >/dev/null 2>&1; then scripts/setup.sh; fi
-[ -x build/stackd ] || scripts/build.sh
+[ -x build/stackd ] || scripts/build.sh stackd
 
 engine_dir="$here/build/demo-engine"
 if [ -z "${DOCKER_HOST:-}" ] && ! curl -sf --unix-socket /var/run/docker.sock http://localhost/_ping >/dev/null 2>&1; then
