@@ -151,10 +151,42 @@ net::awaitable<void> put_files(docker::Api& docker, const std::string& id, const
 
 std::string desired_stack(const ContainerSpec& spec) { return spec.create_body["Labels"].value(kStack, ""); }
 
+// The name is taken although the plan saw nothing under it: a create of an
+// apply that was killed mid-call, which the engine finished (or is still
+// finishing) after the list. Such a container carries this component's
+// complete label set but none of its files; it is removed so the create can
+// be made again. Anything else holding the name is left alone.
+net::awaitable<bool> removed_orphan_of_a_killed_create(docker::Api& docker, const ContainerSpec& spec,
+                                                       std::string name, runtime::Clock* clock) {
+  std::optional<runtime::SystemClock> own;
+  if (!clock) clock = &own.emplace(co_await net::this_coro::executor);
+  // The engine reserves the name before the container can be inspected.
+  const auto deadline = clock->now() + std::chrono::seconds(3);
+  for (;;) {
+    if (auto holder = co_await docker.inspect_container(name); holder && holder->name == name) {
+      if (!owned_by(holder->labels, desired_stack(spec), spec.component)) co_return false;
+      co_await docker.remove_container(holder->id, true);
+      co_return true;
+    }
+    if (clock->now() >= deadline) co_return false;
+    co_await runtime::sleep_for(*clock, std::chrono::milliseconds(100));
+  }
+}
+
 // Creates the container under `name`, delivers its files, starts it.
-net::awaitable<std::string> create_and_start(docker::Api& docker, const ContainerSpec& spec, const std::string& name,
-                                             bool start) {
-  auto id = co_await docker.create_container(name, spec.create_body);
+net::awaitable<std::string> create_and_start(docker::Api& docker, const ContainerSpec& spec, std::string name,
+                                             bool start, runtime::Clock* clock) {
+  std::string id;
+  try {
+    id = co_await docker.create_container(name, spec.create_body);
+  } catch (const docker::DockerError& e) {
+    if (!e.conflict()) throw;
+  }
+  if (id.empty()) {
+    if (!co_await removed_orphan_of_a_killed_create(docker, spec, name, clock))
+      throw std::runtime_error("container name " + name + " is taken by a container stackd does not manage; remove it");
+    id = co_await docker.create_container(name, spec.create_body);
+  }
   std::exception_ptr failed;
   try {
     auto all = spec.files;
@@ -178,7 +210,7 @@ net::awaitable<void> converge_container(docker::Api& docker, const ContainerSpec
   switch (change.change) {
     case Change::Create: {
       co_await ensure_image(docker, spec.image, o);
-      result.id = co_await create_and_start(docker, spec, spec.name, true);
+      result.id = co_await create_and_start(docker, spec, spec.name, true, o.clock);
       result.acted = true;
       say(o, "created container " + spec.name + " (" + result.id.substr(0, 12) + ")");
       break;
@@ -193,7 +225,7 @@ net::awaitable<void> converge_container(docker::Api& docker, const ContainerSpec
           throw std::runtime_error("container " + next + " exists and is not managed by stackd for this stack; remove it");
         co_await docker.remove_container(stale->id, true);
       }
-      auto id = co_await create_and_start(docker, spec, next, false);
+      auto id = co_await create_and_start(docker, spec, next, false, o.clock);
       co_await docker.stop_container(change.existing_id);
       co_await docker.remove_container(change.existing_id, true);
       co_await docker.rename_container(id, spec.name);
@@ -218,7 +250,7 @@ net::awaitable<void> converge_container(docker::Api& docker, const ContainerSpec
         // "id already in use"). The spec is right, so a fresh container is.
         say(o, "container " + spec.name + " cannot be started (" + refused->what() + "); recreating it");
         co_await docker.remove_container(change.existing_id, true);
-        result.id = co_await create_and_start(docker, spec, spec.name, true);
+        result.id = co_await create_and_start(docker, spec, spec.name, true, o.clock);
         result.acted = true;
         say(o, "recreated container " + spec.name + " (could not be started)");
         break;

@@ -426,3 +426,33 @@ TEST(Crash, CreatedContainerWithoutItsFilesIsRecreatedNotStarted) {
   ASSERT_TRUE(run_await(apply_plan(e, d, plan, quiet())).ok());
   expect_converged_world(e, d);
 }
+
+// A killed apply's create that the engine finished after the next apply
+// listed: the name is taken by a container of ours that the plan never saw.
+TEST(Crash, ACreateThatRacesAKilledApplysCreateReplacesItsOrphan) {
+  FakeEngine e;
+  auto d = desired();
+  add_images(e, d);
+  auto plan = plan_of(e, d);
+  const auto& prom = spec(d, kPrometheus);
+  auto orphan = run_await(e.create_container(prom.name, prom.create_body));
+  auto r = run_await(apply_plan(e, d, plan, quiet()));
+  ASSERT_TRUE(r.ok()) << r.first_error();
+  expect_converged_world(e, d);
+  EXPECT_NE(e.find(prom.name)->id, orphan);
+}
+
+// The same race with a container that is not ours: it is left alone.
+TEST(Crash, ANameTakenByAForeignContainerInTheMeantimeIsLeftAlone) {
+  FakeEngine e;
+  auto d = desired();
+  add_images(e, d);
+  auto plan = plan_of(e, d);
+  const auto& prom = spec(d, kPrometheus);
+  auto foreign = e.add_container(prom.name, {{"app", "mine"}});
+  auto r = run_await(apply_plan(e, d, plan, quiet()));
+  EXPECT_FALSE(r.ok());
+  EXPECT_NE(r.first_error().find("not manage"), std::string::npos) << r.first_error();
+  ASSERT_NE(e.find(prom.name), nullptr);
+  EXPECT_EQ(e.find(prom.name)->id, foreign);
+}
