@@ -3,42 +3,40 @@
 #include <glob.h>
 
 #include <algorithm>
-#include <cctype>
 #include <fstream>
 #include <map>
+
+#include "api/v1alpha1/dashboard_file.hpp"
 
 namespace stackd::grafana {
 
 namespace {
 
-using nlohmann::json;
-
-bool valid_uid(const std::string& uid) {
-  return !uid.empty() && uid.size() <= 40 && std::all_of(uid.begin(), uid.end(), [](unsigned char c) {
-    return std::isalnum(c) || c == '-' || c == '_';
-  });
-}
-
-std::vector<std::string> expand(const std::filesystem::path& pattern, std::string& error) {
-  glob_t g{};
-  int rc = ::glob(pattern.c_str(), GLOB_MARK, nullptr, &g);
-  std::vector<std::string> out;
-  if (rc == 0) {
-    for (std::size_t i = 0; i < g.gl_pathc; ++i) {
-      std::string p = g.gl_pathv[i];
-      if (!p.empty() && p.back() != '/') out.push_back(std::move(p));  // GLOB_MARK: skip directories
-    }
-  } else if (rc == GLOB_NOMATCH) {
-    error = "matches no file";
-  } else {
-    error = "cannot be read (glob error)";
+// One file: checked by the manifest's reader, and its uid unique so far.
+void add_dashboard(const manifest::FileRef& file, const std::string& folder, std::map<std::string, std::string>& uid_source,
+                   LoadedDashboards& out) {
+  manifest::Diagnostics diags;
+  auto doc = manifest::read_dashboard(file, diags);
+  if (!doc) {
+    for (const auto& d : diags.items()) out.errors.push_back(d.to_string());
+    return;
   }
-  globfree(&g);
-  std::sort(out.begin(), out.end());
-  return out;
+  if (auto [it, fresh] = uid_source.emplace(doc->uid, file.path); !fresh) {
+    out.errors.push_back(file.path + ":1:1: dashboard uid \"" + doc->uid + "\" is already used by " + it->second);
+    return;
+  }
+  out.dashboards.push_back(DashboardSpec{file.path, std::move(doc->model), folder});
 }
 
 }  // namespace
+
+LoadedDashboards load_dashboards(const std::vector<manifest::DashboardSource>& sources) {
+  LoadedDashboards out;
+  std::map<std::string, std::string> uid_source;
+  for (const auto& src : sources)
+    for (const auto& f : src.files) add_dashboard(f, src.folder, uid_source, out);
+  return out;
+}
 
 LoadedDashboards load_dashboards(const std::filesystem::path& base_dir, const std::vector<DashboardGlob>& globs,
                                  const LoadLimits& limits) {
@@ -46,11 +44,17 @@ LoadedDashboards load_dashboards(const std::filesystem::path& base_dir, const st
   std::map<std::string, std::string> uid_source;
   std::size_t files = 0;
   for (const auto& g : globs) {
-    std::filesystem::path pattern = std::filesystem::path(g.pattern).is_absolute() ? std::filesystem::path(g.pattern) : base_dir / g.pattern;
-    std::string glob_error;
-    auto paths = expand(pattern, glob_error);
-    if (!glob_error.empty()) {
-      out.errors.push_back("dashboards path " + g.pattern + " " + glob_error + " (looked in " + base_dir.string() + ")");
+    auto pattern = std::filesystem::path(g.pattern).is_absolute() ? std::filesystem::path(g.pattern) : base_dir / g.pattern;
+    glob_t gl{};
+    int rc = ::glob(pattern.c_str(), GLOB_MARK, nullptr, &gl);
+    std::vector<std::string> paths;
+    if (rc == 0)
+      for (std::size_t i = 0; i < gl.gl_pathc; ++i)
+        if (std::string p = gl.gl_pathv[i]; !p.empty() && p.back() != '/') paths.push_back(std::move(p));
+    globfree(&gl);
+    std::sort(paths.begin(), paths.end());
+    if (paths.empty()) {
+      out.errors.push_back("dashboards path " + g.pattern + " matches no file (looked in " + base_dir.string() + ")");
       continue;
     }
     for (const auto& path : paths) {
@@ -60,13 +64,8 @@ LoadedDashboards load_dashboards(const std::filesystem::path& base_dir, const st
       }
       std::error_code ec;
       auto size = std::filesystem::file_size(path, ec);
-      if (ec) {
-        out.errors.push_back(path + ": cannot read: " + ec.message());
-        continue;
-      }
-      if (size > limits.max_file_bytes) {
-        out.errors.push_back(path + ": " + std::to_string(size) + " bytes, over the limit of " +
-                             std::to_string(limits.max_file_bytes));
+      if (ec || size > limits.max_file_bytes) {
+        out.errors.push_back(path + ": cannot read, or over the limit of " + std::to_string(limits.max_file_bytes) + " bytes");
         continue;
       }
       std::ifstream in(path, std::ios::binary);
@@ -75,40 +74,7 @@ LoadedDashboards load_dashboards(const std::filesystem::path& base_dir, const st
         out.errors.push_back(path + ": cannot read");
         continue;
       }
-      json model;
-      try {
-        model = json::parse(text);
-      } catch (const json::parse_error& e) {
-        out.errors.push_back(path + ": invalid JSON: " + e.what());
-        continue;
-      }
-      if (model.is_object() && model.contains("dashboard") && model["dashboard"].is_object() &&
-          model.contains("meta"))
-        model = json(model["dashboard"]);  // an API export
-      if (!model.is_object()) {
-        out.errors.push_back(path + ": not a dashboard (the top level is not a JSON object)");
-        continue;
-      }
-      auto uid_it = model.find("uid");
-      if (uid_it == model.end() || !uid_it->is_string() || uid_it->get<std::string>().empty()) {
-        out.errors.push_back(path + ": has no \"uid\"; add a stable one (letters, digits, '-' or '_', at most 40)");
-        continue;
-      }
-      std::string uid = *uid_it;
-      if (!valid_uid(uid)) {
-        out.errors.push_back(path + ": uid \"" + uid.substr(0, 60) +
-                             "\" is invalid (letters, digits, '-' or '_', at most 40 characters)");
-        continue;
-      }
-      if (!model.contains("title") || !model["title"].is_string() || model["title"].get<std::string>().empty()) {
-        out.errors.push_back(path + ": has no \"title\"");
-        continue;
-      }
-      if (auto [it, fresh] = uid_source.emplace(uid, path); !fresh) {
-        out.errors.push_back(path + ": uid \"" + uid + "\" is already used by " + it->second);
-        continue;
-      }
-      out.dashboards.push_back(DashboardSpec{path, std::move(model), g.folder});
+      add_dashboard(manifest::FileRef{path, path, std::move(text)}, g.folder, uid_source, out);
     }
   }
   return out;

@@ -35,10 +35,10 @@ TEST(DashboardLoader, LoadsGoodFilesAndNamesEveryBadOne) {
   EXPECT_EQ(l.dashboards[0].model["uid"], "a");
   EXPECT_EQ(l.dashboards[0].folder_title, "Frontier LLM");
   EXPECT_EQ(l.dashboards[1].model["uid"], "e");
-  EXPECT_TRUE(has_error(l, "b.json: invalid JSON"));
-  EXPECT_TRUE(has_error(l, "c.json: has no \"uid\""));
-  EXPECT_TRUE(has_error(l, "d.json: uid \"a\" is already used by"));
-  EXPECT_TRUE(has_error(l, "f.json: uid \"bad uid!\" is invalid"));
+  EXPECT_TRUE(has_error(l, "b.json:1:24: dashboard: invalid JSON"));
+  EXPECT_TRUE(has_error(l, "c.json:1:1: dashboard has no \"uid\""));
+  EXPECT_TRUE(has_error(l, "d.json:1:1: dashboard uid \"a\" is already used by"));
+  EXPECT_TRUE(has_error(l, "f.json:1:1: dashboard uid \"bad uid!\" is invalid"));
   EXPECT_TRUE(has_error(l, "missing/*.json matches no file"));
 }
 
@@ -50,4 +50,20 @@ TEST(DashboardLoader, BoundsFileSize) {
   auto l = load_dashboards(d.path, {{"dash/big.json", ""}}, lim);
   EXPECT_TRUE(l.dashboards.empty());
   EXPECT_TRUE(has_error(l, "over the limit of 1000"));
+}
+
+TEST(DashboardLoader, FromTheManifestsLoadedFilesWithoutTouchingDisk) {
+  using stackd::manifest::DashboardSource;
+  using stackd::manifest::FileRef;
+  std::vector<DashboardSource> sources = {
+      {"dash/*.json", "Frontier LLM", {FileRef{"/m/dash/a.json", "dash/a.json", R"({"uid":"a","title":"A"})"},
+                                       FileRef{"/m/dash/b.json", "dash/b.json", R"({"uid":"a","title":"B"})"}}},
+      {"more/*.json", "", {FileRef{"/m/more/deep.json", "more/deep.json", std::string(1000, '[')}}},
+  };
+  auto l = load_dashboards(sources);
+  ASSERT_EQ(l.dashboards.size(), 1u);
+  EXPECT_EQ(l.dashboards[0].model["title"], "A");
+  EXPECT_EQ(l.dashboards[0].folder_title, "Frontier LLM");
+  EXPECT_TRUE(has_error(l, "/m/dash/b.json:1:1: dashboard uid \"a\" is already used by /m/dash/a.json"));
+  EXPECT_TRUE(has_error(l, "/m/more/deep.json:1:65: dashboard: JSON nested deeper than 64 levels"));
 }
