@@ -533,6 +533,10 @@ Manifest parse(const std::string& raw_text, const std::string& path, const LoadO
               r.error(item, w + ".rules entries must be strings");
               continue;
             }
+            if (item.Scalar().size() > kMaxPath) {
+              r.error(item, w + ".rules: a path is longer than " + std::to_string(kMaxPath) + " characters");
+              continue;
+            }
             for (auto& f : files.read_glob(item.Scalar(), item, w + ".rules")) {
               if (auto doc = parse_yaml_document(f.content, f.path, referenced_file_limits(), diags)) {
                 const YAML::Node& d = *doc;
