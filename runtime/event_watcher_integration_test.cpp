@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "clients/docker/docker_client.hpp"
 #include "common/tar_archive.hpp"
 #include "runtime/event_watcher.hpp"
 #include "api/v1alpha1/labels.hpp"
