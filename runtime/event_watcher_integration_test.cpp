@@ -15,6 +15,7 @@
 
 #include "clients/docker/docker_client.hpp"
 #include "common/tar_archive.hpp"
+#include "clients/docker/docker_client.hpp"
 #include "runtime/event_watcher.hpp"
 #include "api/v1alpha1/labels.hpp"
 

@@ -1,15 +1,13 @@
 #pragma once
 // The dashboards a manifest names (`dashboards: [{path: glob, folder: title}]`),
 // as Grafana's desired state. The manifest loader has already globbed, read,
-// bounded and checked every file (api/v1alpha1/dashboard_file.hpp); this
-// turns the loaded manifest's DashboardSource::files into DashboardSpecs with
-// the same reader, so both see one set of limits.
-#include <cstddef>
-#include <filesystem>
+// bounded and checked every file (api/v1alpha1/dashboard_file.hpp) before
+// anything touches Docker; this turns the snapshot's files into DashboardSpecs
+// with the same reader, so both see one set of limits, and never reads the
+// disk (an edit after the load cannot bypass validation).
 #include <string>
 #include <vector>
 
-#include "api/v1alpha1/manifest.hpp"
 #include "reconcilers/grafana/grafana_reconciler.hpp"
 
 namespace stackd::grafana {
@@ -20,22 +18,16 @@ struct LoadedDashboards {
   bool ok() const { return errors.empty(); }
 };
 
-// From the manifest's snapshot: no disk access.
-LoadedDashboards load_dashboards(const std::vector<manifest::DashboardSource>& sources);
-
-// DEPRECATED, kept only until the runtime rewrite (issue 9) switches
-// controller/manager/stack_converger.cpp to the overload above: re-globs the
-// disk, which lets edits bypass validation. Uses the manifest loader's reader
-// and limits. Remove together with its last caller.
-struct DashboardGlob {
-  std::string pattern;  // relative to the manifest's directory; glob(7) wildcards
+// One dashboard file already read by the manifest loader.
+struct DashboardFile {
+  std::string path;     // for messages
+  std::string content;
   std::string folder;   // folder title; "" = root
 };
-struct LoadLimits {
-  std::size_t max_file_bytes = 8 * 1024 * 1024;
-  std::size_t max_files = 5000;
-};
-LoadedDashboards load_dashboards(const std::filesystem::path& base_dir, const std::vector<DashboardGlob>& globs,
-                                 const LoadLimits& limits = {});
+
+// Every problem is an error naming the file, and never stops the other files:
+// invalid or too deeply nested JSON, no uid, an invalid uid, no title, a uid
+// used twice.
+LoadedDashboards parse_dashboards(const std::vector<DashboardFile>& files);
 
 }  // namespace stackd::grafana
