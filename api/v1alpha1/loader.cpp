@@ -565,6 +565,7 @@ Manifest parse(const std::string& raw_text, const std::string& path, const LoadO
               r.error(item, w + ".rules: a path is longer than " + std::to_string(kMaxPath) + " characters");
               continue;
             }
+            m.prometheus.rule_patterns.push_back(item.Scalar());
             for (auto& f : files.read_glob(item.Scalar(), item, w + ".rules")) {
               if (auto doc = parse_yaml_document(f.content, f.path, referenced_file_limits(), diags)) {
                 const YAML::Node& d = *doc;
@@ -747,6 +748,18 @@ std::vector<const FileRef*> Manifest::referenced_files() const {
   if (grafana.service_account_token_file) out.push_back(&*grafana.service_account_token_file);
   for (const auto& d : grafana.dashboards)
     for (const auto& f : d.files) out.push_back(&f);
+  return out;
+}
+
+std::vector<std::string> Manifest::file_globs() const {
+  std::vector<std::string> patterns;
+  for (const auto& p : prometheus.rule_patterns) patterns.push_back(p);
+  for (const auto& d : grafana.dashboards) patterns.push_back(d.pattern);
+  std::vector<std::string> out;
+  for (const auto& p : patterns) {
+    if (p.find_first_of("*?[") == std::string::npos) continue;  // a plain path is a referenced file
+    out.push_back(fs::path(p).is_absolute() ? p : (fs::path(base_dir) / p).string());
+  }
   return out;
 }
 
