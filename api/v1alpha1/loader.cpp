@@ -598,7 +598,7 @@ Manifest parse(const std::string& raw_text, const std::string& path, const LoadO
       reject_grafana_env_conflicts(r, g, w);
       if (auto v = r.string(g, "url", w)) {
         // The HTTP client speaks plain http only (as for spec.ollama.url).
-        if (auto problem = url_problem(*v, {"http"})) r.error(g["url"], w + ".url " + *problem);
+        if (url_problem(*v, {"http"})) r.error(g["url"], w + ".url must be an http:// URL");
         else m.grafana.url = *v;
       }
       if (auto t = r.string(g, "serviceAccountTokenFile", w)) {
