@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "clients/docker/docker_client.hpp"
 #include "common/tar_archive.hpp"
 #include "clients/docker/docker_client.hpp"
 #include "runtime/event_watcher.hpp"

@@ -1,10 +1,12 @@
 #include "runtime/file_watcher.hpp"
 
+#include <glob.h>
 #include <sys/inotify.h>
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -33,6 +35,18 @@ fs::path existing_directory(fs::path dir) {
     dir = dir.parent_path();
   }
   return dir;
+}
+
+bool is_glob(const fs::path& p) { return p.native().find_first_of("*?[") != std::string::npos; }
+
+// The longest leading part of a glob without wildcards.
+fs::path glob_base(const fs::path& pattern) {
+  fs::path base = pattern.root_path();
+  for (const auto& part : pattern.relative_path()) {
+    if (is_glob(part)) break;
+    base /= part;
+  }
+  return base;
 }
 
 }  // namespace
@@ -95,6 +109,10 @@ std::set<fs::path> FileWatcher::watched_directories() const {
 std::set<fs::path> FileWatcher::directories_for(const fs::path& file) const {
   std::set<fs::path> dirs;
   std::error_code ec;
+  if (is_glob(file)) {
+    dirs.insert(existing_directory(glob_base(file)));
+    return dirs;
+  }
   dirs.insert(existing_directory(file.parent_path()));
   // Every symlink on the path, and every hop of a symlink chain at the end:
   // replacing any of them changes what the path reads.
@@ -185,7 +203,22 @@ void FileWatcher::check() {
   on_change_();
 }
 
+FileWatcher::Fingerprint FileWatcher::glob_fingerprint(const fs::path& pattern) const {
+  glob_t g{};
+  const int rc = ::glob(pattern.c_str(), 0, nullptr, &g);  // sorted
+  Fingerprint print{true, "glob:"};
+  if (rc == 0) {
+    // Bounded like set_files(): past max_files the count still changes.
+    const std::size_t n = std::min<std::size_t>(g.gl_pathc, config_.max_files);
+    for (std::size_t i = 0; i < n; ++i) print.digest.append(g.gl_pathv[i]).push_back('\0');
+    print.digest += std::to_string(g.gl_pathc);
+  }
+  globfree(&g);
+  return print;
+}
+
 FileWatcher::Fingerprint FileWatcher::fingerprint(const fs::path& file) const {
+  if (is_glob(file)) return glob_fingerprint(file);
   std::error_code ec;
   const auto status = fs::status(file, ec);  // follows symlinks
   if (ec || !fs::exists(status)) return {};

@@ -15,6 +15,12 @@
 // a directory does not exist yet, its nearest existing ancestor. The watch
 // set is recomputed after every burst, following swaps and new directories.
 //
+// A path with glob(7) wildcards (`dashboards/*.json`) stands for the set of
+// files matching it: its fingerprint is the sorted list of matches, and the
+// directory watched is its nearest ancestor without wildcards, so a new file
+// matching a rules or dashboards glob is noticed (the matched files' content
+// is watched as ordinary files by whoever lists them).
+//
 // Any event in a watched directory only triggers a re-check: the callback
 // fires when the content (sha256) or existence of a watched file changed
 // since the last check, so editor swap files, `touch` and no-op checkouts do
@@ -76,6 +82,7 @@ class FileWatcher {
     bool operator==(const Fingerprint&) const = default;
   };
   Fingerprint fingerprint(const std::filesystem::path& file) const;
+  Fingerprint glob_fingerprint(const std::filesystem::path& pattern) const;
   std::set<std::filesystem::path> directories_for(const std::filesystem::path& file) const;
   void update_watches();
   void read_events();

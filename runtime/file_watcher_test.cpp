@@ -190,6 +190,34 @@ TEST_F(FileWatcherTest, RelativePathsAndTooManyFiles) {
   EXPECT_EQ(changes, 1);
 }
 
+TEST_F(FileWatcherTest, ANewFileMatchingAGlobIsSeenAndOthersAreNot) {
+  fs::create_directories(dir / "dashboards");
+  write_file(dir / "dashboards" / "a.json", "{}");
+  watcher.set_files({dir / "stack.yaml", dir / "dashboards" / "*.json"});
+  watcher.start();
+  EXPECT_TRUE(watcher.watched_directories().contains(dir / "dashboards"));
+  write_file(dir / "dashboards" / "notes.txt", "not a match");  // an event, but the matches are the same
+  settle();
+  EXPECT_EQ(changes, 0);
+  write_file(dir / "dashboards" / "b.json", "{}");
+  wait_for_changes(1);
+  EXPECT_EQ(changes, 1);
+  fs::remove(dir / "dashboards" / "a.json");  // a file that stops matching
+  wait_for_changes(2);
+  EXPECT_EQ(changes, 2);
+}
+
+TEST_F(FileWatcherTest, AGlobWhoseDirectoryDoesNotExistYetIsSeenWhenItAppears) {
+  watcher.set_files({dir / "rules" / "*.yml"});
+  watcher.start();
+  fs::create_directories(dir / "rules");
+  settle();
+  EXPECT_EQ(changes, 0);  // still no match
+  write_file(dir / "rules" / "alerts.yml", "groups: []\n");
+  wait_for_changes(1);
+  EXPECT_EQ(changes, 1);
+}
+
 TEST_F(FileWatcherTest, StopEndsAllWorkAndDestructionIsSafe) {
   write_file(dir / "stack.yaml", "v: 0\n");
   {

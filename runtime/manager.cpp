@@ -21,6 +21,9 @@ namespace stackd::runtime {
 namespace {
 
 constexpr const char* kDefaultListen = "127.0.0.1:9321";
+// The error slot of the daemon's own endpoints (no reconciler owns it): set
+// while spec.stackd's address cannot be bound, so the stack is not Ready.
+constexpr std::string_view kEndpointsKey = "endpoints";
 
 std::pair<std::string, std::uint16_t> split_listen(const std::string& listen) {
   auto colon = listen.rfind(':');
@@ -143,7 +146,10 @@ struct Manager::Impl {
     }
     errors.erase(std::string(kManifestKey));
     metrics.manifest_valid(true);
-    if (snapshot && snapshot->revision == next->revision) co_return;
+    if (snapshot && snapshot->revision == next->revision) {
+      follow_listen();  // a move that failed (port taken) is tried again at every resync
+      co_return;
+    }
     spdlog::info("desired state: revision {} from {} {}{}", next->revision.substr(0, 19), next->source.source,
                  next->source.revision, snapshot ? " (was " + snapshot->revision.substr(0, 19) + ")" : "");
     auto before = desired_keys();
@@ -293,7 +299,10 @@ struct Manager::Impl {
   void follow_listen() {
     if (!options.serve_http || stopping) return;
     auto listen = wanted_listen();
-    if (http && listen == http_listen) return;
+    if (http && listen == http_listen) {
+      errors.erase(std::string(kEndpointsKey));  // e.g. a move onto a taken port was undone
+      return;
+    }
     auto [address, port] = split_listen(listen);
     auto next = std::make_unique<HttpEndpoints>(
         executor, HttpEndpointsConfig{.address = address, .port = port}, handlers());
@@ -302,8 +311,12 @@ struct Manager::Impl {
     } catch (const std::exception& e) {
       if (!http) throw;  // at startup a taken port is fatal
       spdlog::error("cannot move the endpoints to {}: {}; staying on {}", listen, e.what(), http_listen);
+      // Prometheus now scrapes the new address: not Ready until it is served.
+      record_error(std::string(kEndpointsKey), "ListenFailed",
+                   "cannot serve the endpoints on " + listen + " (" + e.what() + "); still on " + http_listen);
       return;
     }
+    errors.erase(std::string(kEndpointsKey));
     if (http) {
       spdlog::info("moving the endpoints from {} to {}", http_listen, listen);
       http->stop();

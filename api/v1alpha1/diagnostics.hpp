@@ -9,8 +9,8 @@ namespace stackd::manifest {
 
 struct Diagnostic {
   std::string file;
-  int line = 0;  // 1-based; 0 when the problem has no position (e.g. unreadable file)
-  int col = 0;
+  int line = 1;  // 1-based; 1:1 when the problem has no position (e.g. unreadable file)
+  int col = 1;
   std::string message;
   std::string to_string() const;
 };

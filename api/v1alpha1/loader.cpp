@@ -6,12 +6,14 @@
 #include <filesystem>
 #include <fstream>
 #include <glob.h>
-#include <regex>
+#include <map>
 #include <set>
-#include <sstream>
 
-#include "common/sha256.hpp"
+#include "api/v1alpha1/dashboard_file.hpp"
+#include "api/v1alpha1/field_syntax.hpp"
 #include "api/v1alpha1/units.hpp"
+#include "api/v1alpha1/yaml_document.hpp"
+#include "common/sha256.hpp"
 
 namespace stackd::manifest {
 
@@ -22,6 +24,19 @@ namespace {
 constexpr const char* kApiVersion = "stackd.dev/v1alpha1";
 constexpr const char* kKind = "MonitoringStack";
 
+using std::chrono::hours;
+using Millis = std::chrono::milliseconds;
+// Bounds of duration fields: long enough for anyone, short enough that every
+// conversion downstream (Docker's nanoseconds, Prometheus' flags) fits.
+constexpr Millis kMaxInterval = hours(24);
+constexpr Millis kMaxRetention = hours(24 * 365 * 100);
+
+// Typed scalars must be plain (unquoted, untagged) or carry their own core
+// tag: `port: !!str 9090` and `port: "9090"` are strings, not ports.
+bool plain_or_tagged(const YAML::Node& n, const char* core_tag) {
+  return n.Tag() == "?" || n.Tag() == std::string("tag:yaml.org,2002:") + core_tag;
+}
+
 // Walks the YAML tree against the schema, recording every problem with its
 // position instead of stopping at the first.
 class SchemaReader {
@@ -29,7 +44,7 @@ class SchemaReader {
   SchemaReader(std::string file, Diagnostics& diags) : file_(std::move(file)), diags_(diags) {}
 
   void error(const YAML::Mark& m, const std::string& message) {
-    diags_.add(file_, m.is_null() ? 0 : m.line + 1, m.is_null() ? 0 : m.column + 1, message);
+    diags_.add(file_, m.is_null() ? 1 : m.line + 1, m.is_null() ? 1 : m.column + 1, message);
   }
   void error(const YAML::Node& n, const std::string& message) { error(n.Mark(), message); }
 
@@ -46,7 +61,7 @@ class SchemaReader {
         std::string hint;
         for (const char* a : allowed)
           if (close_enough(key, a)) hint = " (did you mean '" + std::string(a) + "'?)";
-        error(it->first.Mark(), "unknown field '" + key + "' in " + where + hint);
+        error(it->first.Mark(), "unknown field '" + shown(key) + "' in " + where + hint);
       }
     }
     return true;
@@ -54,11 +69,16 @@ class SchemaReader {
 
   bool is_string(const YAML::Node& n) { return n.IsScalar(); }
 
-  std::optional<std::string> string(const YAML::Node& parent, const char* key, const std::string& where) {
+  std::optional<std::string> string(const YAML::Node& parent, const char* key, const std::string& where,
+                                    std::size_t max_length = kMaxPath) {
     auto n = parent[key];
     if (!n) return std::nullopt;
     if (!n.IsScalar() || n.IsNull()) {
       error(n, where + "." + key + " must be a string");
+      return std::nullopt;
+    }
+    if (n.Scalar().size() > max_length) {
+      error(n, where + "." + key + " is longer than " + std::to_string(max_length) + " characters");
       return std::nullopt;
     }
     return n.Scalar();
@@ -68,7 +88,7 @@ class SchemaReader {
     auto n = parent[key];
     if (!n) return std::nullopt;
     bool v;
-    if (!n.IsScalar() || n.Tag() == "!" || !YAML::convert<bool>::decode(n, v)) {
+    if (!n.IsScalar() || !plain_or_tagged(n, "bool") || !YAML::convert<bool>::decode(n, v)) {
       error(n, where + "." + key + " must be true or false");
       return std::nullopt;
     }
@@ -80,7 +100,7 @@ class SchemaReader {
     auto n = parent[key];
     if (!n) return std::nullopt;
     long long v;
-    if (!n.IsScalar() || n.Tag() == "!" || !YAML::convert<long long>::decode(n, v)) {
+    if (!n.IsScalar() || !plain_or_tagged(n, "int") || !YAML::convert<long long>::decode(n, v)) {
       error(n, where + "." + key + " must be an integer");
       return std::nullopt;
     }
@@ -95,31 +115,37 @@ class SchemaReader {
     auto n = parent[key];
     if (!n) return std::nullopt;
     double v;
-    if (!n.IsScalar() || n.Tag() == "!" || !YAML::convert<double>::decode(n, v) || !(v > 0) || v > 1024) {
+    if (!n.IsScalar() || (!plain_or_tagged(n, "float") && !plain_or_tagged(n, "int")) ||
+        !YAML::convert<double>::decode(n, v) || !(v > 0) || v > 1024) {
       error(n, where + "." + key + " must be a positive number");
       return std::nullopt;
     }
     return v;
   }
 
-  std::optional<std::chrono::milliseconds> duration(const YAML::Node& parent, const char* key,
-                                                    const std::string& where) {
-    auto s = string(parent, key, where);
+  std::optional<Millis> duration(const YAML::Node& parent, const char* key, const std::string& where,
+                                 Millis max = kMaxInterval, const char* max_text = "24h") {
+    auto s = string(parent, key, where, 64);
     if (!s) return std::nullopt;
     auto d = parse_duration(*s);
     if (!d || d->count() <= 0) {
-      error(parent[key], where + "." + key + ": invalid duration '" + *s + "' (e.g. 15s, 5m, 15d)");
+      error(parent[key], where + "." + key + ": invalid duration '" + shown(*s) + "' (e.g. 15s, 5m, 15d)");
+      return std::nullopt;
+    }
+    if (*d > max) {
+      error(parent[key], where + "." + key + ": duration '" + shown(*s) + "' is out of range (at most " + max_text + ")");
       return std::nullopt;
     }
     return d;
   }
 
   std::optional<std::uint64_t> size(const YAML::Node& parent, const char* key, const std::string& where) {
-    auto s = string(parent, key, where);
+    auto s = string(parent, key, where, 64);
     if (!s) return std::nullopt;
     auto v = parse_size(*s);
     if (!v || *v == 0) {
-      error(parent[key], where + "." + key + ": invalid size '" + *s + "' (e.g. 512MiB, 20GB)");
+      error(parent[key], where + "." + key + ": invalid size '" + shown(*s) +
+                             "' (e.g. 512MiB, 20GB; a number, at most one '.', a unit; at most 1 EiB)");
       return std::nullopt;
     }
     return v;
@@ -149,7 +175,7 @@ class SchemaReader {
       return out;
     }
     for (auto it = n.begin(); it != n.end(); ++it) {
-      if (!it->second.IsScalar()) error(it->second, where + "." + key + "." + it->first.Scalar() + " must be a string");
+      if (!it->second.IsScalar()) error(it->second, where + "." + key + "." + shown(it->first.Scalar()) + " must be a string");
       else out[it->first.Scalar()] = it->second.Scalar();
     }
     return out;
@@ -205,7 +231,7 @@ class FileResolver {
     fs::path p = fs::path(rel).is_absolute() ? fs::path(rel) : fs::path(base_) / rel;
     std::error_code ec;
     if (!fs::exists(p, ec)) {
-      r_.error(at, what + ": file '" + rel + "' does not exist (looked in " + p.lexically_normal().string() + ")");
+      r_.error(at, what + ": file '" + shown(rel) + "' does not exist (looked in " + shown(p.lexically_normal().string()) + ")");
       return std::nullopt;
     }
     if (!fs::is_regular_file(p, ec)) {
@@ -230,7 +256,9 @@ class FileResolver {
       r_.error(at, what + ": '" + rel + "' is outside the manifest's directory " + base);
       return std::nullopt;
     }
-    auto content = read_bounded(p, o_.max_file_size);
+    // Read what was checked, not the path again: a symlink swapped in
+    // between must not point the read elsewhere.
+    auto content = read_bounded(canonical, o_.max_file_size);
     if (!content) {
       r_.error(at, what + ": cannot read '" + rel + "' (or it is larger than " + std::to_string(o_.max_file_size) +
                        " bytes)");
@@ -255,12 +283,13 @@ class FileResolver {
     globfree(&g);
     std::sort(matches.begin(), matches.end());
     if (matches.empty()) {
-      r_.error(at, what + ": '" + pattern + "' matches no file");
+      r_.error(at, what + ": '" + shown(pattern) + "' matches no file");
       return {};
     }
     std::vector<FileRef> out;
     for (const auto& m : matches) {
-      auto rel = fs::relative(m, base_).string();
+      // Lexically: the name of what matched (a symlink is named, not its target).
+      auto rel = fs::path(m).lexically_relative(base_).string();
       if (auto f = read(rel, at, what)) out.push_back(std::move(*f));
     }
     return out;
@@ -272,6 +301,15 @@ class FileResolver {
   const LoadOptions& o_;
   std::size_t count_ = 0;
 };
+
+void read_listen(SchemaReader& r, const YAML::Node& n, const std::string& where, std::string& listen) {
+  if (auto v = r.string(n, "listen", where, 64)) {
+    if (!is_ip_literal(*v))
+      r.error(n["listen"], where + ".listen: '" + shown(*v) +
+                               "' is not an IP address (an IPv4 or IPv6 literal like 127.0.0.1, 0.0.0.0 or ::1)");
+    else listen = *v;
+  }
+}
 
 // Grafana's image entrypoint (packaging/docker/run.sh) exits 1 when both GF_X
 // and GF_X__FILE are set, so a GF_X in spec.grafana.env next to a __FILE
@@ -303,36 +341,32 @@ void reject_grafana_env_conflicts(SchemaReader& r, const YAML::Node& g, const st
 
 void read_component(SchemaReader& r, const YAML::Node& n, const std::string& where, Component& c) {
   if (auto v = r.boolean(n, "enabled", where)) c.enabled = *v;
-  if (auto v = r.string(n, "image", where)) {
-    static const std::regex ref(R"(^[a-zA-Z0-9][a-zA-Z0-9._/:@-]*$)");
-    if (v->empty() || !std::regex_match(*v, ref)) r.error(n["image"], where + ".image: invalid image reference '" + *v + "'");
+  if (auto v = r.string(n, "image", where, kMaxImageReference)) {
+    if (!is_image_reference(*v)) r.error(n["image"], where + ".image: invalid image reference '" + shown(*v) + "'");
     else c.image = *v;
   }
   c.args = r.string_list(n, "args", where);
   c.env = r.string_map(n, "env", where);
-  for (const auto& [k, _] : c.env) {
-    static const std::regex name(R"(^[A-Za-z_][A-Za-z0-9_]*$)");
-    if (!std::regex_match(k, name)) r.error(n["env"], where + ".env: invalid variable name '" + k + "'");
-  }
+  for (const auto& [k, _] : c.env)
+    if (!is_env_name(k)) r.error(n["env"], where + ".env: invalid variable name '" + shown(k) + "'");
   if (auto vols = n["volumes"]) {
     if (!vols.IsSequence()) r.error(vols, where + ".volumes must be a list of 'name:/path[:ro]'");
     else
       for (const auto& v : vols) {
-        static const std::regex spec(R"(^([a-zA-Z0-9][a-zA-Z0-9_.-]*):(/[^:]*)(:(ro|rw))?$)");
-        std::smatch m;
         std::string s = v.IsScalar() ? v.Scalar() : "";
-        if (!std::regex_match(s, m, spec)) {
-          r.error(v, where + ".volumes: '" + s +
+        auto mount = parse_volume_spec(s);
+        if (!mount) {
+          r.error(v, where + ".volumes: '" + shown(s) +
                          "' must be 'volume-name:/container/path[:ro]' (named volumes only: host paths do not "
                          "work when stackd runs in a container)");
           continue;
         }
-        c.volumes.push_back(VolumeMount{m[1], m[2], m[4] == "ro"});
+        c.volumes.push_back(std::move(*mount));
       }
   }
   if (auto v = r.size(n, "memoryLimit", where)) c.memory_limit = v;
   if (auto v = r.number(n, "cpus", where)) c.cpus = v;
-  if (auto v = r.string(n, "restart", where)) {
+  if (auto v = r.string(n, "restart", where, 64)) {
     if (*v != "no" && *v != "always" && *v != "unless-stopped" && *v != "on-failure")
       r.error(n["restart"], where + ".restart must be one of no, always, unless-stopped, on-failure");
     else c.restart = *v;
@@ -357,13 +391,11 @@ void read_component(SchemaReader& r, const YAML::Node& n, const std::string& whe
     }
   }
   c.labels = r.string_map(n, "labels", where);
-  for (const auto& [k, _] : c.labels)
-    if (k.rfind("dev.stackd.", 0) == 0) r.error(n["labels"], where + ".labels: '" + k + "' is reserved for stackd");
-  if (auto v = r.string(n, "listen", where)) {
-    static const std::regex addr(R"(^(\d{1,3}(\.\d{1,3}){3}|::1?|\[[0-9a-fA-F:]+\])$)");
-    if (!std::regex_match(*v, addr)) r.error(n["listen"], where + ".listen must be an IP address like 127.0.0.1 or 0.0.0.0");
-    else c.listen = *v;
+  for (const auto& [k, _] : c.labels) {
+    if (k.rfind("dev.stackd.", 0) == 0) r.error(n["labels"], where + ".labels: '" + shown(k) + "' is reserved for stackd");
+    else if (k.empty() || k.size() > 256) r.error(n["labels"], where + ".labels: a label key must have 1 to 256 characters");
   }
+  read_listen(r, n, where, c.listen);
   if (auto v = r.integer(n, "port", where, 1, 65535)) c.port = static_cast<std::uint16_t>(*v);
 }
 
@@ -408,19 +440,44 @@ void check_duplicate_ports(const Manifest& m, const YAML::Node& spec, SchemaRead
       }
 }
 
+// Puts every ${VAR} value into the scalar that holds it. Keys are never
+// interpolated: a variable there is an error.
+void expand_variables(YAML::Node node, const MaskedText& masked, const EnvLookup& env, const std::string& file,
+                      std::size_t max_scalar, Diagnostics& diags) {
+  auto at = [&](const YAML::Node& n, const std::string& message) {
+    auto m = n.Mark();
+    diags.add(file, m.is_null() ? 1 : m.line + 1, m.is_null() ? 1 : m.column + 1, message);
+  };
+  if (node.IsScalar()) {
+    if (!needs_expansion(node.Scalar())) return;
+    auto value = expand_scalar(node.Scalar(), masked, env, file, diags);
+    if (value.size() > max_scalar)
+      at(node, "value after ${...} interpolation is " + std::to_string(value.size()) + " bytes, over the limit of " +
+                   std::to_string(max_scalar));
+    else if (value.find('\0') != std::string::npos)
+      at(node, "value after ${...} interpolation contains a NUL character");
+    node = value;  // keeps the node's mark and tag
+  } else if (node.IsSequence()) {
+    for (auto item : node) expand_variables(item, masked, env, file, max_scalar, diags);
+  } else if (node.IsMap()) {
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      if (it->first.IsScalar() && contains_variable(it->first.Scalar()))
+        at(it->first, "${...} cannot be used in a key");
+      expand_variables(it->second, masked, env, file, max_scalar, diags);
+    }
+  }
+}
+
 Manifest parse(const std::string& raw_text, const std::string& path, const LoadOptions& opts) {
   Diagnostics diags;
-  std::string text = interpolate(raw_text, path, opts.env, diags);
+  // Variables are masked before parsing and expanded into scalars after, so
+  // no value can change the document's structure (interpolate.hpp).
+  auto masked = mask_variables(raw_text, path, diags);
+  auto parsed = parse_yaml_document(masked.text, path, YamlLimits{}, diags);
+  if (!parsed) throw ManifestError(diags);
+  expand_variables(*parsed, masked, opts.env, path, YamlLimits{}.max_scalar_bytes, diags);
   SchemaReader r(path, diags);
-
-  YAML::Node loaded;
-  try {
-    loaded = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    diags.add(path, e.mark.is_null() ? 0 : e.mark.line + 1, e.mark.is_null() ? 0 : e.mark.column + 1, e.msg);
-    throw ManifestError(diags);
-  }
-  const YAML::Node root = loaded;  // const access never inserts nodes
+  const YAML::Node root = *parsed;  // const access never inserts nodes
 
   Manifest m;
   m.path = fs::absolute(path).lexically_normal().string();
@@ -428,7 +485,7 @@ Manifest parse(const std::string& raw_text, const std::string& path, const LoadO
   FileResolver files(m.base_dir, r, opts);
 
   if (!root || root.IsNull()) {
-    diags.add(path, 1, 1, "the manifest is empty");
+    if (diags.empty()) diags.add(path, 1, 1, "the manifest is empty");
     throw ManifestError(diags);
   }
   if (!r.mapping(root, "the manifest", {"apiVersion", "kind", "metadata", "spec"})) throw ManifestError(diags);
@@ -450,10 +507,9 @@ Manifest parse(const std::string& raw_text, const std::string& path, const LoadO
   if (!meta) r.error(root, "metadata.name is required");
   else if (r.mapping(meta, "metadata", {"name"})) {
     if (auto v = r.string(meta, "name", "metadata")) {
-      static const std::regex name(R"(^[a-z0-9][a-z0-9-]{0,39}$)");
-      if (!std::regex_match(*v, name))
+      if (!is_stack_name(*v))
         r.error(meta["name"], "metadata.name must be lowercase letters, digits and '-', at most 40 characters");
-      m.name = *v;
+      else m.name = *v;
     } else {
       r.error(meta, "metadata.name is required");
     }
@@ -469,9 +525,8 @@ Manifest parse(const std::string& raw_text, const std::string& path, const LoadO
 
   m.network = m.name.empty() ? "" : m.name;
   if (auto v = r.string(spec, "network", "spec")) {
-    static const std::regex net(R"(^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$)");
-    if (!std::regex_match(*v, net)) r.error(spec["network"], "spec.network: invalid network name '" + *v + "'");
-    m.network = *v;
+    if (!is_network_name(*v)) r.error(spec["network"], "spec.network: invalid network name '" + shown(*v) + "'");
+    else m.network = *v;
   }
   if (auto v = r.boolean(spec, "allowEmpty", "spec")) m.allow_empty = *v;
 
@@ -490,7 +545,7 @@ Manifest parse(const std::string& raw_text, const std::string& path, const LoadO
     if (r.mapping(p, w, {COMPONENT_FIELDS, "retention", "retentionSize", "scrapeInterval", "evaluationInterval", "rules",
                          "extraScrapeConfigs"})) {
       read_component(r, p, w, m.prometheus);
-      if (auto d = r.duration(p, "retention", w)) m.prometheus.retention = std::chrono::duration_cast<Seconds>(*d);
+      if (auto d = r.duration(p, "retention", w, kMaxRetention, "100y")) m.prometheus.retention = std::chrono::duration_cast<Seconds>(*d);
       if (auto s = r.size(p, "retentionSize", w)) m.prometheus.retention_size = s;
       if (auto d = r.duration(p, "scrapeInterval", w)) {
         m.prometheus.scrape_interval = std::chrono::duration_cast<Seconds>(*d);
@@ -506,13 +561,16 @@ Manifest parse(const std::string& raw_text, const std::string& path, const LoadO
               r.error(item, w + ".rules entries must be strings");
               continue;
             }
+            if (item.Scalar().size() > kMaxPath) {
+              r.error(item, w + ".rules: a path is longer than " + std::to_string(kMaxPath) + " characters");
+              continue;
+            }
+            m.prometheus.rule_patterns.push_back(item.Scalar());
             for (auto& f : files.read_glob(item.Scalar(), item, w + ".rules")) {
-              try {
-                auto doc = YAML::Load(f.content);
-                if (doc && !doc.IsNull() && (!doc.IsMap() || !doc["groups"]))
-                  r.error(item, w + ".rules: " + f.relative + " is not a Prometheus rule file (no 'groups')");
-              } catch (const YAML::Exception& e) {
-                diags.add(f.path, e.mark.line + 1, e.mark.column + 1, e.msg);
+              if (auto doc = parse_yaml_document(f.content, f.path, referenced_file_limits(), diags)) {
+                const YAML::Node& d = *doc;
+                if (d && !d.IsNull() && (!d.IsMap() || !d["groups"]))
+                  r.error(item, w + ".rules: " + shown(f.relative) + " is not a Prometheus rule file (no 'groups')");
               }
               m.prometheus.rules.push_back(std::move(f));
             }
@@ -520,13 +578,11 @@ Manifest parse(const std::string& raw_text, const std::string& path, const LoadO
       }
       if (auto v = r.string(p, "extraScrapeConfigs", w)) {
         if (auto f = files.read(*v, p["extraScrapeConfigs"], w + ".extraScrapeConfigs")) {
-          try {
-            auto doc = YAML::Load(f->content);
-            if (doc && !doc.IsNull() && !doc.IsSequence())
-              r.error(p["extraScrapeConfigs"], w + ".extraScrapeConfigs: " + f->relative +
+          if (auto doc = parse_yaml_document(f->content, f->path, referenced_file_limits(), diags)) {
+            const YAML::Node& d = *doc;
+            if (d && !d.IsNull() && !d.IsSequence())
+              r.error(p["extraScrapeConfigs"], w + ".extraScrapeConfigs: " + shown(f->relative) +
                                                    " must be a YAML list of scrape_configs");
-          } catch (const YAML::Exception& e) {
-            diags.add(f->path, e.mark.line + 1, e.mark.column + 1, e.msg);
           }
           m.prometheus.extra_scrape_configs = std::move(*f);
         }
@@ -542,8 +598,7 @@ Manifest parse(const std::string& raw_text, const std::string& path, const LoadO
       reject_grafana_env_conflicts(r, g, w);
       if (auto v = r.string(g, "url", w)) {
         // The HTTP client speaks plain http only (as for spec.ollama.url).
-        static const std::regex url(R"(^http://[^/\s]+(/\S*)?$)");
-        if (v->size() > 2048 || !std::regex_match(*v, url)) r.error(g["url"], w + ".url must be an http:// URL");
+        if (url_problem(*v, {"http"})) r.error(g["url"], w + ".url must be an http:// URL");
         else m.grafana.url = *v;
       }
       if (auto t = r.string(g, "serviceAccountTokenFile", w)) {
@@ -556,7 +611,7 @@ Manifest parse(const std::string& raw_text, const std::string& path, const LoadO
       }
       if (auto a = g["admin"]) {
         if (r.mapping(a, w + ".admin", {"user", "passwordFile", "passwordEnv"})) {
-          if (auto v = r.string(a, "user", w + ".admin")) m.grafana.admin_user = *v;
+          if (auto v = r.string(a, "user", w + ".admin", 256)) m.grafana.admin_user = *v;
           auto file = r.string(a, "passwordFile", w + ".admin");
           auto env = r.string(a, "passwordEnv", w + ".admin");
           if (file && env) r.error(a, w + ".admin: give passwordFile or passwordEnv, not both");
@@ -567,13 +622,16 @@ Manifest parse(const std::string& raw_text, const std::string& path, const LoadO
               m.grafana.admin_password_file = std::move(*f);
             }
           }
-          if (env) {
+          if (env && !is_env_name(*env)) {
+            r.error(a["passwordEnv"], w + ".admin.passwordEnv: invalid variable name '" + shown(*env) + "'");
+          } else if (env) {
             // The variable's value is read when applying, not stored here, and never printed.
             if (!opts.env(*env)) r.error(a["passwordEnv"], w + ".admin.passwordEnv: environment variable " + *env + " is not set");
             m.grafana.admin_password_env = *env;
           }
         }
       }
+      std::map<std::string, std::string> dashboard_uids;  // uid -> the file that has it, across all sources
       if (auto ds = g["dashboards"]) {
         if (!ds.IsSequence()) r.error(ds, w + ".dashboards must be a list of {path, folder}");
         else
@@ -587,6 +645,12 @@ Manifest parse(const std::string& raw_text, const std::string& path, const LoadO
             }
             if (auto v = r.string(d, "folder", w + ".dashboards[]")) src.folder = *v;
             src.files = files.read_glob(src.pattern, d["path"], w + ".dashboards");
+            for (const auto& f : src.files) {
+              auto doc = read_dashboard(f, diags);
+              if (!doc) continue;
+              if (auto [it, fresh] = dashboard_uids.emplace(doc->uid, f.relative); !fresh)
+                diags.add(f.path, 1, 1, "dashboard uid \"" + doc->uid + "\" is already used by " + it->second);
+            }
             m.grafana.dashboards.push_back(std::move(src));
           }
       }
@@ -597,11 +661,22 @@ Manifest parse(const std::string& raw_text, const std::string& path, const LoadO
             const std::string dw = w + ".datasources[]";
             if (!r.mapping(d, dw, {"name", "type", "url", "uid", "access", "isDefault"})) continue;
             Datasource s;
-            if (auto v = r.string(d, "name", dw)) s.name = *v; else r.error(d, dw + ".name is required");
-            if (auto v = r.string(d, "type", dw)) s.type = *v; else r.error(d, dw + ".type is required");
-            if (auto v = r.string(d, "url", dw)) s.url = *v;
-            if (auto v = r.string(d, "uid", dw)) s.uid = *v; else r.error(d, dw + ".uid is required");
-            if (auto v = r.string(d, "access", dw)) s.access = *v;
+            if (auto v = r.string(d, "name", dw, 190)) s.name = *v; else r.error(d, dw + ".name is required");
+            if (auto v = r.string(d, "type", dw, 64)) s.type = *v; else r.error(d, dw + ".type is required");
+            if (auto v = r.string(d, "url", dw, kMaxUrl)) {
+              if (auto problem = url_problem(*v, {"http", "https"})) r.error(d["url"], dw + ".url " + *problem);
+              else s.url = *v;
+            }
+            if (auto v = r.string(d, "uid", dw, 40)) {
+              if (!is_grafana_uid(*v)) r.error(d["uid"], dw + ".uid must be letters, digits, '-' or '_', at most 40");
+              else s.uid = *v;
+            } else {
+              r.error(d, dw + ".uid is required");
+            }
+            if (auto v = r.string(d, "access", dw, 16)) {
+              if (*v != "proxy" && *v != "direct") r.error(d["access"], dw + ".access must be proxy or direct");
+              else s.access = *v;
+            }
             if (auto v = r.boolean(d, "isDefault", dw)) s.is_default = *v;
             m.grafana.datasources.push_back(std::move(s));
           }
@@ -625,10 +700,9 @@ Manifest parse(const std::string& raw_text, const std::string& path, const LoadO
     m.ollama.enabled = true;
     if (r.mapping(o, w, {"enabled", "url", "exporter"})) {
       if (auto v = r.boolean(o, "enabled", w)) m.ollama.enabled = *v;
-      if (auto v = r.string(o, "url", w)) {
-        static const std::regex url(R"(^http://[^/\s]+(/\S*)?$)");
-        if (!std::regex_match(*v, url)) r.error(o["url"], w + ".url must be an http:// URL");
-        m.ollama.url = *v;
+      if (auto v = r.string(o, "url", w, kMaxUrl)) {
+        if (auto problem = url_problem(*v, {"http"})) r.error(o["url"], w + ".url " + *problem);
+        else m.ollama.url = *v;
       }
       if (auto e = o["exporter"]) {
         if (r.mapping(e, w + ".exporter", {COMPONENT_FIELDS})) read_component(r, e, w + ".exporter", m.ollama.exporter);
@@ -641,7 +715,7 @@ Manifest parse(const std::string& raw_text, const std::string& path, const LoadO
 
   if (auto s = spec["stackd"]) {
     if (r.mapping(s, "spec.stackd", {"listen", "port"})) {
-      if (auto v = r.string(s, "listen", "spec.stackd")) m.controller.listen = *v;
+      read_listen(r, s, "spec.stackd", m.controller.listen);
       if (auto v = r.integer(s, "port", "spec.stackd", 1, 65535)) m.controller.port = static_cast<std::uint16_t>(*v);
     }
   }
@@ -674,6 +748,18 @@ std::vector<const FileRef*> Manifest::referenced_files() const {
   if (grafana.service_account_token_file) out.push_back(&*grafana.service_account_token_file);
   for (const auto& d : grafana.dashboards)
     for (const auto& f : d.files) out.push_back(&f);
+  return out;
+}
+
+std::vector<std::string> Manifest::file_globs() const {
+  std::vector<std::string> patterns;
+  for (const auto& p : prometheus.rule_patterns) patterns.push_back(p);
+  for (const auto& d : grafana.dashboards) patterns.push_back(d.pattern);
+  std::vector<std::string> out;
+  for (const auto& p : patterns) {
+    if (p.find_first_of("*?[") == std::string::npos) continue;  // a plain path is a referenced file
+    out.push_back(fs::path(p).is_absolute() ? p : (fs::path(base_dir) / p).string());
+  }
   return out;
 }
 

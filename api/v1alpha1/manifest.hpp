@@ -56,6 +56,7 @@ struct Prometheus : Component {
   Seconds scrape_interval{15};
   Seconds evaluation_interval{15};
   std::vector<FileRef> rules;
+  std::vector<std::string> rule_patterns;  // the entries as written (paths or globs)
   std::optional<FileRef> extra_scrape_configs;
 };
 
@@ -122,6 +123,10 @@ struct Manifest {
   bool host_network() const { return network == "host"; }
   // Every referenced file, for revision hashing and watching.
   std::vector<const FileRef*> referenced_files() const;
+  // The rules and dashboards entries that are globs, resolved against
+  // base_dir: a file that starts or stops matching one changes the manifest,
+  // so the daemon watches these too.
+  std::vector<std::string> file_globs() const;
   // Number of enabled components.
   int enabled_components() const;
 };

@@ -1,4 +1,7 @@
 #include "clients/docker/docker_client.hpp"
+#include "clients/docker/event_decoder.hpp"
+#include "clients/docker/line_splitter.hpp"
+#include "common/bounded_json.hpp"
 
 #include "clients/docker/registry_auth.hpp"
 #include "clients/docker/socket_access.hpp"
@@ -37,7 +40,7 @@ bool version_less(const std::string& a, const std::string& b) {
 }
 
 std::string engine_message(const http::Response& r) {
-  auto j = nlohmann::json::parse(r.body, nullptr, false);
+  auto j = stackd::parse_json_or_discarded(r.body);
   if (j.is_object() && j.contains("message") && j["message"].is_string()) return j["message"].get<std::string>();
   auto body = r.body.substr(0, 300);
   while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.pop_back();
@@ -60,28 +63,6 @@ std::string str(const nlohmann::json& j, const char* key) {
 NetworkInfo network_of(const nlohmann::json& n) {
   return NetworkInfo{str(n, "Id"), str(n, "Name"), str(n, "Driver"), labels_of(n.value("Labels", nlohmann::json::object()))};
 }
-
-// Splits a byte stream into lines, bounded, across arbitrary chunk boundaries.
-class LineSplitter {
- public:
-  template <class F>
-  bool feed(std::string_view piece, F&& on_line) {
-    for (char c : piece) {
-      if (c == '\n') {
-        if (!pending_.empty() && !on_line(std::string_view(pending_))) return false;
-        pending_.clear();
-      } else if (pending_.size() < kMaxStreamLine) {
-        pending_.push_back(c);
-      } else {
-        throw http::TransportError("stream line longer than " + std::to_string(kMaxStreamLine) + " bytes");
-      }
-    }
-    return true;
-  }
-
- private:
-  std::string pending_;
-};
 
 }  // namespace
 
@@ -126,7 +107,7 @@ PathStat parse_path_stat(std::string_view header) {
   std::size_t padding = 0;
   for (auto it = header.rbegin(); it != header.rend() && *it == '='; ++it) ++padding;
   raw.resize(static_cast<std::size_t>(n) - std::min<std::size_t>(padding, static_cast<std::size_t>(n)));
-  auto j = nlohmann::json::parse(raw, nullptr, false);
+  auto j = stackd::parse_json_or_discarded(raw);
   if (!j.is_object()) throw bad("not a JSON object");
   PathStat st;
   st.name = str(j, "name");
@@ -204,7 +185,7 @@ net::awaitable<std::vector<ContainerSummary>> Client::list_containers(const Labe
   auto r = co_await call(http::Verb::get, path);
   if (r.status != 200) fail(r, "list containers");
   std::vector<ContainerSummary> out;
-  auto j = nlohmann::json::parse(r.body, nullptr, false);
+  auto j = stackd::parse_json_or_discarded(r.body);
   if (!j.is_array()) throw DockerError(r.status, "list containers: engine returned malformed JSON");
   for (const auto& c : j) {
     ContainerSummary s;
@@ -225,7 +206,7 @@ net::awaitable<std::optional<ContainerInfo>> Client::inspect_container(const std
   auto r = co_await call(http::Verb::get, "/containers/" + http::url_encode(id) + "/json");
   if (r.status == 404) co_return std::nullopt;
   if (r.status != 200) fail(r, "inspect container " + id);
-  auto j = nlohmann::json::parse(r.body, nullptr, false);
+  auto j = stackd::parse_json_or_discarded(r.body);
   if (!j.is_object()) throw DockerError(r.status, "inspect container " + id + ": malformed JSON");
   ContainerInfo info;
   info.id = str(j, "Id");
@@ -251,7 +232,7 @@ net::awaitable<std::optional<ContainerInfo>> Client::inspect_container(const std
 net::awaitable<std::string> Client::create_container(const std::string& name, const nlohmann::json& body) {
   auto r = co_await call(http::Verb::post, "/containers/create?name=" + http::url_encode(name), body.dump());
   if (r.status != 201) fail(r, "create container " + name);
-  auto j = nlohmann::json::parse(r.body, nullptr, false);
+  auto j = stackd::parse_json_or_discarded(r.body);
   auto id = str(j, "Id");
   if (id.empty()) throw DockerError(r.status, "create container " + name + ": no Id in response");
   co_return id;
@@ -307,7 +288,7 @@ net::awaitable<ExecResult> Client::exec(const std::string& id, const std::vector
   nlohmann::json create = {{"AttachStdout", true}, {"AttachStderr", true}, {"Tty", false}, {"Cmd", cmd}};
   auto r = co_await call(http::Verb::post, "/containers/" + http::url_encode(id) + "/exec", create.dump());
   if (r.status != 201) fail(r, "exec in container " + id);
-  auto exec_id = str(nlohmann::json::parse(r.body, nullptr, false), "Id");
+  auto exec_id = str(stackd::parse_json_or_discarded(r.body), "Id");
   if (exec_id.empty()) throw DockerError(r.status, "exec in container " + id + ": no Id in response");
 
   // exec start hijacks the connection: after the header block, the body is
@@ -347,7 +328,7 @@ net::awaitable<ExecResult> Client::exec(const std::string& id, const std::vector
 
   auto ir = co_await call(http::Verb::get, "/exec/" + exec_id + "/json");
   if (ir.status != 200) fail(ir, "inspect exec in container " + id);
-  auto ij = nlohmann::json::parse(ir.body, nullptr, false);
+  auto ij = stackd::parse_json_or_discarded(ir.body);
   result.exit_code = ij.is_object() && ij["ExitCode"].is_number_integer() ? ij["ExitCode"].get<int>() : -1;
   co_return result;
 }
@@ -387,12 +368,12 @@ net::awaitable<void> Client::pull_image(const std::string& ref, std::function<vo
   if (credentials) req.headers.emplace_back("X-Registry-Auth", registry_auth_header(*credentials));
   std::string error;
   bool finished = false;  // the engine's closing "Status: ..." line arrived
-  LineSplitter lines;
+  LineSplitter lines(kMaxStreamLine);
   auto resp = co_await http_->stream(
       req,
       [&](std::string_view piece) {
         return lines.feed(piece, [&](std::string_view line) {
-          auto j = nlohmann::json::parse(line, nullptr, false);
+          auto j = stackd::parse_json_or_discarded(line);
           if (!j.is_object()) return true;
           // A pull fails inside the 200 stream: check every line.
           if (j.contains("errorDetail") && j["errorDetail"].is_object()) {
@@ -419,7 +400,7 @@ net::awaitable<std::vector<NetworkInfo>> Client::list_networks(const Labels& lab
   auto r = co_await call(http::Verb::get, "/networks?filters=" + http::url_encode(label_filter_json(label_filter)));
   if (r.status != 200) fail(r, "list networks");
   std::vector<NetworkInfo> out;
-  auto j = nlohmann::json::parse(r.body, nullptr, false);
+  auto j = stackd::parse_json_or_discarded(r.body);
   if (!j.is_array()) throw DockerError(r.status, "list networks: malformed JSON");
   for (const auto& n : j) out.push_back(network_of(n));
   co_return out;
@@ -429,7 +410,7 @@ net::awaitable<std::optional<NetworkInfo>> Client::inspect_network(const std::st
   auto r = co_await call(http::Verb::get, "/networks/" + http::url_encode(name));
   if (r.status == 404) co_return std::nullopt;
   if (r.status != 200) fail(r, "inspect network " + name);
-  auto n = nlohmann::json::parse(r.body, nullptr, false);
+  auto n = stackd::parse_json_or_discarded(r.body);
   if (!n.is_object()) throw DockerError(r.status, "inspect network " + name + ": malformed JSON");
   // Inspect matches id prefixes too; only an exact name is the network we want.
   if (str(n, "Name") != name) co_return std::nullopt;
@@ -451,7 +432,7 @@ net::awaitable<std::vector<VolumeInfo>> Client::list_volumes(const Labels& label
   auto r = co_await call(http::Verb::get, "/volumes?filters=" + http::url_encode(label_filter_json(label_filter)));
   if (r.status != 200) fail(r, "list volumes");
   std::vector<VolumeInfo> out;
-  auto j = nlohmann::json::parse(r.body, nullptr, false);
+  auto j = stackd::parse_json_or_discarded(r.body);
   if (!j.is_object() || !j["Volumes"].is_array()) co_return out;  // "Volumes": null when none
   for (const auto& v : j["Volumes"])
     out.push_back(VolumeInfo{str(v, "Name"), labels_of(v.value("Labels", nlohmann::json::object()))});
@@ -462,7 +443,7 @@ net::awaitable<std::optional<VolumeInfo>> Client::inspect_volume(const std::stri
   auto r = co_await call(http::Verb::get, "/volumes/" + http::url_encode(name));
   if (r.status == 404) co_return std::nullopt;
   if (r.status != 200) fail(r, "inspect volume " + name);
-  auto v = nlohmann::json::parse(r.body, nullptr, false);
+  auto v = stackd::parse_json_or_discarded(r.body);
   if (!v.is_object()) throw DockerError(r.status, "inspect volume " + name + ": malformed JSON");
   co_return VolumeInfo{str(v, "Name"), labels_of(v.value("Labels", nlohmann::json::object()))};
 }
@@ -492,24 +473,9 @@ net::awaitable<void> Client::events(const Labels& label_filter, std::function<bo
   http::Request req{.method = http::Verb::get,
                     .target = versioned(query),
                     .timeout = std::chrono::seconds(10)};
-  LineSplitter lines;
+  EventStreamDecoder decoder;
   auto resp = co_await http_->stream(
-      req,
-      [&](std::string_view piece) {
-        return lines.feed(piece, [&](std::string_view line) {
-          auto j = nlohmann::json::parse(line, nullptr, false);
-          if (!j.is_object()) return true;
-          Event e;
-          e.type = str(j, "Type");
-          e.action = str(j, "Action");
-          if (j.contains("Actor") && j["Actor"].is_object()) {
-            e.id = str(j["Actor"], "ID");
-            e.attributes = labels_of(j["Actor"].value("Attributes", nlohmann::json::object()));
-          }
-          if (j.contains("timeNano") && j["timeNano"].is_number()) e.time_nano = j["timeNano"].get<std::int64_t>();
-          return on_event(e);
-        });
-      },
+      req, [&](std::string_view piece) { return decoder.feed(piece, on_event); },
       std::chrono::milliseconds(0));
   if (resp.status != 200) fail(resp, "events");
 }

@@ -1,4 +1,5 @@
 #include "clients/docker/registry_auth.hpp"
+#include "common/bounded_json.hpp"
 
 #include "common/base64.hpp"
 
@@ -65,7 +66,7 @@ nlohmann::json read_config(const std::filesystem::path& file) {
   if (!in) throw RegistryAuthError(file.string() + ": cannot read");
   std::stringstream ss;
   ss << in.rdbuf();
-  auto j = nlohmann::json::parse(ss.str(), nullptr, false);
+  auto j = stackd::parse_json_or_discarded(ss.str());
   if (!j.is_object()) throw RegistryAuthError(file.string() + ": not a JSON object");
   return j;
 }
@@ -186,7 +187,7 @@ std::optional<RegistryCredentials> from_helper(const RegistryAuthConfig& config,
     throw RegistryAuthError("credential helper docker-credential-" + helper + " failed for " + registry + " (exit " +
                             std::to_string(answer.exit_code) + ")" + (first_line.empty() ? "" : ": " + first_line));
   }
-  auto j = nlohmann::json::parse(answer.output, nullptr, false);
+  auto j = stackd::parse_json_or_discarded(answer.output);
   if (!j.is_object() || !j.contains("Secret") || !j["Secret"].is_string())
     throw RegistryAuthError("credential helper docker-credential-" + helper + " answered " + registry +
                             " with something that is not {\"Username\",\"Secret\"}");

@@ -1,4 +1,5 @@
 #include "clients/grafana/grafana_client.hpp"
+#include "common/bounded_json.hpp"
 
 #include "common/base64.hpp"
 
@@ -20,7 +21,7 @@ std::string auth_value(const Credentials& c) {
 // Grafana errors carry {"message": ..., "status": ...}; some proxies answer
 // with plain text. Keep the text short so a hostile body cannot flood logs.
 void parse_error_body(const std::string& body, std::string& status_word, std::string& message, std::string& id) {
-  auto j = json::parse(body, nullptr, false);
+  auto j = stackd::parse_json_or_discarded(body);
   if (!j.is_discarded() && j.is_object()) {
     if (auto it = j.find("status"); it != j.end() && it->is_string()) status_word = it->get<std::string>().substr(0, 100);
     if (auto it = j.find("messageId"); it != j.end() && it->is_string()) id = it->get<std::string>().substr(0, 100);
@@ -67,7 +68,7 @@ net::awaitable<json> Client::call_json(http::Verb verb, std::string target, cons
   auto res = co_await call(verb, target, body);
   if (res.status < 200 || res.status >= 300) throw make_error(verb, target, res);
   if (res.body.empty()) co_return json::object();
-  auto j = json::parse(res.body, nullptr, false);
+  auto j = stackd::parse_json_or_discarded(res.body);
   if (j.is_discarded()) {
     GrafanaError err("Grafana " + std::string(boost::beast::http::to_string(verb)) + " " + target +
                          ": answered HTTP " + std::to_string(res.status) + " with a body that is not JSON",
@@ -81,7 +82,7 @@ net::awaitable<std::optional<json>> Client::get_optional(std::string target) {
   auto res = co_await call(http::Verb::get, target, nullptr);
   if (res.status == 404) co_return std::nullopt;
   if (res.status != 200) throw make_error(http::Verb::get, target, res);
-  auto j = json::parse(res.body, nullptr, false);
+  auto j = stackd::parse_json_or_discarded(res.body);
   if (j.is_discarded()) {
     GrafanaError err("Grafana GET " + target + ": body is not JSON", res.status, "", "");
     throw err;
@@ -93,7 +94,7 @@ net::awaitable<json> Client::health() {
   const std::string target = "/api/health";
   auto res = co_await call(http::Verb::get, target, nullptr, false);
   if (res.status != 200) throw make_error(http::Verb::get, target, res);
-  co_return json::parse(res.body, nullptr, false);
+  co_return stackd::parse_json_or_discarded(res.body);
 }
 
 net::awaitable<json> Client::current_user() { co_return co_await call_json(http::Verb::get, "/api/user", nullptr); }

@@ -25,12 +25,6 @@ namespace {
 
 constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // One connection: its stream and the read buffer that must outlive each read.
 struct Connection {
   std::variant<TcpStream, UnixStream> stream;
@@ -67,13 +61,6 @@ std::string describe_error(const Endpoint& ep, const Request& r, std::string_vie
 struct Client::Pool {
   std::deque<std::unique_ptr<Connection>> idle;
 };
-
-std::string Response::header(std::string_view name) const {
-  auto want = lower(name);
-  for (const auto& [k, v] : headers)
-    if (lower(k) == want) return v;
-  return {};
-}
 
 Client::Client(net::any_io_executor executor, Endpoint endpoint, Limits limits)
     : executor_(std::move(executor)), endpoint_(std::move(endpoint)), limits_(limits), pool_(std::make_unique<Pool>()) {}

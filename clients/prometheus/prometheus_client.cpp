@@ -1,4 +1,5 @@
 #include "clients/prometheus/prometheus_client.hpp"
+#include "common/bounded_json.hpp"
 
 #include <charconv>
 #include <cstdlib>
@@ -119,7 +120,7 @@ ReloadGauges parse_reload_gauges(std::string_view exposition) {
 }
 
 nlohmann::json parse_api_envelope(unsigned status, std::string_view body) {
-  auto doc = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  auto doc = stackd::parse_json_or_discarded(body);
   if (doc.is_discarded() || !doc.is_object()) {
     throw ApiError(status, "Prometheus answered " + std::to_string(status) + " with a non-JSON body: " +
                                std::string(body.substr(0, 200)));

@@ -61,6 +61,7 @@ std::vector<fs::path> watched_paths(const std::string& manifest_path, const mani
   std::vector<fs::path> paths{manifest_path};
   if (!current) return paths;
   for (const auto* f : current->manifest.referenced_files()) paths.emplace_back(f->path);
+  for (const auto& g : current->manifest.file_globs()) paths.emplace_back(g);
   return paths;
 }
 

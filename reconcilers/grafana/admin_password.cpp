@@ -1,5 +1,7 @@
 #include "reconcilers/grafana/admin_password.hpp"
 
+#include "common/private_directory.hpp"
+
 #include <fcntl.h>
 #include <openssl/rand.h>
 #include <spdlog/spdlog.h>
@@ -65,7 +67,7 @@ std::string resolve_admin_password(const std::filesystem::path& file, const std:
     }
     return read_password_file(path, "generated Grafana admin password file");
   }
-  std::filesystem::create_directories(state_dir);
+  create_private_directories(state_dir);
   std::string pw = generate_password();
   // O_EXCL: two stackd processes racing on first start must not both win.
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);

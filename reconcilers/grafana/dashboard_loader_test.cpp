@@ -2,19 +2,9 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
-
 using namespace stackd::grafana;
-namespace fs = std::filesystem;
 
 namespace {
-struct TempDir {
-  fs::path path = fs::temp_directory_path() / ("stackd-dl-" + std::to_string(::getpid()) + "-" +
-                                               ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  TempDir() { fs::create_directories(path / "dash"); }
-  ~TempDir() { fs::remove_all(path); }
-  void write(const std::string& rel, const std::string& text) { std::ofstream(path / rel) << text; }
-};
 bool has_error(const LoadedDashboards& l, const std::string& needle) {
   for (const auto& e : l.errors)
     if (e.find(needle) != std::string::npos) return true;
@@ -23,31 +13,29 @@ bool has_error(const LoadedDashboards& l, const std::string& needle) {
 }  // namespace
 
 TEST(DashboardLoader, LoadsGoodFilesAndNamesEveryBadOne) {
-  TempDir d;
-  d.write("dash/a.json", R"({"uid":"a","title":"A"})");
-  d.write("dash/b.json", R"({"uid":"b","title":"B",)");
-  d.write("dash/c.json", R"({"title":"C"})");
-  d.write("dash/d.json", R"({"uid":"a","title":"D"})");
-  d.write("dash/e.json", R"({"dashboard":{"uid":"e","title":"E"},"meta":{}})");
-  d.write("dash/f.json", R"({"uid":"bad uid!","title":"F"})");
-  auto l = load_dashboards(d.path, {{"dash/*.json", "Frontier LLM"}, {"missing/*.json", ""}});
+  auto l = parse_dashboards({
+      {"dash/a.json", R"({"uid":"a","title":"A"})", "Frontier LLM"},
+      {"dash/b.json", R"({"uid":"b","title":"B",)", "Frontier LLM"},
+      {"dash/c.json", R"({"title":"C"})", "Frontier LLM"},
+      {"dash/d.json", R"({"uid":"a","title":"D"})", "Frontier LLM"},
+      {"dash/e.json", R"({"dashboard":{"uid":"e","title":"E"},"meta":{}})", "Frontier LLM"},
+      {"dash/f.json", R"({"uid":"bad uid!","title":"F"})", "Frontier LLM"},
+  });
   ASSERT_EQ(l.dashboards.size(), 2u);
   EXPECT_EQ(l.dashboards[0].model["uid"], "a");
   EXPECT_EQ(l.dashboards[0].folder_title, "Frontier LLM");
   EXPECT_EQ(l.dashboards[1].model["uid"], "e");
-  EXPECT_TRUE(has_error(l, "b.json: invalid JSON"));
-  EXPECT_TRUE(has_error(l, "c.json: has no \"uid\""));
-  EXPECT_TRUE(has_error(l, "d.json: uid \"a\" is already used by"));
-  EXPECT_TRUE(has_error(l, "f.json: uid \"bad uid!\" is invalid"));
-  EXPECT_TRUE(has_error(l, "missing/*.json matches no file"));
+  EXPECT_TRUE(has_error(l, "b.json:1:24: dashboard: invalid JSON"));
+  EXPECT_TRUE(has_error(l, "c.json:1:1: dashboard has no \"uid\""));
+  EXPECT_TRUE(has_error(l, "d.json:1:1: dashboard uid \"a\" is already used by dash/a.json"));
+  EXPECT_TRUE(has_error(l, "f.json:1:1: dashboard uid \"bad uid!\" is invalid"));
+  EXPECT_FALSE(l.ok());
 }
 
-TEST(DashboardLoader, BoundsFileSize) {
-  TempDir d;
-  d.write("dash/big.json", R"({"uid":"big","title":")" + std::string(2000, 'x') + "\"}");
-  LoadLimits lim;
-  lim.max_file_bytes = 1000;
-  auto l = load_dashboards(d.path, {{"dash/big.json", ""}}, lim);
-  EXPECT_TRUE(l.dashboards.empty());
-  EXPECT_TRUE(has_error(l, "over the limit of 1000"));
+TEST(DashboardLoader, BoundsNestingDepth) {
+  auto l = parse_dashboards({{"more/deep.json", std::string(70000, '['), ""},
+                             {"more/ok.json", R"({"uid":"ok","title":"OK","panels":[]})", ""}});
+  ASSERT_EQ(l.dashboards.size(), 1u);
+  EXPECT_EQ(l.dashboards[0].model["title"], "OK");
+  EXPECT_TRUE(has_error(l, "more/deep.json:1:65: dashboard: JSON nested deeper than 64 levels"));
 }

@@ -48,7 +48,12 @@ void write_managed_stacks(const fs::path& state_dir, const std::string& origin, 
   {
     std::ofstream out(tmp, std::ios::trunc);
     for (const auto& s : stacks) out << s << "\n";
-    if (!out) throw std::runtime_error("cannot write " + tmp.string());
+    out.close();  // a full disk shows only when the buffer is written
+    if (!out) {
+      std::error_code ignored;
+      fs::remove(tmp, ignored);
+      throw std::runtime_error("cannot write " + tmp.string() + " (state directory full or read-only?)");
+    }
   }
   fs::permissions(tmp, fs::perms::owner_read | fs::perms::owner_write);
   fs::rename(tmp, record);  // atomic: a crash leaves the old list or the new one

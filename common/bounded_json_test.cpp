@@ -1,0 +1,55 @@
+#include "common/bounded_json.hpp"
+
+#include <gtest/gtest.h>
+
+using stackd::JsonError;
+using stackd::JsonLimits;
+using stackd::parse_json_bounded;
+
+TEST(BoundedJson, ParsesOrdinaryDocuments) {
+  auto j = parse_json_bounded(R"({"a": [1, {"b": "x[{"}], "c": "\"{"})");
+  EXPECT_EQ(j["a"][1]["b"], "x[{");
+  EXPECT_EQ(j["c"], "\"{");
+}
+
+TEST(BoundedJson, RejectsDeepNestingBeforeBuildingATree) {
+  std::string deep(70000, '[');
+  deep += std::string(70000, ']');
+  try {
+    parse_json_bounded(deep);
+    FAIL() << "accepted a document 70000 levels deep";
+  } catch (const JsonError& e) {
+    EXPECT_EQ(e.offset(), 64u);  // the 65th '['
+    EXPECT_NE(std::string(e.what()).find("deeper than 64"), std::string::npos) << e.what();
+  }
+  // Exactly at the limit is fine.
+  std::string ok = std::string(64, '[') + std::string(64, ']');
+  EXPECT_NO_THROW(parse_json_bounded(ok));
+  // Brackets inside strings do not count.
+  EXPECT_NO_THROW(parse_json_bounded("[\"" + std::string(1000, '[') + "\"]"));
+}
+
+TEST(BoundedJson, RejectsOversizedDocuments) {
+  JsonLimits small;
+  small.max_bytes = 10;
+  EXPECT_THROW(parse_json_bounded("[1,2,3,4,5,6,7]", small), JsonError);
+}
+
+TEST(BoundedJson, InvalidJsonCarriesTheOffset) {
+  std::string text = "{\n  \"a\": 1,\n  oops\n}";
+  try {
+    parse_json_bounded(text);
+    FAIL();
+  } catch (const JsonError& e) {
+    auto p = stackd::position_at(text, e.offset());
+    EXPECT_EQ(p.line, 3);
+    EXPECT_EQ(p.column, 3);
+    EXPECT_NE(std::string(e.what()).find("invalid JSON"), std::string::npos);
+  }
+}
+
+TEST(BoundedJson, DiscardedInsteadOfThrowingForServerAnswers) {
+  EXPECT_TRUE(stackd::parse_json_or_discarded("{").is_discarded());
+  EXPECT_TRUE(stackd::parse_json_or_discarded(std::string(100, '{')).is_discarded());
+  EXPECT_EQ(stackd::parse_json_or_discarded("{\"Id\":\"x\"}")["Id"], "x");
+}

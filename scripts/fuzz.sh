@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (fuzz/) with clang++ in build-fuzz/ and runs
+# each for a bounded time: CI runs `scripts/fuzz.sh 8` (8 s each); longer runs
+# are in fuzz/README.md. New interesting inputs stay in build-fuzz/, never in
+# the repository; a crash leaves its input in build-fuzz/artifacts/ and fails
+# the script (commit it to fuzz/corpus/<target>/ once fixed).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-8}
+build=${STACKD_FUZZ_BUILD:-build-fuzz}
+export CCACHE_DIR=${CCACHE_DIR:-/work/.ccache} CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD} CCACHE_SLOPPINESS=time_macros
+launcher=()
+command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+cmake -S . -B "$build" -DCMAKE_CXX_COMPILER=clang++ -DSTACKD_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" >/dev/null
+targets=$(sed -n 's/^set(STACKD_FUZZ_TARGETS \(.*\)/\1/p; /^    [a-z_]*)$/s/[ )]//gp' fuzz/CMakeLists.txt | tr '\n' ' ')
+nice cmake --build "$build" -j2 --target $(for t in $targets; do printf 'fuzz_%s ' "$t"; done) >/dev/null
+mkdir -p "$build/artifacts"
+failed=0
+for t in $targets; do
+  work="$build/corpus/$t"
+  mkdir -p "$work"
+  start=$(date +%s)
+  if "$build/fuzz/fuzz_$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+       -print_final_stats=0 -artifact_prefix="$build/artifacts/$t-" "$work" "fuzz/corpus/$t" >"$build/fuzz_$t.log" 2>&1; then
+    echo "fuzz_$t: ok ($(( $(date +%s) - start )) s, $(grep -o 'cov: [0-9]*' "$build/fuzz_$t.log" | tail -1))"
+  else
+    echo "fuzz_$t: FAILED, see $build/fuzz_$t.log and $build/artifacts/"; tail -30 "$build/fuzz_$t.log"; failed=1
+  fi
+done
+exit $failed

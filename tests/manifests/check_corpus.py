@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""Runs `stackd VERB -f M` on every broken manifest in tests/manifests/invalid
+and checks that each is rejected as its header says:
+
+    # expect: LINE:COL KEY WORDS             a problem in the manifest itself
+    # expect: REL/PATH LINE:COL KEY WORDS    a problem in a file it references
+
+Every expectation must appear as `<file>:LINE:COL: ...KEY WORDS...` in the
+output, the exit status must be 2 (invalid manifest), no run may crash or
+time out, and the output must not echo a whole long value back.
+
+usage: check_corpus.py STACKD VERB [VERB...]   (validate, diff, down, apply)
+"""
+import os
+import re
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CORPUS = os.path.join(HERE, 'invalid')
+MIN_CASES = 150
+EXPECT = re.compile(r'^# expect: (?:(\S*/\S*) )?(\d+):(\d+) (.+)$')
+
+
+def expectations(path):
+    out = []
+    with open(path, encoding='utf-8', errors='replace') as f:
+        for line in f:
+            m = EXPECT.match(line.rstrip('\n'))
+            if not m:
+                break
+            out.append(m.groups())
+    return out
+
+
+def check(stackd, verb, path):
+    wanted = expectations(path)
+    if not wanted:
+        return ['no "# expect:" header']
+    try:
+        r = subprocess.run([stackd, verb, '-f', path], capture_output=True, text=True, errors='replace', timeout=60)
+    except subprocess.TimeoutExpired:
+        return ['timed out']
+    out = r.stdout + r.stderr
+    problems = []
+    if r.returncode != 2:
+        problems.append(f'exit status {r.returncode}, want 2')
+    for rel, line, col, words in wanted:
+        file_pattern = re.escape(path) if rel is None else r'\S*' + re.escape(rel) + r'\S*'
+        pattern = re.compile(r'^' + file_pattern + ':' + line + ':' + col + r': (.*)$', re.M)
+        if not any(words in m.group(1) for m in pattern.finditer(out)):
+            problems.append(f'no "{rel or path}:{line}:{col}: ...{words}..."')
+    if len(out) > 64 * 1024:
+        problems.append(f'{len(out)} bytes of output: a long value was echoed back')
+    if problems:
+        problems.append('output: ' + out[:800])
+    return problems
+
+
+def main():
+    stackd, verbs = sys.argv[1], sys.argv[2:]
+    cases = sorted(f for f in os.listdir(CORPUS) if f.endswith('.yaml'))
+    failed = 0
+    if len(cases) < MIN_CASES:
+        print(f'FAIL: only {len(cases)} broken manifests, want at least {MIN_CASES}')
+        failed += 1
+    for verb in verbs:
+        for name in cases:
+            problems = check(stackd, verb, os.path.join(CORPUS, name))
+            if problems:
+                failed += 1
+                print(f'FAIL {verb} {name}:\n  ' + '\n  '.join(problems))
+        print(f'{verb}: {len(cases)} broken manifests checked')
+    print('all rejected as expected' if not failed else f'{failed} failures')
+    return 1 if failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
