@@ -63,5 +63,6 @@ inline constexpr const char* kPrometheus = "prometheus";
 inline constexpr const char* kGrafana = "grafana";
 inline constexpr const char* kNodeExporter = "node-exporter";
 inline constexpr const char* kOllamaExporter = "ollama-exporter";
+inline constexpr const char* kAlertmanager = "alertmanager";
 
 }  // namespace stackd::containers
