@@ -61,6 +61,7 @@ enum class ThresholdKind { Duration, Number };
 // same names the rule file's ${alerts.<name>.threshold:-default} placeholders use.
 inline const std::vector<std::pair<std::string, ThresholdKind>>& tunable_alerts() {
   static const std::vector<std::pair<std::string, ThresholdKind>> names = {
+      {"ollamaDown", ThresholdKind::Number},  // only `for`: its condition has no threshold
       {"ollamaHighResponseTime", ThresholdKind::Duration},
       {"ollamaQueueBacklog", ThresholdKind::Number},
       {"ollamaHighErrorRate", ThresholdKind::Number},

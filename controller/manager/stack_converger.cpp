@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "common/tar_archive.hpp"
+#include "reconcilers/alertmanager/alertmanager_reloader.hpp"
 #include "reconcilers/grafana/dashboard_loader.hpp"
 
 namespace stackd::manager {
@@ -49,6 +50,17 @@ net::awaitable<void> StackConverger::refresh_live_files(const containers::Contai
     if (outcome.kind == Kind::Rejected || outcome.kind == Kind::RolledBack || outcome.kind == Kind::NotReady)
       throw std::runtime_error(std::string("prometheus configuration ") + prometheus::to_string(outcome.kind) + ": " +
                                outcome.message);
+    co_return;
+  }
+  // HOOK (issue 14, until the new runtime registers alertmanager::ConfigReconciler):
+  // Alertmanager's config goes through the same validated reload as Prometheus'.
+  if (spec.component == containers::kAlertmanager) {
+    auto outcome = co_await alertmanager::reload_config(docker_, id, http::Endpoint::parse(spec.api_url), spec.live_files);
+    using Kind = live_config::ReloadOutcome::Kind;
+    if (outcome.kind == Kind::Rejected || outcome.kind == Kind::RolledBack || outcome.kind == Kind::NotReady)
+      throw std::runtime_error(std::string("alertmanager configuration ") + live_config::to_string(outcome.kind) + ": " +
+                               outcome.message);
+    if (outcome.kind == Kind::Reloaded && observer.progress) observer.progress("alertmanager: configuration reloaded");
     co_return;
   }
   // Other live files (the Grafana password file) are simply replaced; the
