@@ -3,6 +3,7 @@
 #include <chrono>
 #include <iostream>
 
+#include "clients/docker/docker_client.hpp"
 #include "controller/cli/command_support.hpp"
 #include "controller/manager/stack_converger.hpp"
 #include "controller/cli/verbs.hpp"

@@ -5,6 +5,7 @@
 
 #include <iostream>
 
+#include "clients/docker/docker_client.hpp"
 #include "controller/cli/command_support.hpp"
 #include "controller/cli/verbs.hpp"
 #include "runtime/clock.hpp"
