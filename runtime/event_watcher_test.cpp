@@ -1,3 +1,4 @@
+#include "clients/docker/docker_client.hpp"
 #include "runtime/event_watcher.hpp"
 
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -8,6 +9,7 @@
 #include <deque>
 #include <vector>
 
+#include "clients/docker/docker_client.hpp"
 #include "runtime/fake_clock.hpp"
 #include "api/v1alpha1/labels.hpp"
 

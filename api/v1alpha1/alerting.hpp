@@ -1,6 +1,6 @@
 #pragma once
-// spec.alertmanager and spec.alerts as the user wrote them, after validation
-// (issue 14): who gets the alerts, how they are grouped and routed, and the
+// spec.alertmanager and spec.alerts as the user wrote them, after validation:
+// who gets the alerts, how they are grouped and routed, and the
 // thresholds of the shipped alert rules. Secrets (SMTP password, webhook URLs
 // with tokens, chat tokens) exist here only as files; their content reaches
 // Alertmanager as a file, never inside the rendered config.

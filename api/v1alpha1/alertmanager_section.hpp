@@ -1,5 +1,5 @@
 #pragma once
-// Parses spec.alertmanager and spec.alerts (issue 14) into the manifest,
+// Parses spec.alertmanager and spec.alerts into the manifest,
 // reporting every problem with file:line:col like the rest of the loader.
 // The loader hands over what it shares with every section: how to read a
 // component's common fields and how to read a referenced file (bounded,

@@ -1,15 +1,20 @@
-// stackd run -f FILE: the daemon (runtime/manager.hpp).
+// stackd run -f FILE: the daemon. The runtime (runtime/manager.hpp) with the
+// reconcilers controller/setup registers and the daemon's sources.
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <spdlog/spdlog.h>
 
 #include <iostream>
 
+#include "api/v1alpha1/loader.hpp"
 #include "clients/docker/docker_client.hpp"
 #include "controller/cli/command_support.hpp"
 #include "controller/cli/verbs.hpp"
+#include "controller/setup.hpp"
+#include "controller/snapshot/file_snapshot_loader.hpp"
 #include "runtime/clock.hpp"
 #include "runtime/manager.hpp"
+#include "runtime/sources.hpp"
 
 namespace stackd::cli {
 
@@ -18,18 +23,22 @@ namespace net = boost::asio;
 void add_run(CLI::App& app, Action& action) {
   auto* cmd = app.add_subcommand("run", "watch the manifest and Docker, reconcile, repair drift, serve /metrics");
   struct Opts {
-    manager::ManagerOptions manager;
-    std::string listen;
+    std::string file;
+    snapshot::SnapshotOptions snapshot;
+    runtime::ManagerOptions manager;
     std::string resync = "5m";
+    bool grafana_only = false;
   };
   auto o = std::make_shared<Opts>();
-  o->manager.state_dir = default_state_dir();
-  cmd->add_option("-f,--file", o->manager.manifest_path, "manifest file")->required();
-  cmd->add_option("--state-dir", o->manager.state_dir, "where stackd keeps its state");
-  cmd->add_option("--listen", o->listen,
+  o->snapshot.state_dir = default_state_dir();
+  cmd->add_option("-f,--file", o->file, "manifest file")->required();
+  cmd->add_option("--state-dir", o->snapshot.state_dir, "where stackd keeps its state");
+  cmd->add_option("--listen", o->manager.listen,
                   "address:port for /healthz /readyz /status /metrics (default: spec.stackd, 127.0.0.1:9321)");
   cmd->add_option("--resync", o->resync, "full re-list period, jittered ±10% (e.g. 5m, 30s)");
-  cmd->add_flag("--allow-empty", o->manager.allow_empty, "accept a manifest that enables no component");
+  cmd->add_flag("--allow-empty", o->snapshot.allow_empty, "accept a manifest that enables no component");
+  cmd->add_flag("--grafana-only", o->grafana_only,
+                "keep only the Grafana named by spec.grafana.url in sync (dashboards, folders); no Docker engine");
   cmd->callback([&action, o] {
     action = [o] {
       auto period = manifest::parse_duration(o->resync);
@@ -38,12 +47,39 @@ void add_run(CLI::App& app, Action& action) {
         return int(kUsage);
       }
       o->manager.resync.period = *period;
-      if (!o->listen.empty()) o->manager.listen = o->listen;
       net::io_context io;
       runtime::SystemClock clock(io.get_executor());
       runtime::DefaultRandom random;
+      metrics::Registry registry;
+      if (o->grafana_only) {
+        // Refuse at once a manifest that names no external Grafana: there is
+        // nothing this mode could do with it.
+        try {
+          auto probe = manifest::load(o->file);
+          if (probe.grafana.url.empty() || !probe.grafana.enabled) {
+            std::cerr << o->file << ": --grafana-only needs spec.grafana.url (the Grafana to keep in sync)\n";
+            return int(kUsage);
+          }
+        } catch (const std::exception& e) {
+          std::cerr << e.what() << "\n";
+          return int(kUsage);
+        }
+      }
       docker::Client docker(io.get_executor(), docker::Client::endpoint_from_env());
-      manager::Manager m(io.get_executor(), docker, clock, random, o->manager);
+      snapshot::FileSnapshotLoader loader(o->file, o->snapshot, o->grafana_only ? nullptr : &docker);
+      runtime::Manager m(io.get_executor(), clock, random, registry, loader, o->manager);
+      if (o->grafana_only) controller::register_grafana_only(m, io.get_executor(), registry);
+      else controller::register_reconcilers(m, io.get_executor(), docker, registry);
+      m.add(std::make_unique<runtime::FileSource>(
+          io.get_executor(), clock, [&loader](const manifest::Snapshot* s) { return loader.watched_paths(s); }));
+      if (!o->grafana_only) {
+        auto events = std::make_unique<runtime::DockerEventSource>(io.get_executor(), clock, random, docker, registry);
+        auto* ev = events.get();
+        m.add_readiness(runtime::flag_check("docker", [ev] { return ev->connected(); },
+                                            "the Docker engine is not reachable"));
+        m.add(std::move(events));
+      }
+      m.add(std::make_unique<runtime::ResyncSource>(clock, random, o->manager.resync));
       int rc = kFailed;
       net::co_spawn(io, m.run(), [&](std::exception_ptr e, int code) {
         rc = code;

@@ -1,5 +1,5 @@
 #pragma once
-// Renders what stackd delivers into the Alertmanager container (issue 14):
+// Renders what stackd delivers into the Alertmanager container:
 // alertmanager.yml from spec.alertmanager (or the user's raw configFile) and
 // one file per secret, as tar members relative to "/" for PUT archive (no host
 // paths). Secrets reach Alertmanager only through its *_file fields: the
@@ -14,6 +14,8 @@
 
 namespace stackd::alertmanager {
 
+// The key of the reconciler that hot-reloads these files into the running container.
+inline constexpr const char* kConfigReconcilerKey = "alertmanager-config";
 inline constexpr const char* kConfigDir = "/etc/alertmanager/stackd";
 inline constexpr const char* kConfigFile = "/etc/alertmanager/stackd/alertmanager.yml";
 inline constexpr const char* kStagingDir = "/etc/alertmanager/stackd-staging";

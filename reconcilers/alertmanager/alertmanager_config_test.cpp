@@ -53,7 +53,7 @@ Run run(const std::string& command) {
 constexpr const char* kPassword = "pw-7f3a91-not-in-config";
 constexpr const char* kSlackUrl = "https://hooks.slack.com/services/T000/B000/secret-token-42";
 
-// The design.md example's routing plus a mail and a chat receiver.
+// The manifest reference's example routing plus a mail and a chat receiver.
 manifest::Manifest example(const Dir& dir) {
   dir.write("secrets/smtp-password", std::string(kPassword) + "\n");
   dir.write("secrets/slack-url", kSlackUrl);

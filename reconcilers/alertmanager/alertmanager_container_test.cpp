@@ -9,7 +9,12 @@
 #include <fstream>
 
 #include "api/v1alpha1/loader.hpp"
-#include "reconcilers/containers/desired_state.hpp"
+#include "clients/docker/fake_engine.hpp"
+#include "clients/docker/run_blocking.hpp"
+#include "common/metrics/metrics.hpp"
+#include "reconcilers/containers/container_reconciler.hpp"
+#include "reconcilers/containers/plan.hpp"
+#include "runtime/fake_clock.hpp"
 
 using namespace stackd;
 namespace fs = std::filesystem;
@@ -25,12 +30,23 @@ class Stack {
     std::ofstream(dir_ / "secrets/smtp") << kPassword;
   }
   ~Stack() { fs::remove_all(dir_); }
-  containers::DesiredState render(const std::string& alertmanager, const std::string& network = "host") const {
+  manifest::Manifest load(const std::string& alertmanager, const std::string& network = "host") const {
     std::ofstream(dir_ / "stack.yaml") << "apiVersion: stackd.dev/v1alpha1\nkind: MonitoringStack\nmetadata: {name: demo}\n"
                                           "spec:\n  network: " + network + "\n  prometheus: {port: 19090}\n" + alertmanager;
     manifest::LoadOptions o;
     o.env = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
-    return containers::render_desired_state(manifest::load((dir_ / "stack.yaml").string(), o), {"pw", "stackd:dev"});
+    return manifest::load((dir_ / "stack.yaml").string(), o);
+  }
+  containers::DesiredState render(const std::string& alertmanager, const std::string& network = "host") const {
+    return containers::render_desired_state(load(alertmanager, network), {"pw", "stackd:dev"});
+  }
+  manifest::SnapshotPtr snapshot(const std::string& alertmanager) const {
+    auto s = std::make_shared<manifest::Snapshot>();
+    s->manifest = load(alertmanager);
+    s->revision = s->manifest.revision;
+    s->secrets.grafana_admin_password = "pw";
+    s->exporter_image = "stackd:dev";
+    return s;
   }
 
  private:
@@ -110,6 +126,47 @@ TEST(AlertmanagerContainer, AConfigEditIsAReloadNotARecreate) {
   const auto* after = find(after_state, containers::kAlertmanager);
   EXPECT_EQ(before.spec_hash, after->spec_hash);
   EXPECT_NE(before.live_files[0].content, after->live_files[0].content);
+}
+
+// The container reconciler creates Alertmanager with its files, but a config
+// edit on the running container is the alertmanager-config reconciler's
+// (amtool-checked reload): the container reconciler neither overwrites the
+// file nor recreates, while the plan `diff` shows calls it a reload.
+TEST(AlertmanagerContainer, ContainerReconcilerLeavesAConfigEditToTheValidatedReload) {
+  Stack stack;
+  docker::FakeEngine engine;
+  metrics::Registry registry;
+  runtime::FakeClock clock;
+  auto cache = std::make_shared<containers::DesiredStateCache>();
+  containers::ContainerReconciler reconciler(engine, registry, cache);
+  auto pass = [&](const manifest::SnapshotPtr& snap) {
+    for (const auto& c : cache->get(*snap)->containers) engine.add_image(c.image);
+    runtime::Context ctx{snap, clock, [](const std::string&) {}};
+    runtime::Request request{"container/alertmanager"};
+    run_await(reconciler.reconcile(request, ctx));
+  };
+  const std::string config = "/etc/alertmanager/stackd/alertmanager.yml";
+
+  const auto first = stack.snapshot(am("30s"));
+  pass(first);
+  const auto* created = engine.find("demo-alertmanager");
+  ASSERT_NE(created, nullptr);
+  ASSERT_TRUE(created->running());
+  const std::string id = created->id;
+  ASSERT_TRUE(created->files.count(config));
+  EXPECT_NE(created->files.at(config).content.find("group_wait: 30s"), std::string::npos);
+
+  const auto edited = stack.snapshot(am("10s"));
+  auto plan = run_await(containers::make_component_plan(engine, *cache->get(*edited), containers::kAlertmanager));
+  ASSERT_FALSE(plan.changes.empty());
+  EXPECT_EQ(plan.changes[0].change, containers::Change::Reload) << plan.to_text();
+  pass(edited);
+  const auto* after = engine.find("demo-alertmanager");
+  ASSERT_NE(after, nullptr);
+  EXPECT_EQ(after->id, id);  // not recreated
+  EXPECT_TRUE(after->running());
+  EXPECT_NE(after->files.at(config).content.find("group_wait: 30s"), std::string::npos)
+      << "the container reconciler bypassed amtool: " << after->files.at(config).content;
 }
 
 }  // namespace

@@ -9,7 +9,18 @@ namespace stackd::alertmanager {
 using runtime::ReconcileError;
 using Kind = live_config::ReloadOutcome::Kind;
 
-ConfigReconciler::ConfigReconciler(docker::Api& docker) : docker_(docker) {}
+ConfigReconciler::ConfigReconciler(docker::Api& docker, metrics::Registry& registry)
+    : docker_(docker),
+      reloads_(registry.counter("stackd_alertmanager_reload_total", "Alertmanager configuration reloads by result.",
+                                {"result"})) {
+  for (auto k : {Kind::Reloaded, Kind::Rejected, Kind::RolledBack, Kind::NotReady, Kind::Unchanged})
+    reloads_.with({live_config::to_string(k)});
+}
+
+std::vector<std::string> ConfigReconciler::keys_for_component(std::string_view component) const {
+  if (component == "alertmanager") return {kKey};
+  return {};
+}
 
 std::string api_url(const manifest::Manifest& m) {
   const auto& listen = m.alertmanager.listen;
@@ -57,6 +68,7 @@ boost::asio::awaitable<runtime::Result> ConfigReconciler::reconcile(const runtim
   const auto endpoint = http::Endpoint::parse(api_url(m));
   auto outcome = co_await reload_config(docker_, info->id, endpoint, files);
   r.state = live_config::to_string(outcome.kind);
+  reloads_.with({r.state}).inc();
   if (outcome.kind == Kind::Unchanged || outcome.kind == Kind::Reloaded) {
     if (outcome.kind == Kind::Reloaded && context.progress) context.progress("alertmanager: configuration reloaded");
     report(r);

@@ -1,5 +1,5 @@
 #pragma once
-// The Alertmanager configuration as a runtime::Reconciler (issue 14), key
+// The Alertmanager configuration as a runtime::Reconciler, key
 // "alertmanager-config": renders alertmanager.yml and the secret files from
 // the snapshot, and brings the stack's running Alertmanager container (made
 // by the container reconciler like every component) to them by a validated
@@ -13,6 +13,7 @@
 #include <mutex>
 
 #include "clients/docker/docker_api.hpp"
+#include "common/metrics/metrics.hpp"
 #include "runtime/reconciler.hpp"
 
 namespace stackd::alertmanager {
@@ -21,10 +22,13 @@ class ConfigReconciler : public runtime::Reconciler {
  public:
   static constexpr const char* kKey = "alertmanager-config";
 
-  explicit ConfigReconciler(docker::Api& docker);
+  // Counts reloads by result in stackd_alertmanager_reload_total on `registry`.
+  ConfigReconciler(docker::Api& docker, metrics::Registry& registry);
 
   std::string_view name() const override { return kKey; }
   std::vector<std::string> keys(const manifest::Snapshot& snapshot) const override;
+  // A (re)created or restarted Alertmanager container: look at its files again.
+  std::vector<std::string> keys_for_component(std::string_view component) const override;
   boost::asio::awaitable<runtime::Result> reconcile(const runtime::Request& request, runtime::Context& context) override;
   void forget(const std::string& key) override;
   void describe(std::vector<runtime::ComponentReport>& out) const override;
@@ -32,6 +36,7 @@ class ConfigReconciler : public runtime::Reconciler {
  private:
   void report(runtime::ComponentReport r);
   docker::Api& docker_;
+  metrics::CounterFamily& reloads_;
   mutable std::mutex mu_;
   std::optional<runtime::ComponentReport> last_;
 };

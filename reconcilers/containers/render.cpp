@@ -12,7 +12,7 @@
 
 namespace stackd::containers {
 
-using namespace labels;  // the ownership labels of design.md §3
+using namespace labels;  // the ownership labels of docs/manifest.md, "What stackd owns"
 
 namespace {
 
@@ -153,6 +153,7 @@ ContainerSpec render_prometheus(const Manifest& m) {
                                prometheus::render_alert_thresholds(r.content, m.alerts, r.relative));
   s.live_files = prometheus::render_files(in);
   set_urls(m, s, p);
+  s.ready_url = s.api_url + "/-/ready";
   return s;
 }
 
@@ -176,6 +177,7 @@ ContainerSpec render_grafana(const Manifest& m, const RenderContext& ctx) {
   add_volume(s.create_body, m.name + "-grafana-data", "/var/lib/grafana");
   s.live_files.push_back(TarFile{kGrafanaPasswordPath, ctx.grafana_admin_password, 0400, kGrafanaUid, 0});
   set_urls(m, s, g);
+  s.ready_url = s.api_url + "/api/health";
   return s;
 }
 
@@ -223,6 +225,7 @@ ContainerSpec render_alertmanager(const Manifest& m) {
   s.create_body["Cmd"] = cmd;
   add_volume(s.create_body, m.name + "-alertmanager-data", alertmanager::kDataDir);
   s.live_files = alertmanager::render_files(a);
+  s.live_files_reconciler = alertmanager::kConfigReconcilerKey;
   set_urls(m, s, a);
   return s;
 }

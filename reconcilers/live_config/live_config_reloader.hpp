@@ -1,7 +1,7 @@
 #pragma once
 // Hot reload of a component's configuration files without ever putting it
-// into a broken state: the steps Prometheus and Alertmanager share (design.md
-// §4, issues 4 and 14), with what differs per component in a ReloadPolicy.
+// into a broken state: the steps Prometheus and Alertmanager share
+// (docs/architecture.md), with what differs per component in a ReloadPolicy.
 //
 //   read what the container holds ─ same as desired and loaded? ─► Unchanged
 //     │ differs

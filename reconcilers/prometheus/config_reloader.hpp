@@ -1,5 +1,5 @@
 #pragma once
-// Hot reload of Prometheus's configuration and rules (design.md §4, issue 4):
+// Hot reload of Prometheus's configuration and rules:
 // the shared stage/check/swap/reload/confirm/rollback of
 // reconcilers/live_config with Prometheus's policy: promtool check config
 // inside the container, prometheus_config_last_reload_* gauges.
