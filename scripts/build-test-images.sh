@@ -28,7 +28,7 @@ rootfs() {  # rootfs DIR BIN... : a minimal root with the binaries and what they
 }
 
 # Bump when the rootfs recipe changes, so stale images are rebuilt.
-recipe=3
+recipe=4
 have() { [ "$(docker image inspect -f '{{index .Config.Labels "dev.stackd.test-recipe"}}' "$1" 2>/dev/null)" = "$recipe" ]; }
 
 if ! have stackd-test/prometheus:2.42 || ! have stackd-test/prometheus:2.42b; then
@@ -48,7 +48,9 @@ if ! have stackd-test/node-exporter:1.5; then
 fi
 if ! have stackd-test/alertmanager:0.25; then
   rootfs "$work/am" /usr/bin/prometheus-alertmanager /usr/bin/amtool
-  mkdir -p "$work/am/alertmanager"
+  mkdir -p "$work/am/alertmanager" "$work/am/usr/share/prometheus"
+  # Debian's build reads its notification templates from here, not from the binary.
+  cp -r /usr/share/prometheus/alertmanager "$work/am/usr/share/prometheus/"
   mv "$work/am/bin/prometheus-alertmanager" "$work/am/bin/alertmanager"
   tar -C "$work/am" -c . | docker import -c "LABEL dev.stackd.test-recipe=$recipe" -c 'ENTRYPOINT ["/bin/alertmanager"]' -c 'WORKDIR /alertmanager' - stackd-test/alertmanager:0.25 >/dev/null
 fi
