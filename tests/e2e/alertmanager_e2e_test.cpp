@@ -140,6 +140,11 @@ TEST(AlertmanagerE2E, AlertsReachTheirReceiversThroughTheStacksPrometheusAndAler
   ASSERT_TRUE(eventually([] { return !am_config().empty(); }, 30s));
   EXPECT_EQ(am_config().find(password), std::string::npos);
   EXPECT_NE(am_config().find("auth_password_file"), std::string::npos) << am_config();
+  // Nor what stackd prints: apply's output, diff, and Alertmanager's own log.
+  EXPECT_EQ(applied.output.find(password), std::string::npos);
+  auto diff = run_stackd("diff -f " + dir.manifest());
+  EXPECT_EQ(diff.output.find(password), std::string::npos) << diff.output;
+  EXPECT_EQ(sh("docker logs " + am + " 2>&1").output.find(password), std::string::npos);
 
   // A warning goes to the default receiver with its labels; a critical to the
   // pager only (first match wins); an info by email.
