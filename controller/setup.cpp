@@ -1,5 +1,6 @@
 #include "controller/setup.hpp"
 
+#include "reconcilers/alertmanager/alertmanager_reconciler.hpp"
 #include "reconcilers/containers/container_reconciler.hpp"
 #include "reconcilers/grafana/grafana_api_reconciler.hpp"
 #include "reconcilers/infrastructure/infrastructure_reconciler.hpp"
@@ -12,6 +13,7 @@ void register_reconcilers(runtime::Manager& manager, boost::asio::any_io_executo
   manager.add(std::make_unique<infrastructure::InfrastructureReconciler>(docker, rendered));
   manager.add(std::make_unique<containers::ContainerReconciler>(docker, registry, rendered, settings));
   manager.add(std::make_unique<grafana::GrafanaApiReconciler>(executor, registry, rendered));
+  manager.add(std::make_unique<alertmanager::ConfigReconciler>(docker, registry));
 }
 
 void register_grafana_only(runtime::Manager& manager, boost::asio::any_io_executor executor,

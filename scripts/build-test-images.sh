@@ -3,7 +3,7 @@
 # binaries (no registry is reachable here; docs/CONTRIBUTING.md). Idempotent.
 #   stackd-test/prometheus:{2.42,2.42b}  /bin/prometheus + /bin/promtool
 #   stackd-test/node-exporter:1.5        /bin/node_exporter
-#   stackd-test/alertmanager:0.25        /bin/alertmanager
+#   stackd-test/alertmanager:0.25        /bin/alertmanager + /bin/amtool
 # The "b" tag is the same content under another tag, so tests can change the
 # image of a component without needing a second Prometheus release.
 set -euo pipefail
@@ -28,7 +28,7 @@ rootfs() {  # rootfs DIR BIN... : a minimal root with the binaries and what they
 }
 
 # Bump when the rootfs recipe changes, so stale images are rebuilt.
-recipe=2
+recipe=4
 have() { [ "$(docker image inspect -f '{{index .Config.Labels "dev.stackd.test-recipe"}}' "$1" 2>/dev/null)" = "$recipe" ]; }
 
 if ! have stackd-test/prometheus:2.42 || ! have stackd-test/prometheus:2.42b; then
@@ -47,8 +47,11 @@ if ! have stackd-test/node-exporter:1.5; then
   tar -C "$work/ne" -c . | docker import -c "LABEL dev.stackd.test-recipe=$recipe" -c 'ENTRYPOINT ["/bin/node_exporter"]' - stackd-test/node-exporter:1.5 >/dev/null
 fi
 if ! have stackd-test/alertmanager:0.25; then
-  rootfs "$work/am" /usr/bin/prometheus-alertmanager
+  rootfs "$work/am" /usr/bin/prometheus-alertmanager /usr/bin/amtool
+  mkdir -p "$work/am/alertmanager" "$work/am/usr/share/prometheus"
+  # Debian's build reads its notification templates from here, not from the binary.
+  cp -r /usr/share/prometheus/alertmanager "$work/am/usr/share/prometheus/"
   mv "$work/am/bin/prometheus-alertmanager" "$work/am/bin/alertmanager"
-  tar -C "$work/am" -c . | docker import -c "LABEL dev.stackd.test-recipe=$recipe" -c 'ENTRYPOINT ["/bin/alertmanager"]' - stackd-test/alertmanager:0.25 >/dev/null
+  tar -C "$work/am" -c . | docker import -c "LABEL dev.stackd.test-recipe=$recipe" -c 'ENTRYPOINT ["/bin/alertmanager"]' -c 'WORKDIR /alertmanager' - stackd-test/alertmanager:0.25 >/dev/null
 fi
 docker images --format '{{.Repository}}:{{.Tag}}' | grep '^stackd-test/' | sort

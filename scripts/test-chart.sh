@@ -108,17 +108,20 @@ done
 # ---- the default rendering carries the unchanged alerts: the rule unit tests
 # of the Docker stack pass on the rule groups extracted from the PrometheusRule.
 x=$work/v4-default/x
-sed 's#^  - \.\./\.\./manifests/prometheus/alerts\.yml$#  - rules.yml#' "$repo/tests/prometheus/alerts_test.yml" >"$x/alerts_test.yml"
-if ! grep -q '^  - rules.yml$' "$x/alerts_test.yml"; then bad "alerts_test.yml no longer names ../../manifests/prometheus/alerts.yml"
+sed 's#^  - alerts\.yml$#  - rules.yml#' "$repo/tests/prometheus/alerts_test.yml" >"$x/alerts_test.yml"
+if ! grep -q '^  - rules.yml$' "$x/alerts_test.yml"; then bad "alerts_test.yml no longer names alerts.yml as its rule file"
 elif (cd "$x" && "$PROMTOOL" test rules alerts_test.yml) >"$work/unit.log" 2>&1; then ok "promtool test rules on the rendered PrometheusRule"
 else bad "promtool test rules on the rendered PrometheusRule"; cat "$work/unit.log"; fi
 
-# ...and they are the source's groups, field for field (defaults change nothing).
+# ...and they are the source's groups with every placeholder at its default,
+# field for field (the chart's default values are the file's defaults).
+sed -E 's/\$\{alerts\.[A-Za-z.]+:-([^}]*)\}/\1/g' "$repo/manifests/prometheus/alerts.yml" >"$work/alerts-defaults.yml"
+if grep -q '\${alerts\.' "$work/alerts-defaults.yml"; then bad "a placeholder of alerts.yml has no default"; fi
 if node -e '
   const YAML = require("yaml"), fs = require("fs"), assert = require("assert");
   const parse = (f) => YAML.parse(fs.readFileSync(f, "utf8")).groups;
   assert.deepStrictEqual(parse(process.argv[1]), parse(process.argv[2]));
-' "$x/rules.yml" "$repo/manifests/prometheus/alerts.yml" >"$work/groups.log" 2>&1; then
+' "$x/rules.yml" "$work/alerts-defaults.yml" >"$work/groups.log" 2>&1; then
   ok "PrometheusRule groups equal manifests/prometheus/alerts.yml"
 else bad "PrometheusRule groups differ from manifests/prometheus/alerts.yml"; head -40 "$work/groups.log"; fi
 
@@ -139,7 +142,8 @@ tests:
           - exp_labels: {severity: warning, instance: a}
             exp_annotations:
               summary: Requests are queueing in front of Ollama
-              description: 5 requests have been waiting for a free Ollama slot for 5 minutes. Raise OLLAMA_NUM_PARALLEL, add capacity, or shed load.
+              description: 5 requests have been waiting for a free Ollama slot for 10m. Raise OLLAMA_NUM_PARALLEL, add capacity, or shed load.
+              runbook_url: docs/runbooks.md#ollamaqueuebacklog
 YAML
 for t in 4 6; do
   mkdir -p "$work/t$t"
@@ -150,6 +154,18 @@ for t in 4 6; do
 done
 if [ "$(cat "$work/t4/result")" = pass ] && [ "$(cat "$work/t6/result")" = fail ]; then ok "alerts.ollamaQueueBacklog.threshold changes when the alert fires"
 else bad "threshold override: threshold 4 $(cat "$work/t4/result"), threshold 6 $(cat "$work/t6/result") (want pass, fail)"; cat "$work/t4/log"; fi
+
+# ---- values fill every placeholder of the alert: the response-time threshold
+# reaches the expression and the summary, runbookUrl every runbook_url.
+mkdir -p "$work/fill"
+"$helm" template stackd "$chart" --set alerts.ollamaHighResponseTime.threshold=12 \
+  --set prometheusRule.runbookUrl=https://runbooks.example.org/ollama.md >"$work/fill/r.yaml"
+node "$repo/tests/chart/extract.cjs" "$work/fill/r.yaml" "$work/fill" >/dev/null
+if grep -q ') > 12$' "$work/fill/rules.yml" && grep -q 'above 12s for model' "$work/fill/rules.yml" &&
+   grep -q 'runbook_url: https://runbooks.example.org/ollama.md#ollamadown' "$work/fill/rules.yml" &&
+   ! grep -q 'docs/runbooks.md' "$work/fill/rules.yml" && ! grep -q '\${alerts' "$work/fill/rules.yml"; then
+  ok "alerts values and prometheusRule.runbookUrl fill the placeholders"
+else bad "placeholders not filled as given"; grep -n 'OllamaHighResponseTime' -A12 "$work/fill/rules.yml" | head -20; fi
 
 # ---- bad values fail with a message naming the key, for both helms. The
 # schema's checks fail lint and install; the templates' own checks (fail)
@@ -173,6 +189,8 @@ done
 expect_failure template "API-only mode without a Secret" "grafanaSync.existingSecret is required" --set grafanaSync.enabled=true
 expect_failure template "an alert that does not exist" "alerts.ollamaSlow: no shipped alert" --set alerts.ollamaSlow.for=1m
 expect_failure template "a threshold on an alert without one" "alerts.hostDiskPressure.threshold" --set alerts.hostDiskPressure.threshold=5
+expect_failure template "a threshold on OllamaDown (it has only for)" "alerts.ollamaDown.threshold" --set alerts.ollamaDown.threshold=1
+expect_failure lint "a relative runbookUrl" 'prometheusRule[./]runbookUrl' --set prometheusRule.runbookUrl=runbooks.md
 expect_failure lint "an https Grafana URL (no TLS client)" "grafanaSync[./]grafanaUrl" --set grafanaSync.grafanaUrl=https://grafana.example.org
 expect_failure template "an empty ollama.url" "ollama.url is required" --set ollama.url=
 

@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 
+#include "api/v1alpha1/alertmanager_section.hpp"
 #include "api/v1alpha1/dashboard_file.hpp"
 #include "api/v1alpha1/field_syntax.hpp"
 #include "api/v1alpha1/units.hpp"
@@ -423,6 +424,7 @@ void check_duplicate_ports(const Manifest& m, const YAML::Node& spec, SchemaRead
   add(m.node_exporter, "nodeExporter", child(spec, "nodeExporter", "port"));
   if (m.ollama.declared && m.ollama.enabled)
     add(m.ollama.exporter, "ollama.exporter", child(spec, "ollama", "exporter", "port"));
+  add(m.alertmanager, "alertmanager", child(spec, "alertmanager", "port"));
   uses.push_back({"stackd", m.controller.listen, m.controller.port, child(spec, "stackd", "port")});
   auto overlaps = [](const std::string& a, const std::string& b) {
     return a == b || a == "0.0.0.0" || b == "0.0.0.0" || a == "::" || b == "::";
@@ -520,7 +522,7 @@ Manifest parse(const std::string& raw_text, const std::string& path, const LoadO
     r.error(root, "spec is required");
     throw ManifestError(diags);
   }
-  if (!r.mapping(spec, "spec", {"network", "allowEmpty", "prometheus", "grafana", "nodeExporter", "ollama", "stackd"}))
+  if (!r.mapping(spec, "spec", {"network", "allowEmpty", "prometheus", "grafana", "nodeExporter", "ollama", "stackd", "alertmanager", "alerts"}))
     throw ManifestError(diags);
 
   m.network = m.name.empty() ? "" : m.name;
@@ -720,6 +722,8 @@ Manifest parse(const std::string& raw_text, const std::string& path, const LoadO
     }
   }
 
+  read_alerting_sections(spec, {path, diags, [&](auto& n, auto& w, Component& c) { read_component(r, n, w, c); }, [&](auto& rel, auto& at, auto& what) { return files.read(rel, at, what); }}, m);
+
   check_duplicate_ports(m, spec, r);
   if (opts.allow_empty) m.allow_empty = true;
   if (m.enabled_components() == 0 && !m.allow_empty)
@@ -748,6 +752,7 @@ std::vector<const FileRef*> Manifest::referenced_files() const {
   if (grafana.service_account_token_file) out.push_back(&*grafana.service_account_token_file);
   for (const auto& d : grafana.dashboards)
     for (const auto& f : d.files) out.push_back(&f);
+  for (const auto* f : alertmanager_files(alertmanager)) out.push_back(f);
   return out;
 }
 
@@ -764,7 +769,7 @@ std::vector<std::string> Manifest::file_globs() const {
 }
 
 int Manifest::enabled_components() const {
-  return int(prometheus.enabled) + int(grafana.enabled) + int(node_exporter.enabled) + int(ollama.exporter.enabled);
+  return int(prometheus.enabled) + int(grafana.enabled) + int(node_exporter.enabled) + int(ollama.exporter.enabled) + int(alertmanager.enabled);
 }
 
 Manifest load_from_string(const std::string& text, const std::string& path, const LoadOptions& options) {

@@ -83,6 +83,13 @@ net::awaitable<runtime::Result> ContainerReconciler::reconcile(const runtime::Re
   // This component's container only: no other container is inspected and
   // no other container's files are read.
   auto plan = co_await make_component_plan(docker_, *desired, component);
+  if (!spec->live_files_reconciler.empty()) {
+    // Stale live files of a running container are another reconciler's to
+    // reload (validated, with rollback): overwriting them here would bypass
+    // that check. `diff` still shows them as a reload.
+    for (auto& c : plan.changes)
+      if (c.kind == "container" && c.component == component && c.change == Change::Reload) c.change = Change::Unchanged;
+  }
 
   ApplyOptions options;
   options.progress = context.progress;

@@ -15,7 +15,7 @@
 namespace stackd::containers {
 
 struct ContainerSpec {
-  std::string component;  // prometheus | grafana | node-exporter | ollama-exporter
+  std::string component;  // prometheus | grafana | node-exporter | ollama-exporter | alertmanager
   std::string name;       // <stack>-<component>
   std::string image;
   nlohmann::json create_body;  // Config + HostConfig + NetworkingConfig, labels included
@@ -25,6 +25,10 @@ struct ContainerSpec {
   // the Grafana password). Not in the spec hash: changing them must not
   // recreate the container, and a secret's digest does not belong in a label.
   std::vector<TarFile> live_files;
+  // Key of the reconciler that brings a running container's live files up to
+  // date (Alertmanager's validated reload: "alertmanager-config"); empty: the
+  // container reconciler does. Either way they are delivered before start.
+  std::string live_files_reconciler;
   std::string spec_hash;
   std::map<std::string, std::string> spec_parts;  // part -> short digest
   std::string api_url;   // where stackd (on the host) reaches it: http://127.0.0.1:9090
@@ -66,5 +70,6 @@ inline constexpr const char* kPrometheus = "prometheus";
 inline constexpr const char* kGrafana = "grafana";
 inline constexpr const char* kNodeExporter = "node-exporter";
 inline constexpr const char* kOllamaExporter = "ollama-exporter";
+inline constexpr const char* kAlertmanager = "alertmanager";
 
 }  // namespace stackd::containers

@@ -6,6 +6,8 @@
 #include "common/sha256.hpp"
 #include "reconcilers/containers/desired_state.hpp"
 #include "api/v1alpha1/labels.hpp"
+#include "reconcilers/alertmanager/alertmanager_config.hpp"
+#include "reconcilers/prometheus/alert_thresholds.hpp"
 #include "reconcilers/prometheus/prometheus_config.hpp"
 
 namespace stackd::containers {
@@ -139,9 +141,16 @@ ContainerSpec render_prometheus(const Manifest& m) {
   in.targets.push_back({"stackd", (m.host_network() ? host_address(Component{.listen = m.controller.listen})
                                                     : std::string("host.docker.internal")) +
                                       ":" + std::to_string(m.controller.port)});
+  if (m.alertmanager.enabled) {
+    const auto address = scrape_address(m, m.name + "-" + kAlertmanager, m.alertmanager);
+    in.targets.push_back({"alertmanager", address});
+    in.alertmanagers.push_back(address);
+  }
   if (p.extra_scrape_configs) in.extra_scrape_configs_yaml = p.extra_scrape_configs->content;
   std::set<std::string> used;
-  for (const auto& r : p.rules) in.rule_files.emplace_back(rule_file_name(r.relative, used), r.content);
+  for (const auto& r : p.rules)
+    in.rule_files.emplace_back(rule_file_name(r.relative, used),
+                               prometheus::render_alert_thresholds(r.content, m.alerts, r.relative));
   s.live_files = prometheus::render_files(in);
   set_urls(m, s, p);
   s.ready_url = s.api_url + "/-/ready";
@@ -202,6 +211,25 @@ ContainerSpec render_ollama_exporter(const Manifest& m, const RenderContext& ctx
   return s;
 }
 
+// Alertmanager's config and secrets are live files: an edit is a validated
+// hot reload (reconcilers/alertmanager), never a recreate. One instance per
+// host: no cluster gossip port.
+ContainerSpec render_alertmanager(const Manifest& m) {
+  const auto& a = m.alertmanager;
+  ContainerSpec s{.component = kAlertmanager, .name = m.name + "-" + kAlertmanager, .image = a.image};
+  s.create_body = base_body(m, kAlertmanager, a, a.image);
+  json cmd = {std::string("--config.file=") + alertmanager::kConfigFile,
+              std::string("--storage.path=") + alertmanager::kDataDir,
+              "--web.listen-address=" + bind_address(m, a) + ":" + std::to_string(a.port), "--cluster.listen-address="};
+  append_args(cmd, a);
+  s.create_body["Cmd"] = cmd;
+  add_volume(s.create_body, m.name + "-alertmanager-data", alertmanager::kDataDir);
+  s.live_files = alertmanager::render_files(a);
+  s.live_files_reconciler = alertmanager::kConfigReconcilerKey;
+  set_urls(m, s, a);
+  return s;
+}
+
 }  // namespace
 
 void seal_spec(ContainerSpec& spec) {
@@ -253,6 +281,10 @@ DesiredState render_desired_state(const Manifest& m, const RenderContext& ctx) {
   }
   if (m.node_exporter.enabled) d.containers.push_back(render_node_exporter(m));
   if (m.ollama.exporter.enabled) d.containers.push_back(render_ollama_exporter(m, ctx));
+  if (m.alertmanager.enabled) {
+    d.containers.push_back(render_alertmanager(m));
+    d.volumes.push_back({m.name + "-alertmanager-data", kAlertmanager});
+  }
   // User-declared named volumes are owned too (created with labels, kept by `down`).
   auto add_user_volumes = [&](const Component& c, const std::string& component) {
     if (!c.enabled) return;
@@ -264,6 +296,7 @@ DesiredState render_desired_state(const Manifest& m, const RenderContext& ctx) {
   add_user_volumes(m.grafana, kGrafana);
   add_user_volumes(m.node_exporter, kNodeExporter);
   add_user_volumes(m.ollama.exporter, kOllamaExporter);
+  add_user_volumes(m.alertmanager, kAlertmanager);
   for (auto& c : d.containers) seal_spec(c);
   return d;
 }

@@ -183,6 +183,16 @@ std::string render_prometheus_yml(const ConfigInput& input) {
   }
   out << YAML::EndSeq;
 
+  if (!input.alertmanagers.empty()) {
+    out << YAML::Key << "alerting" << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "alertmanagers" << YAML::Value << YAML::BeginSeq << YAML::BeginMap;
+    out << YAML::Key << "static_configs" << YAML::Value << YAML::BeginSeq << YAML::BeginMap;
+    out << YAML::Key << "targets" << YAML::Value << YAML::BeginSeq;
+    for (const auto& a : input.alertmanagers) out << YAML::DoubleQuoted << a;
+    out << YAML::EndSeq << YAML::EndMap << YAML::EndSeq;
+    out << YAML::EndMap << YAML::EndSeq << YAML::EndMap;
+  }
+
   out << YAML::Key << "scrape_configs" << YAML::Value << YAML::BeginSeq;
   for (const auto& j : jobs) {
     out << YAML::BeginMap;

@@ -38,6 +38,8 @@ struct ConfigInput {
   std::vector<ScrapeTarget> targets;  // prometheus itself, node-exporter, ollama exporter, stackd
   std::string extra_scrape_configs_yaml;  // raw YAML sequence of scrape_configs from the user's file, appended
   std::vector<std::pair<std::string, std::string>> rule_files;  // file name (unique, flat) -> content
+  // host:port of the stack's Alertmanager(s); empty = no `alerting` section.
+  std::vector<std::string> alertmanagers;
 };
 
 // All files stackd delivers for Prometheus, as tar members relative to "/"

@@ -1,10 +1,11 @@
-// Pure parts of the reloader. The whole stage/check/swap/reload/rollback path
-// runs against a real engine and Prometheus in tests/prometheus (integration).
-#include "reconcilers/prometheus/config_reloader.hpp"
+// Pure parts of the shared reloader. The whole stage/check/swap/reload/rollback
+// path runs against a real engine with Prometheus (tests/prometheus) and
+// Alertmanager (tests/e2e/alertmanager_e2e_test.cpp).
+#include "reconcilers/live_config/live_config_reloader.hpp"
 
 #include <gtest/gtest.h>
 
-namespace stackd::prometheus {
+namespace stackd::live_config {
 namespace {
 
 TEST(ConfigReloader, RebasesArchiveMembersToRenderNames) {
@@ -34,4 +35,4 @@ TEST(ConfigReloader, OutcomeNames) {
 }
 
 }  // namespace
-}  // namespace stackd::prometheus
+}  // namespace stackd::live_config

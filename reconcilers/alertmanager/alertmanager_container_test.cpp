@@ -1,0 +1,172 @@
+// The Alertmanager container as the container reconciler renders it, and
+// Prometheus' generated config around it: alerting and a scrape job only
+// when Alertmanager is enabled; a config edit is a live-file change (a
+// reload), never a spec-hash change (a recreate); no secret in the create
+// document (what `docker inspect` shows) or its labels.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "api/v1alpha1/loader.hpp"
+#include "clients/docker/fake_engine.hpp"
+#include "clients/docker/run_blocking.hpp"
+#include "common/metrics/metrics.hpp"
+#include "reconcilers/containers/container_reconciler.hpp"
+#include "reconcilers/containers/plan.hpp"
+#include "runtime/fake_clock.hpp"
+
+using namespace stackd;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kPassword = "smtp-pw-0c1d2e-secret";
+
+class Stack {
+ public:
+  Stack() : dir_(fs::temp_directory_path() / ("stackd-am-container-" + std::to_string(::getpid()))) {
+    fs::create_directories(dir_ / "secrets");
+    std::ofstream(dir_ / "secrets/smtp") << kPassword;
+  }
+  ~Stack() { fs::remove_all(dir_); }
+  manifest::Manifest load(const std::string& alertmanager, const std::string& network = "host") const {
+    std::ofstream(dir_ / "stack.yaml") << "apiVersion: stackd.dev/v1alpha1\nkind: MonitoringStack\nmetadata: {name: demo}\n"
+                                          "spec:\n  network: " + network + "\n  prometheus: {port: 19090}\n" + alertmanager;
+    manifest::LoadOptions o;
+    o.env = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
+    return manifest::load((dir_ / "stack.yaml").string(), o);
+  }
+  containers::DesiredState render(const std::string& alertmanager, const std::string& network = "host") const {
+    return containers::render_desired_state(load(alertmanager, network), {"pw", "stackd:dev"});
+  }
+  manifest::SnapshotPtr snapshot(const std::string& alertmanager) const {
+    auto s = std::make_shared<manifest::Snapshot>();
+    s->manifest = load(alertmanager);
+    s->revision = s->manifest.revision;
+    s->secrets.grafana_admin_password = "pw";
+    s->exporter_image = "stackd:dev";
+    return s;
+  }
+
+ private:
+  fs::path dir_;
+};
+
+const containers::ContainerSpec* find(const containers::DesiredState& d, const std::string& component) {
+  for (const auto& c : d.containers)
+    if (c.component == component) return &c;
+  return nullptr;
+}
+
+std::string am(const std::string& group_wait = "30s") {
+  return "  alertmanager:\n    port: 19093\n    route: {groupWait: " + group_wait + "}\n    receivers:\n"
+         "      - name: mail\n"
+         "        email: {to: a@b.c, from: s@b.c, smarthost: '127.0.0.1:2525', username: u, passwordFile: secrets/smtp}\n";
+}
+
+TEST(AlertmanagerContainer, RenderedLikeEveryComponentWithADataVolume) {
+  Stack stack;
+  const auto d = stack.render(am());
+  const auto* a = find(d, containers::kAlertmanager);
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(a->name, "demo-alertmanager");
+  EXPECT_EQ(a->image, "prom/alertmanager:v0.27.0");
+  EXPECT_EQ(a->api_url, "http://127.0.0.1:19093");
+  const auto cmd = a->create_body["Cmd"];
+  EXPECT_EQ(cmd[0], "--config.file=/etc/alertmanager/stackd/alertmanager.yml");
+  EXPECT_EQ(cmd[1], "--storage.path=/alertmanager");
+  EXPECT_EQ(cmd[2], "--web.listen-address=127.0.0.1:19093");
+  EXPECT_EQ(cmd[3], "--cluster.listen-address=");
+  EXPECT_EQ(a->create_body["Labels"]["dev.stackd.component"], "alertmanager");
+  bool data = false;
+  for (const auto& m : a->create_body["HostConfig"]["Mounts"])
+    data = data || (m["Source"] == "demo-alertmanager-data" && m["Target"] == "/alertmanager");
+  EXPECT_TRUE(data) << a->create_body.dump();
+  bool volume = false;
+  for (const auto& v : d.volumes) volume = volume || v.name == "demo-alertmanager-data";
+  EXPECT_TRUE(volume);
+  ASSERT_EQ(a->live_files.size(), 2u);  // alertmanager.yml and the password file
+  // The secret is a delivered file only: not in the create document, labels included.
+  EXPECT_EQ(a->create_body.dump().find(kPassword), std::string::npos);
+  EXPECT_EQ(a->live_files[0].content.find(kPassword), std::string::npos);
+  EXPECT_EQ(a->live_files[1].content, kPassword);
+}
+
+TEST(AlertmanagerContainer, PrometheusAlertsAndScrapesItOnlyWhenEnabled) {
+  Stack stack;
+  const auto with_state = stack.render(am());
+  const auto with = find(with_state, containers::kPrometheus)->live_files[0].content;
+  EXPECT_NE(with.find("alerting:\n  alertmanagers:\n    - static_configs:\n        - targets:\n            - \"127.0.0.1:19093\""),
+            std::string::npos)
+      << with;
+  EXPECT_NE(with.find("job_name: \"alertmanager\""), std::string::npos) << with;
+  const auto without_state = stack.render("");
+  const auto without = find(without_state, containers::kPrometheus)->live_files[0].content;
+  EXPECT_EQ(without.find("alerting"), std::string::npos) << without;
+  EXPECT_EQ(without.find("alertmanager"), std::string::npos) << without;
+  EXPECT_EQ(find(stack.render(""), containers::kAlertmanager), nullptr);
+  const auto disabled = stack.render(am() + "    enabled: false\n");
+  EXPECT_EQ(find(disabled, containers::kAlertmanager), nullptr);
+  EXPECT_EQ(find(disabled, containers::kPrometheus)->live_files[0].content.find("alerting"), std::string::npos);
+}
+
+TEST(AlertmanagerContainer, OnABridgeNetworkPrometheusUsesTheContainerName) {
+  Stack stack;
+  const auto state = stack.render(am(), "mon");
+  const auto yml = find(state, containers::kPrometheus)->live_files[0].content;
+  EXPECT_NE(yml.find("\"demo-alertmanager:19093\""), std::string::npos) << yml;
+}
+
+TEST(AlertmanagerContainer, AConfigEditIsAReloadNotARecreate) {
+  Stack stack;
+  const auto before_state = stack.render(am("30s"));
+  const auto before = *find(before_state, containers::kAlertmanager);
+  auto after_state = stack.render(am("10s"));
+  const auto* after = find(after_state, containers::kAlertmanager);
+  EXPECT_EQ(before.spec_hash, after->spec_hash);
+  EXPECT_NE(before.live_files[0].content, after->live_files[0].content);
+}
+
+// The container reconciler creates Alertmanager with its files, but a config
+// edit on the running container is the alertmanager-config reconciler's
+// (amtool-checked reload): the container reconciler neither overwrites the
+// file nor recreates, while the plan `diff` shows calls it a reload.
+TEST(AlertmanagerContainer, ContainerReconcilerLeavesAConfigEditToTheValidatedReload) {
+  Stack stack;
+  docker::FakeEngine engine;
+  metrics::Registry registry;
+  runtime::FakeClock clock;
+  auto cache = std::make_shared<containers::DesiredStateCache>();
+  containers::ContainerReconciler reconciler(engine, registry, cache);
+  auto pass = [&](const manifest::SnapshotPtr& snap) {
+    for (const auto& c : cache->get(*snap)->containers) engine.add_image(c.image);
+    runtime::Context ctx{snap, clock, [](const std::string&) {}};
+    runtime::Request request{"container/alertmanager"};
+    run_await(reconciler.reconcile(request, ctx));
+  };
+  const std::string config = "/etc/alertmanager/stackd/alertmanager.yml";
+
+  const auto first = stack.snapshot(am("30s"));
+  pass(first);
+  const auto* created = engine.find("demo-alertmanager");
+  ASSERT_NE(created, nullptr);
+  ASSERT_TRUE(created->running());
+  const std::string id = created->id;
+  ASSERT_TRUE(created->files.count(config));
+  EXPECT_NE(created->files.at(config).content.find("group_wait: 30s"), std::string::npos);
+
+  const auto edited = stack.snapshot(am("10s"));
+  auto plan = run_await(containers::make_component_plan(engine, *cache->get(*edited), containers::kAlertmanager));
+  ASSERT_FALSE(plan.changes.empty());
+  EXPECT_EQ(plan.changes[0].change, containers::Change::Reload) << plan.to_text();
+  pass(edited);
+  const auto* after = engine.find("demo-alertmanager");
+  ASSERT_NE(after, nullptr);
+  EXPECT_EQ(after->id, id);  // not recreated
+  EXPECT_TRUE(after->running());
+  EXPECT_NE(after->files.at(config).content.find("group_wait: 30s"), std::string::npos)
+      << "the container reconciler bypassed amtool: " << after->files.at(config).content;
+}
+
+}  // namespace

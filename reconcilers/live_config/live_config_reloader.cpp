@@ -1,0 +1,259 @@
+#include "reconcilers/live_config/live_config_reloader.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include <stdexcept>
+
+#include "clients/http/http_client.hpp"
+#include "clients/prometheus/prometheus_client.hpp"  // find_sample: the text exposition both components serve
+#include "common/sha256.hpp"
+
+namespace stackd::live_config {
+namespace {
+
+using Kind = ReloadOutcome::Kind;
+
+bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
+
+struct Paths {
+  std::string live, staging, marker;  // tar member prefixes relative to "/"
+  explicit Paths(const ReloadPolicy& p)
+      : live(p.live_dir.substr(1) + "/"), staging(p.staging_dir.substr(1) + "/"), marker(live + kLoadedMarker) {}
+};
+
+std::vector<TarFile> restage(const std::vector<TarFile>& files, const Paths& paths) {
+  std::vector<TarFile> out;
+  for (const auto& f : files) {
+    TarFile s = f;
+    s.path = paths.staging + f.path.substr(paths.live.size());
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+net::awaitable<void> sleep_for(std::chrono::milliseconds d) {
+  net::steady_timer timer(co_await net::this_coro::executor, d);
+  co_await timer.async_wait(net::use_awaitable);
+}
+
+struct Gauges {
+  bool successful = false;
+  double success_timestamp = 0;
+};
+
+// The component's own HTTP API: POST /-/reload and its reload gauges.
+class Component {
+ public:
+  Component(net::any_io_executor ex, const http::Endpoint& endpoint, const ReloadPolicy& policy)
+      : http_(ex, endpoint, http::Limits{.max_body = 8 * 1024 * 1024}), policy_(policy) {}
+
+  net::awaitable<Gauges> gauges() {
+    http::Request req;
+    req.target = "/metrics";
+    req.timeout = std::chrono::seconds(10);
+    auto resp = co_await http_.send(req);
+    if (resp.status != 200) throw std::runtime_error("GET /metrics answered " + std::to_string(resp.status));
+    auto ok = prometheus::find_sample(resp.body, policy_.successful_gauge);
+    auto ts = prometheus::find_sample(resp.body, policy_.timestamp_gauge);
+    if (!ok || !ts) throw std::runtime_error(policy_.component + " /metrics has no " + policy_.successful_gauge);
+    Gauges g{*ok == 1.0, *ts};
+    co_return g;
+  }
+
+  struct Reload {
+    Kind kind = Kind::Reloaded;  // Reloaded, NotReady or RolledBack (= failed)
+    std::string message;
+  };
+
+  net::awaitable<Reload> post_reload(std::chrono::milliseconds timeout) {
+    http::Request req;
+    req.method = http::Verb::post;
+    req.target = "/-/reload";
+    req.timeout = timeout;
+    Reload out;
+    http::Response resp;
+    try {
+      resp = co_await http_.send(req);
+    } catch (const http::TransportError& e) {
+      // POST /-/reload is not behind readiness: a starting component blocks.
+      out.kind = Kind::NotReady;
+      out.message = policy_.component + " at " + http_.endpoint().describe() + " did not answer POST /-/reload within " +
+                    std::to_string(timeout.count()) + " ms (still starting?): " + e.what();
+      co_return out;
+    }
+    std::string body = resp.body.substr(0, 4096);
+    while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.pop_back();
+    if (resp.status == 200) co_return out;
+    if (resp.status == 503) {
+      out.kind = Kind::NotReady;
+      out.message = policy_.component + " is not ready (503): " + body;
+    } else if (resp.status == 403) {
+      out.kind = Kind::RolledBack;
+      out.message = policy_.component + " refused POST /-/reload (403: " + body + ")";
+    } else {
+      out.kind = Kind::RolledBack;
+      out.message = body.empty() ? "POST /-/reload answered " + std::to_string(resp.status) : body;
+    }
+    co_return out;
+  }
+
+  // Waits until the gauges say the last reload succeeded after `before`.
+  // Returns "" when confirmed, else what the component last reported.
+  net::awaitable<std::string> confirm(double before, const ReloadOptions& options) {
+    const auto deadline = std::chrono::steady_clock::now() + options.confirm_timeout;
+    std::string last = "no answer from /metrics";
+    for (;;) {
+      try {
+        auto g = co_await gauges();
+        if (g.successful && g.success_timestamp > before) co_return std::string();
+        last = g.successful ? policy_.timestamp_gauge + " did not advance" : policy_.successful_gauge + " is 0";
+      } catch (const std::exception& e) {
+        last = e.what();
+      }
+      if (std::chrono::steady_clock::now() >= deadline) co_return last;
+      co_await sleep_for(options.poll_interval);
+    }
+  }
+
+  net::awaitable<Reload> reload_and_confirm(double before, const ReloadOptions& options) {
+    auto attempt = co_await post_reload(options.reload_timeout);
+    if (attempt.kind != Kind::Reloaded) co_return attempt;
+    auto failure = co_await confirm(before, options);
+    if (!failure.empty()) {
+      attempt.kind = Kind::RolledBack;
+      attempt.message = "POST /-/reload answered 200 but the reload is not confirmed: " + failure;
+    }
+    co_return attempt;
+  }
+
+ private:
+  http::Client http_;
+  const ReloadPolicy& policy_;
+};
+
+}  // namespace
+
+const char* to_string(ReloadOutcome::Kind kind) {
+  switch (kind) {
+    case Kind::Unchanged: return "unchanged";
+    case Kind::Reloaded: return "reloaded";
+    case Kind::Rejected: return "rejected";
+    case Kind::RolledBack: return "rolled-back";
+    case Kind::NotReady: return "not-ready";
+  }
+  return "?";
+}
+
+std::string files_hash(const std::vector<TarFile>& files) {
+  Sha256 h;
+  const std::string sep(1, '\xff');
+  for (const auto& f : files) h.update(sep).update(f.path).update(sep).update(f.content);
+  return h.hex();
+}
+
+std::vector<TarFile> rebase_archive_members(std::vector<TarFile> files, const std::string& container_dir) {
+  // Docker names members after the last path component of the requested dir.
+  const auto slash = container_dir.find_last_of('/');
+  const std::string parent = container_dir.substr(1, slash == 0 ? 0 : slash);  // "etc/prometheus/"
+  for (auto& f : files) f.path = parent + f.path;
+  return files;
+}
+
+bool holds_all(const std::vector<TarFile>& held, const std::vector<TarFile>& desired) {
+  for (const auto& d : desired) {
+    bool found = false;
+    for (const auto& h : held) found = found || (h.path == d.path && h.content == d.content);
+    if (!found) return false;
+  }
+  return true;
+}
+
+net::awaitable<ReloadOutcome> reload_live_files(docker::Api& docker, const std::string& id,
+                                                const http::Endpoint& endpoint, const std::vector<TarFile>& desired,
+                                                const ReloadPolicy& policy, ReloadOptions options) {
+  const Paths paths(policy);
+  for (const auto& f : desired) {
+    if (!starts_with(f.path, paths.live) || f.path.find("..") != std::string::npos || f.path == paths.marker)
+      throw std::invalid_argument("reload_live_files: file " + f.path + " is not under " + policy.live_dir);
+  }
+  Component component(co_await net::this_coro::executor, endpoint, policy);
+  const std::string desired_hash = files_hash(desired);
+
+  // 1. What the container holds now, and what the component was confirmed to load.
+  std::vector<TarFile> held;
+  std::string loaded_hash;
+  if (auto archive = co_await docker.get_archive(id, policy.live_dir)) {
+    for (auto& f : rebase_archive_members(read_tar(*archive), policy.live_dir)) {
+      if (f.path == paths.marker) loaded_hash = f.content;
+      else held.push_back(std::move(f));
+    }
+  }
+  if (holds_all(held, desired) && loaded_hash == desired_hash) {
+    ReloadOutcome unchanged{Kind::Unchanged, ""};
+    co_return unchanged;
+  }
+
+  // 2. Stage and validate with the checker that ships with this version.
+  co_await docker.put_archive(id, "/", make_tar(restage(desired, paths)));
+  auto checked = co_await docker.exec(id, policy.check_command(policy.staging_dir), options.promtool_timeout);
+  if (checked.exit_code != 0) {
+    // The checker names the staged copies; name the files as they would be live.
+    std::string output = checked.output;
+    for (std::size_t p; (p = output.find(policy.staging_dir)) != std::string::npos;)
+      output.replace(p, policy.staging_dir.size(), policy.live_dir);
+    ReloadOutcome rejected{Kind::Rejected,
+                           policy.checker + " (exit " + std::to_string(checked.exit_code) + "): " + output};
+    spdlog::warn("{} config rejected, live files kept: {}", policy.component, rejected.message);
+    co_return rejected;
+  }
+
+  // 3. Only swap into a component that answers: a starting one would load the
+  //    files at some later moment we could not confirm.
+  double before = 0;
+  try {
+    before = (co_await component.gauges()).success_timestamp;
+  } catch (const std::exception& e) {
+    ReloadOutcome not_ready{Kind::NotReady, policy.component + " at " + endpoint.describe() + " is not answering: " + e.what()};
+    co_return not_ready;
+  }
+  co_await docker.put_archive(id, "/", make_tar(desired));
+  auto attempt = co_await component.reload_and_confirm(before, options);
+  if (attempt.kind == Kind::Reloaded) {
+    std::vector<TarFile> marker = {TarFile{paths.marker, desired_hash}};
+    co_await docker.put_archive(id, "/", make_tar(marker));
+    ReloadOutcome reloaded{Kind::Reloaded, ""};
+    co_return reloaded;
+  }
+  if (attempt.kind == Kind::NotReady) {
+    // The files are swapped but not confirmed loaded; the marker still names
+    // the old ones, so the next call reloads again.
+    ReloadOutcome not_ready{Kind::NotReady, attempt.message};
+    co_return not_ready;
+  }
+
+  // 4. The component refused what its checker accepted: restore the last good files.
+  spdlog::warn("{} reload failed, rolling back: {}", policy.component, attempt.message);
+  ReloadOutcome rolled{Kind::RolledBack, attempt.message};
+  if (held.empty()) {
+    rolled.message += " (no previous files to restore)";
+    co_return rolled;
+  }
+  try {
+    before = (co_await component.gauges()).success_timestamp;
+  } catch (const std::exception&) {
+  }
+  co_await docker.put_archive(id, "/", make_tar(held));
+  auto restore = co_await component.reload_and_confirm(before, options);
+  if (restore.kind != Kind::Reloaded) {
+    rolled.message += "; reloading the restored files failed too: " + restore.message;
+  } else {
+    std::vector<TarFile> marker = {TarFile{paths.marker, files_hash(held)}};
+    co_await docker.put_archive(id, "/", make_tar(marker));
+  }
+  co_return rolled;
+}
+
+}  // namespace stackd::live_config
