@@ -89,6 +89,8 @@ class EventWatcher {
 
   // True while a stream is open: the engine is reachable (for /readyz).
   bool connected() const { return connected_; }
+  // Follows a renamed stack: events of `stack` from now on.
+  void set_stack(std::string stack) { config_.stack = std::move(stack); }
   const EventWatcherStats& stats() const { return stats_; }
 
  private:

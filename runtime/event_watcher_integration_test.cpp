@@ -14,6 +14,7 @@
 #include <cstdlib>
 
 #include "common/tar_archive.hpp"
+#include "clients/docker/docker_client.hpp"
 #include "runtime/event_watcher.hpp"
 #include "api/v1alpha1/labels.hpp"
 

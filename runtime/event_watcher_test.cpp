@@ -1,3 +1,4 @@
+#include "clients/docker/docker_client.hpp"
 #include "runtime/event_watcher.hpp"
 
 #include <boost/asio/bind_cancellation_slot.hpp>

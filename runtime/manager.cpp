@@ -1,9 +1,9 @@
 #include "runtime/manager.hpp"
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
-#include <boost/asio/detached.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -11,455 +11,435 @@
 #include <set>
 
 #include "common/when_all.hpp"
-#include "runtime/event_watcher.hpp"
-#include "runtime/file_watcher.hpp"
-#include "runtime/heartbeat.hpp"
-#include "runtime/http_endpoints.hpp"
+#include "runtime/runtime_metrics.hpp"
 #include "runtime/signals.hpp"
 #include "runtime/status.hpp"
 #include "runtime/work_queue.hpp"
-#include "runtime/daemon_metrics.hpp"
-#include "controller/manager/render_context.hpp"
-#include "controller/manager/stack_converger.hpp"
-#include "api/v1alpha1/loader.hpp"
-#include "api/v1alpha1/labels.hpp"
 
-namespace stackd::manager {
+namespace stackd::runtime {
 
 namespace {
-constexpr const char* kManifestKey = "manifest";
-constexpr const char* kStackKey = "stack";
-constexpr const char* kGrafanaApiKey = "grafana-api";
-constexpr auto kStopGrace = std::chrono::seconds(5);
+
+constexpr const char* kDefaultListen = "127.0.0.1:9321";
 
 std::pair<std::string, std::uint16_t> split_listen(const std::string& listen) {
   auto colon = listen.rfind(':');
   if (colon == std::string::npos) throw std::invalid_argument("--listen must be address:port, got '" + listen + "'");
   auto address = listen.substr(0, colon);
   if (address.size() > 1 && address.front() == '[') address = address.substr(1, address.size() - 2);
+  auto digits = listen.substr(colon + 1);
   int port = 0;
-  try {
-    port = std::stoi(listen.substr(colon + 1));
-  } catch (const std::exception&) {
-  }
+  if (!digits.empty() && digits.size() <= 5 && std::all_of(digits.begin(), digits.end(), ::isdigit))
+    port = std::stoi(digits);
   if (port < 1 || port > 65535) throw std::invalid_argument("--listen: invalid port in '" + listen + "'");
   return {address, static_cast<std::uint16_t>(port)};
 }
 
-double unix_now(runtime::Clock& clock) {
-  return std::chrono::duration<double>(clock.system_now().time_since_epoch()).count();
+std::string prefix_of(const std::string& key) { return key.substr(0, key.find('/')); }
+
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    auto end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    if (end > start) out.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
 }
+
 }  // namespace
 
 struct Manager::Impl {
   net::any_io_executor executor;
-  docker::Api& docker;
-  runtime::Clock& clock;
-  runtime::Random& random;
+  Clock& clock;
+  Random& random;
+  SnapshotLoader& loader;
   ManagerOptions options;
+  RuntimeMetrics metrics;
+  WorkQueue queue;
 
-  runtime::WorkQueue queue;
-  StackConverger converger;
-  DaemonMetrics metrics;
-  runtime::StackStatus status;
-  runtime::Heartbeat heartbeat;
+  std::vector<std::unique_ptr<Reconciler>> reconcilers;  // registration order
+  std::vector<std::unique_ptr<Source>> sources;
+  std::vector<ProbeCheck> readiness;
 
-  // The last good manifest and what it renders to: what is enforced. Shared
-  // pointers because a reconcile in flight keeps the revision it started
-  // with while a new one replaces these.
-  std::shared_ptr<const manifest::Manifest> manifest;
-  std::shared_ptr<const containers::DesiredState> desired;
-  std::vector<std::string> secrets_seen;  // every password used, redacted from /status
-  std::string grafana_password;
-  std::string manifest_error;                        // empty when the file on disk is valid
-  std::map<std::string, std::string> component_error;  // key -> last error
-  std::map<std::string, std::string> converged_revision;  // key -> revision of its last success
-  bool first_full_pass_done = false;  // every key converged the current revision once
+  // The pinned desired state: a pass keeps the pointer it started with.
+  manifest::SnapshotPtr snapshot;
+  struct KeyError {
+    std::string reason, message;
+  };
+  std::map<std::string, KeyError> errors;      // owned by the key that raised it
+  std::map<std::string, std::string> converged;  // key -> revision of its last success
+  bool converged_once = false;                  // every key converged the pinned revision once
+  StackStatus status;
+  std::vector<std::string> secrets_seen;  // every secret ever pinned stays redacted
+
+  std::unique_ptr<HttpEndpoints> http;
+  std::string http_listen;
+  std::unique_ptr<SignalHandler> signals;
+  net::cancellation_signal cancel_workers;
   bool stopping = false;
 
-  std::unique_ptr<runtime::FileWatcher> files;
-  std::unique_ptr<runtime::EventWatcher> events;
-  std::unique_ptr<runtime::ResyncTimer> resync;
-  std::unique_ptr<runtime::HttpEndpoints> http;
-  std::unique_ptr<runtime::SignalHandler> signals;
-  runtime::Timer grace_timer;
-  net::cancellation_signal cancel_events;  // ends the event stream on stop
+  Impl(net::any_io_executor ex, Clock& c, Random& r, metrics::Registry& reg, SnapshotLoader& l, ManagerOptions o)
+      : executor(ex), clock(c), random(r), loader(l), options(std::move(o)), metrics(reg), queue(ex, c, r) {}
 
-  Impl(net::any_io_executor ex, docker::Api& d, runtime::Clock& c, runtime::Random& r, ManagerOptions o)
-      : executor(ex), docker(d), clock(c), random(r), options(std::move(o)), queue(ex, c, r),
-        converger(ex, d, options.state_dir), heartbeat(c) {}
+  Reconciler* reconciler_for(const std::string& key) const {
+    auto prefix = prefix_of(key);
+    for (const auto& r : reconcilers)
+      if (r->name() == prefix) return r.get();
+    return nullptr;
+  }
 
-  std::vector<std::string> component_keys() const {
+  std::vector<std::string> desired_keys() const {
     std::vector<std::string> keys;
-    if (desired)
-      for (const auto& c : desired->containers) keys.push_back(c.component);
+    if (!snapshot) return keys;
+    for (const auto& r : reconcilers)
+      for (auto& k : r->keys(*snapshot)) keys.push_back(std::move(k));
     return keys;
   }
 
+  bool is_desired(const std::string& key) const {
+    auto keys = desired_keys();
+    return std::find(keys.begin(), keys.end(), key) != keys.end();
+  }
+
   void enqueue_all() {
-    queue.add(kStackKey);
-    for (const auto& k : component_keys()) queue.add(k);
-    if (manifest && manifest->grafana.enabled) queue.add(kGrafanaApiKey);
+    for (const auto& k : desired_keys()) queue.add(k);
   }
 
-  void watch_files() {
-    std::vector<std::filesystem::path> paths{options.manifest_path};
-    if (manifest)
-      for (const auto* f : manifest->referenced_files()) paths.emplace_back(f->path);
-    files->set_files(paths);
+  void enqueue_component(const std::string& component) {
+    for (const auto& r : reconcilers)
+      for (const auto& k : r->keys_for_component(component)) {
+        // A key waiting out its backoff is not hurried by the events its own
+        // failure causes (a crash-looping container would otherwise hot-loop).
+        if (queue.num_requeues(k) > 0) continue;
+        queue.add(k);
+      }
   }
 
-  // ---- reconcilers per key ------------------------------------------------
+  Enqueue enqueue_handle() {
+    return Enqueue{.key = [this](const std::string& k) { queue.add(k); },
+                   .all = [this] { enqueue_all(); },
+                   .component = [this](const std::string& c) { enqueue_component(c); }};
+  }
 
-  bool reconcile_manifest() {
-    manifest::LoadOptions lo;
-    lo.allow_empty = options.allow_empty;
+  // ---- the desired state -------------------------------------------------
+
+  // Loads the desired state; a new revision is pinned and every key
+  // enqueued, keys that left it are forgotten (their errors with them).
+  net::awaitable<void> load_snapshot() {
+    manifest::SnapshotPtr next;
     try {
-      auto m = manifest::load(options.manifest_path, lo);
-      auto ctx = render_context(m, options.state_dir);
-      auto d = containers::render_desired_state(m, ctx);  // may reject extra scrape configs
-      manifest_error.clear();
-      metrics.manifest_revision(m.revision, true);
-      if (manifest && manifest->revision == m.revision) return true;
-      spdlog::info("manifest {}: revision {} is now desired{}", options.manifest_path, m.revision.substr(0, 12),
-                   manifest ? " (was " + manifest->revision.substr(0, 12) + ")" : "");
-      manifest = std::make_shared<const manifest::Manifest>(std::move(m));
-      desired = std::make_shared<const containers::DesiredState>(std::move(d));
-      grafana_password = ctx.grafana_admin_password;
-      status.stack = manifest->name;
-      status.attempted_revision = manifest->revision;
-      if (!grafana_password.empty() &&
-          std::find(secrets_seen.begin(), secrets_seen.end(), grafana_password) == secrets_seen.end()) {
-        secrets_seen.push_back(grafana_password);  // an old password stays redacted too
-        status.set_redactions(secrets_seen);
-      }
-      watch_files();
-      enqueue_all();
-      return true;
-    } catch (const manifest::ManifestError& e) {
-      manifest_error = e.what();
-    } catch (const std::exception& e) {
-      manifest_error = options.manifest_path + ": " + e.what();
+      next = co_await loader.load();
+    } catch (const ReconcileError& e) {
+      auto message = std::string(e.what());
+      for (const auto& line : split_lines(message)) spdlog::error("invalid desired state: {}", status.sanitize(line));
+      spdlog::error("keeping the last good revision{}",
+                    snapshot ? " (" + snapshot->revision.substr(0, 19) + ")" : ": none yet, nothing is enforced");
+      metrics.manifest_valid(false);
+      if (snapshot) snapshot_changed_for_sources(*snapshot);  // keep watching what the last good one references
+      throw;
     }
-    while (!manifest_error.empty() && manifest_error.back() == '\n') manifest_error.pop_back();
-    for (const auto& line : split_lines(manifest_error)) spdlog::error("invalid manifest: {}", line);
-    spdlog::error("keeping the last good manifest{}",
-                  manifest ? " (revision " + manifest->revision.substr(0, 12) + ")" : ": none yet, nothing is enforced");
-    metrics.manifest_revision("", false);
-    watch_files();
-    return true;  // retrying the same file would not help: the next edit triggers us
+    errors.erase(std::string(kManifestKey));
+    metrics.manifest_valid(true);
+    if (snapshot && snapshot->revision == next->revision) co_return;
+    spdlog::info("desired state: revision {} from {} {}{}", next->revision.substr(0, 19), next->source.source,
+                 next->source.revision, snapshot ? " (was " + snapshot->revision.substr(0, 19) + ")" : "");
+    auto before = desired_keys();
+    snapshot = next;
+    auto after = desired_keys();
+    for (const auto& k : before)
+      if (std::find(after.begin(), after.end(), k) == after.end()) forget(k);
+    converged_once = false;
+    status.stack = snapshot->manifest.name;
+    status.attempted_revision = snapshot->revision;
+    for (const auto& s : snapshot->secrets.all())
+      if (!s.empty() && std::find(secrets_seen.begin(), secrets_seen.end(), s) == secrets_seen.end())
+        secrets_seen.push_back(s);
+    status.set_redactions(secrets_seen);
+    metrics.revision(snapshot->revision, snapshot->source.source, snapshot->source.revision);
+    snapshot_changed_for_sources(*snapshot);
+    follow_listen();
+    enqueue_all();
   }
 
-  static std::vector<std::string> split_lines(const std::string& text) {
-    std::vector<std::string> out;
-    std::size_t start = 0;
-    while (start < text.size()) {
-      auto end = text.find('\n', start);
-      if (end == std::string::npos) end = text.size();
-      out.push_back(text.substr(start, end - start));
-      start = end + 1;
-    }
-    return out;
+  void snapshot_changed_for_sources(const manifest::Snapshot& s) {
+    for (const auto& src : sources) src->snapshot_changed(s);
   }
 
-  net::awaitable<bool> reconcile_containers(const std::string& key) {
-    std::optional<std::string> component;
-    if (key != kStackKey) component = key;
-    ConvergeObserver observer;
-    observer.progress = [](const std::string& line) { spdlog::info("{}", line); };
-    observer.on_reload = [this](const prometheus::ReloadOutcome& r) {
-      using Kind = prometheus::ReloadOutcome::Kind;
-      static const std::map<Kind, std::string> names{{Kind::Reloaded, "reloaded"},     {Kind::Rejected, "rejected"},
-                                                     {Kind::RolledBack, "rolled_back"}, {Kind::NotReady, "not_ready"},
-                                                     {Kind::Unchanged, "unchanged"}};
-      metrics.prometheus_reload(names.at(r.kind));
-      if (r.kind == Kind::Reloaded) spdlog::info("prometheus: configuration reloaded");
-      else if (r.kind != Kind::Unchanged) spdlog::error("prometheus: {}: {}", prometheus::to_string(r.kind), r.message);
-    };
-    auto pinned = desired;  // this pass works on the revision it started with
-    auto revision = pinned->revision;
-    auto out = co_await converger.converge_containers(*pinned, component, observer, std::chrono::seconds(60));
-
-    // A change while the manifest stood still is drift being repaired.
-    bool manifest_changed = converged_revision[key] != revision;
-    spdlog::debug("reconcile {}: {} changes, manifest {}", key, out.plan.changes.size(),
-                  manifest_changed ? "changed since last success" : "unchanged");
-    bool ok = true;
-    auto now = clock.system_now();
-    for (const auto& c : out.plan.changes) {
-      if (c.kind != "container" || c.component.empty()) continue;
-      std::string error;
-      std::string id = c.existing_id;
-      bool acted = false;
-      for (const auto& r : out.result.results)
-        if (r.name == "container " + c.name) {
-          error = r.error;
-          acted = r.acted;
-          if (!r.id.empty()) id = r.id;
-        }
-      if (acted && !manifest_changed) {
-        if (c.change == containers::Change::Create) metrics.drift_repaired("container_created");
-        if (c.change == containers::Change::Recreate) metrics.drift_repaired("container_recreated");
-        if (c.change == containers::Change::Start) metrics.drift_repaired("container_started");
-      }
-      bool still_desired = false;
-      for (const auto& d : pinned->containers) still_desired |= d.component == c.component;
-      if (c.change == containers::Change::Remove) {
-        if (error.empty() && !still_desired) status.remove_component(c.component);
-        if (still_desired) continue;  // a duplicate went away; the component's own key reports it
-      } else {
-        status.record_reconcile(c.component, id, error.empty() ? "running" : (c.change == containers::Change::Conflict ? "conflict" : "error"),
-                                error, now);
-      }
-      if (!error.empty()) {
-        spdlog::error("{}: {}", c.name, status.sanitize(error));
-        component_error[c.component] = error;
-        ok = false;
-      } else {
-        component_error.erase(c.component);
-      }
-    }
-    for (const auto& r : out.result.results)
-      if (!r.error.empty() && r.name.rfind("container ", 0) != 0) {
-        spdlog::error("{}: {}", r.name, status.sanitize(r.error));
-        component_error[r.name] = r.error;
-        ok = false;
-      } else if (r.error.empty()) {
-        component_error.erase(r.name);
-      }
-    if (ok) {
-      converged_revision[key] = revision;
-      bool all = converged_revision[kStackKey] == revision;
-      for (const auto& k : component_keys()) all = all && converged_revision[k] == revision;
-      if (all) {
-        first_full_pass_done = true;
-        status.applied_revision = revision;
-      }
-    }
-    co_return ok;
+  void forget(const std::string& key) {
+    errors.erase(key);
+    converged.erase(key);
+    queue.forget(key);
+    if (auto* r = reconciler_for(key)) r->forget(key);
   }
 
-  net::awaitable<bool> reconcile_grafana() {
-    if (!manifest || !manifest->grafana.enabled) co_return true;
-    auto pinned_manifest = manifest;
-    auto pinned_desired = desired;
-    auto password = grafana_password;
-    auto revision = pinned_manifest->revision;
-    auto report = co_await converger.sync_grafana(*pinned_manifest, *pinned_desired, password);
-    if (report.drift_repaired > 0 && converged_revision[kGrafanaApiKey] == revision)
-      for (int i = 0; i < report.drift_repaired; ++i) metrics.drift_repaired("dashboard");
-    if (report.created + report.updated + report.deleted + report.moved > 0)
-      spdlog::info("grafana: dashboards {} created, {} updated, {} deleted, {} moved, {} drift repaired (revision {})",
-                   report.created, report.updated, report.deleted, report.moved, report.drift_repaired,
-                   revision.substr(0, 12));
-    if (!report.ok()) {
-      std::string all;
-      for (const auto& e : report.errors) {
-        spdlog::error("grafana: {}", status.sanitize(e));
-        all += (all.empty() ? "" : "; ") + e;
-      }
-      component_error["grafana-api"] = all;
-      co_return false;
-    }
-    component_error.erase("grafana-api");
-    converged_revision[kGrafanaApiKey] = revision;
-    queue.add_after(kGrafanaApiKey, pinned_manifest->grafana.resync_interval);
-    co_return true;
-  }
+  // ---- one key -------------------------------------------------------------
 
-  // ---- the loop ------------------------------------------------------------
-
-  net::awaitable<void> process(const std::string& key) {
+  // Parameters by value: a coroutine outlives the caller's temporaries.
+  net::awaitable<void> process(std::string key, std::function<void(const std::string&)> progress) {
     auto started = clock.now();
-    std::string reconciler = key == kManifestKey ? "manifest"
-                             : key == kStackKey  ? "stack"
-                             : key == kGrafanaApiKey ? "grafana"
-                                                     : "container";
+    std::string reconciler = prefix_of(key);
     bool ok = true;
+    bool retry = false;
+    std::optional<Duration> retry_after;
     try {
-      if (key == kManifestKey) ok = reconcile_manifest();
-      else if (!desired) ok = true;  // nothing valid to enforce yet
-      else if (key == kGrafanaApiKey) ok = co_await reconcile_grafana();
-      else ok = co_await reconcile_containers(key);
+      if (key == kManifestKey) {
+        co_await load_snapshot();
+      } else if (snapshot) {
+        auto* r = reconciler_for(key);
+        if (!r || !is_desired(key)) {
+          forget(key);  // left the desired state while queued
+          co_return;
+        }
+        auto pinned = snapshot;
+        Context ctx{.snapshot = pinned, .clock = clock, .progress = progress};
+        Request request{key};  // a named object: GCC 12 mishandles temporaries inside co_await
+        auto result = co_await r->reconcile(request, ctx);
+        errors.erase(key);
+        converged[key] = pinned->revision;
+        if (result.requeue_after) queue.add_after(key, *result.requeue_after);
+      }
+    } catch (const ReconcileError& e) {
+      ok = false;
+      retry = e.retry() == ReconcileError::Retry::Backoff;
+      if (e.retry() == ReconcileError::Retry::After) retry_after = e.retry_after();
+      record_error(key, e.reason(), e.what());
+    } catch (const boost::system::system_error& e) {
+      if (stopping && e.code() == net::error::operation_aborted) co_return;  // cancelled by stop()
+      ok = false;
+      retry = true;
+      record_error(key, "ReconcileError", e.what());
     } catch (const std::exception& e) {
       ok = false;
-      component_error[key] = status.sanitize(e.what());
-      spdlog::error("reconcile {} failed: {}", key, status.sanitize(e.what()));
+      retry = true;
+      record_error(key, "ReconcileError", e.what());
     }
     auto seconds = std::chrono::duration<double>(clock.now() - started).count();
-    metrics.reconciled(reconciler, ok, seconds, unix_now(clock));
+    metrics.reconciled(reconciler, ok, seconds,
+                       std::chrono::duration<double>(clock.system_now().time_since_epoch()).count());
     if (ok) {
-      component_error.erase(key);  // an earlier exception of this key is over
       queue.forget(key);
-    } else {
+    } else if (retry_after && !stopping) {
+      queue.add_after(key, *retry_after);
+    } else if (retry && !stopping) {
       queue.add_rate_limited(key);
       spdlog::warn("retrying {} (attempt {})", key, queue.num_requeues(key));
     }
     update_conditions();
   }
 
+  void record_error(const std::string& key, const std::string& reason, const std::string& message) {
+    auto text = status.sanitize(message);
+    if (key != kManifestKey) spdlog::error("reconcile {} failed ({}): {}", key, reason, text);
+    errors[key] = KeyError{reason, message};
+  }
+
   void update_conditions() {
     auto now = clock.system_now();
-    if (!manifest_error.empty()) {
-      status.set_condition(runtime::kConditionDegraded, true, "ManifestInvalid", manifest_error, now);
-    } else if (!component_error.empty()) {
+    auto keys = desired_keys();
+    bool all_converged = snapshot != nullptr;
+    for (const auto& k : keys)
+      all_converged = all_converged && converged.contains(k) && converged.at(k) == snapshot->revision;
+    std::size_t key_errors = 0;
+    for (const auto& [k, e] : errors) key_errors += k != kManifestKey;
+    if (all_converged && key_errors == 0) {
+      converged_once = true;
+      status.applied_revision = snapshot->revision;
+    }
+
+    if (auto it = errors.find(std::string(kManifestKey)); it != errors.end()) {
+      status.set_condition(kConditionDegraded, true, it->second.reason, it->second.message, now);
+    } else if (!errors.empty()) {
       std::string message;
-      bool conflict = false;
-      for (const auto& [k, e] : component_error) {
-        message += (message.empty() ? "" : "; ") + k + ": " + e;
-        conflict |= e.find("not managed by stackd") != std::string::npos;
-      }
-      status.set_condition(runtime::kConditionDegraded, true, conflict ? "NameConflict" : "ReconcileError", message, now);
+      for (const auto& [k, e] : errors) message += (message.empty() ? "" : "; ") + k + ": " + e.message;
+      status.set_condition(kConditionDegraded, true, errors.begin()->second.reason, message, now);
     } else {
-      status.set_condition(runtime::kConditionDegraded, false, "AsExpected", "", now);
+      status.set_condition(kConditionDegraded, false, "AsExpected", "", now);
     }
     auto q = queue.stats();
     bool busy = q.depth + q.processing > 0;
-    status.set_condition(runtime::kConditionProgressing, busy, busy ? "Reconciling" : "Idle", "", now);
-    bool ready = first_full_pass_done && component_error.empty();
-    status.set_condition(runtime::kConditionReady, ready, ready ? "Converged" : (first_full_pass_done ? "Degraded" : "Starting"),
-                         "", now);
+    status.set_condition(kConditionProgressing, busy, busy ? "Reconciling" : "Idle", "", now);
+    bool ready = converged_once && key_errors == 0;
+    status.set_condition(kConditionReady, ready, ready ? "Converged" : (converged_once ? "Degraded" : "Starting"), "",
+                         now);
   }
 
   net::awaitable<void> worker() {
     for (;;) {
       auto key = co_await queue.get();
       if (!key) co_return;
-      heartbeat.beat();
-      co_await process(*key);
+      co_await process(*key, [](const std::string& line) { spdlog::info("{}", line); });
       queue.done(*key);
       update_conditions();
     }
   }
 
-  void on_event(const std::string& raw_key, const docker::Event& e) {
-    std::string key = raw_key == runtime::kInfrastructureKey ? kStackKey : raw_key;
-    // A key waiting out its backoff is not hurried by the events its own
-    // failure causes (a crash-looping container would otherwise hot-loop).
-    if (queue.num_requeues(key) > 0) return;
-    spdlog::debug("docker event {} {} -> reconcile {}", e.type, e.action, key);
-    queue.add(key);
+  // ---- endpoints -------------------------------------------------------------
+
+  std::string wanted_listen() const {
+    if (!options.listen.empty()) return options.listen;
+    if (snapshot) {
+      const auto& c = snapshot->manifest.controller;
+      auto address = c.listen.find(':') != std::string::npos ? "[" + c.listen + "]" : c.listen;
+      return address + ":" + std::to_string(c.port);
+    }
+    return kDefaultListen;
   }
+
+  // Binds the endpoints where the manifest says; a changed spec.stackd
+  // listen/port moves them (Prometheus' scrape target moves with it).
+  void follow_listen() {
+    if (!options.serve_http || stopping) return;
+    auto listen = wanted_listen();
+    if (http && listen == http_listen) return;
+    auto [address, port] = split_listen(listen);
+    auto next = std::make_unique<HttpEndpoints>(
+        executor, HttpEndpointsConfig{.address = address, .port = port}, handlers());
+    try {
+      next->start();
+    } catch (const std::exception& e) {
+      if (!http) throw;  // at startup a taken port is fatal
+      spdlog::error("cannot move the endpoints to {}: {}; staying on {}", listen, e.what(), http_listen);
+      return;
+    }
+    if (http) {
+      spdlog::info("moving the endpoints from {} to {}", http_listen, listen);
+      http->stop();
+      retired.push_back(std::move(http));  // its connections finish on the io_context
+    }
+    http = std::move(next);
+    http_listen = listen;
+    spdlog::info("serving /healthz /readyz /status /metrics on {}", listen);
+  }
+  std::vector<std::unique_ptr<HttpEndpoints>> retired;
+
+  EndpointHandlers handlers() {
+    EndpointHandlers h;
+    h.liveness.push_back(ProbeCheck{"reconcile-progress", [this]() -> std::optional<std::string> {
+                                      auto q = queue.stats();
+                                      if (q.longest_processing <= options.stuck_after) return std::nullopt;
+                                      return "key " + q.longest_processing_key + " has been processing for " +
+                                             std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                                                q.longest_processing)
+                                                                .count()) +
+                                             "s";
+                                    }});
+    h.readiness.push_back(flag_check("first-reconcile", [this] { return converged_once; },
+                                     "the first full reconcile has not finished"));
+    for (const auto& r : readiness) h.readiness.push_back(r);
+    h.status = [this] { return status_json(); };
+    h.metrics = [this] { return metrics.expose(queue.stats()); };
+    return h;
+  }
+
+  nlohmann::json status_json() const {
+    StackStatus s = status;
+    std::vector<ComponentReport> reports;
+    for (const auto& r : reconcilers) r->describe(reports);
+    for (const auto& c : reports) {
+      auto& out = s.components[c.name];
+      out.name = c.name;
+      out.container_id = c.container_id;
+      out.state = c.state;
+      out.last_reconcile_time = c.last_reconcile_time;
+      out.last_error = s.sanitize(c.last_error);
+    }
+    nlohmann::json j = s;
+    auto& src = j["sources"] = nlohmann::json::object();
+    for (const auto& source : sources) {
+      auto st = source->status();
+      if (!st.empty()) src[std::string(source->name())] = st;
+    }
+    if (snapshot) j["sourceRevision"] = {{"source", snapshot->source.source}, {"revision", snapshot->source.revision}};
+    return j;
+  }
+
+  // ---- stop ------------------------------------------------------------------
 
   void begin_stop() {
     if (stopping) return;
     stopping = true;
-    spdlog::info("stopping: finishing in-flight work; containers keep running");
+    spdlog::info("stopping: cancelling in-flight work; containers keep running");
+    for (const auto& s : sources) s->stop();
     queue.shut_down();
-    cancel_events.emit(net::cancellation_type::terminal);
-    if (files) files->stop();
-    if (resync) resync->stop();
+    cancel_workers.emit(net::cancellation_type::terminal);
     if (http) http->stop();
-    heartbeat.stop();
-    grace_timer = clock.call_after(kStopGrace, [ex = executor] {
-      spdlog::warn("in-flight work did not finish within {}s; exiting anyway", kStopGrace.count());
-      std::exit(1);
-    });
   }
 };
 
-Manager::Manager(net::any_io_executor executor, docker::Api& docker, runtime::Clock& clock, runtime::Random& random,
-                 ManagerOptions options)
-    : impl_(std::make_unique<Impl>(executor, docker, clock, random, std::move(options))) {}
+Manager::Manager(net::any_io_executor executor, Clock& clock, Random& random, metrics::Registry& registry,
+                 SnapshotLoader& loader, ManagerOptions options)
+    : impl_(std::make_unique<Impl>(executor, clock, random, registry, loader, std::move(options))) {}
 
 Manager::~Manager() = default;
 
+void Manager::add(std::unique_ptr<Reconciler> reconciler) {
+  impl_->metrics.declare_reconciler(std::string(reconciler->name()));
+  impl_->reconcilers.push_back(std::move(reconciler));
+}
+void Manager::add(std::unique_ptr<Source> source) { impl_->sources.push_back(std::move(source)); }
+void Manager::add_readiness(ProbeCheck check) { impl_->readiness.push_back(std::move(check)); }
+
 void Manager::stop() { impl_->begin_stop(); }
+void Manager::enqueue(const std::string& key) { impl_->queue.add(key); }
+void Manager::enqueue_all() { impl_->enqueue_all(); }
+std::vector<std::string> Manager::errors() const {
+  std::vector<std::string> out;
+  for (const auto& [k, e] : impl_->errors) out.push_back(k + ": " + impl_->status.sanitize(e.message));
+  return out;
+}
+nlohmann::json Manager::status() const { return impl_->status_json(); }
+std::vector<std::string> Manager::desired_keys() const { return impl_->desired_keys(); }
+std::vector<std::string> Manager::keys_for_component(const std::string& component) const {
+  std::vector<std::string> keys;
+  for (const auto& r : impl_->reconcilers)
+    for (auto& k : r->keys_for_component(component)) keys.push_back(std::move(k));
+  return keys;
+}
 
 net::awaitable<int> Manager::run() {
   auto& s = *impl_;
-  // The endpoint address comes from the flag, else from the manifest (even
-  // one that is otherwise invalid is worth a try), else the default.
-  std::string listen = s.options.listen.value_or("");
-  if (listen.empty()) {
-    try {
-      manifest::LoadOptions lo;
-      lo.allow_empty = true;
-      auto m = manifest::load(s.options.manifest_path, lo);
-      listen = m.controller.listen + ":" + std::to_string(m.controller.port);
-    } catch (const std::exception&) {
-      listen = "127.0.0.1:9321";
-    }
-  }
-  auto [address, port] = split_listen(listen);
+  // The desired state first, so the endpoints bind where the manifest says.
+  co_await s.process(std::string(kManifestKey), [](const std::string& line) { spdlog::info("{}", line); });
+  s.follow_listen();
+  for (const auto& source : s.sources) source->start(s.enqueue_handle());
+  if (s.snapshot) s.snapshot_changed_for_sources(*s.snapshot);
 
-  s.files = std::make_unique<runtime::FileWatcher>(s.executor, s.clock, [&s] { s.queue.add(kManifestKey); });
-  s.watch_files();
-  s.files->start();
+  s.signals = std::make_unique<SignalHandler>(
+      s.executor, SignalCallbacks{.on_stop = [&s](int) { s.begin_stop(); },
+                                  .on_second_stop = [](int) { std::_Exit(1); },
+                                  .on_resync = [&s] {
+                                    spdlog::info("SIGHUP: full resync");
+                                    s.queue.add(std::string(kManifestKey));
+                                    s.enqueue_all();
+                                  }});
+  s.enqueue_all();
 
-  runtime::EndpointHandlers handlers;
-  handlers.liveness.push_back(runtime::heartbeat_check(s.heartbeat, std::chrono::seconds(30)));
-  handlers.readiness.push_back(runtime::flag_check("first-reconcile", [&s] { return s.first_full_pass_done; },
-                                                  "the first full reconcile has not finished"));
-  handlers.readiness.push_back(runtime::flag_check("docker", [&s] { return s.events && s.events->connected(); },
-                                                  "the Docker engine is not reachable"));
-  handlers.status = [&s] {
-    nlohmann::json j = s.status;
-    return j;
-  };
-  handlers.metrics = [&s] {
-    if (s.events) s.metrics.event_stream_reconnects(s.events->stats().reconnects);
-    return s.metrics.expose(s.queue.stats());
-  };
-  s.http = std::make_unique<runtime::HttpEndpoints>(s.executor, runtime::HttpEndpointsConfig{.address = address, .port = port},
-                                                   std::move(handlers));
-  s.http->start();
-  spdlog::info("serving /healthz /readyz /status /metrics on {}:{}", address, port);
-
-  runtime::EventCallbacks callbacks;
-  callbacks.on_connected = [&s] {
-    spdlog::info("docker event stream connected; re-listing");
-    s.enqueue_all();
-  };
-  callbacks.on_event = [&s](const std::string& key, const docker::Event& e) { s.on_event(key, e); };
-  callbacks.on_disconnected = [](const std::string& error, runtime::Duration retry_in) {
-    spdlog::warn("docker event stream lost ({}); reconnecting in {} ms", error,
-                 std::chrono::duration_cast<std::chrono::milliseconds>(retry_in).count());
-  };
-  runtime::EventWatcherConfig ec;
-  ec.reconnect.cap = std::chrono::seconds(5);  // an engine restart should not leave drift for long
-  {
-    manifest::LoadOptions lo;
-    lo.allow_empty = true;
-    try {
-      ec.stack = manifest::load(s.options.manifest_path, lo).name;
-    } catch (const std::exception&) {
-    }
-  }
-  // Unknown stack (no valid manifest yet): every stackd object; event_key filters by stack.
-  auto labels = ec.stack.empty() ? docker::Labels{{labels::kManagedBy, labels::kManagedByValue}}
-                                 : labels::owner_labels(ec.stack);
-  s.events = std::make_unique<runtime::EventWatcher>(s.clock, s.random, runtime::docker_event_stream(s.docker, labels), ec,
-                                                    std::move(callbacks));
-  net::co_spawn(s.executor, s.events->run(), net::bind_cancellation_slot(s.cancel_events.slot(), net::detached));
-
-  s.resync = std::make_unique<runtime::ResyncTimer>(s.clock, s.random, s.options.resync, [&s] {
-    spdlog::info("periodic resync");
-    // Re-read the manifest too: a file it references may have appeared
-    // since it was invalid, and such a file is not watched yet.
-    s.queue.add(kManifestKey);
-    s.enqueue_all();
-  });
-  s.resync->start();
-
-  s.signals = std::make_unique<runtime::SignalHandler>(
-      s.executor, runtime::SignalCallbacks{.on_stop = [&s](int) { s.begin_stop(); },
-                                          .on_second_stop = [](int) { std::exit(1); },
-                                          .on_resync = [&s] {
-                                            spdlog::info("SIGHUP: full resync");
-                                            s.queue.add(kManifestKey);
-                                            s.enqueue_all();
-                                          }});
-  s.heartbeat.run_every(std::chrono::seconds(1));
-
-  s.queue.add(kManifestKey);
   std::vector<net::awaitable<void>> workers;
   for (int i = 0; i < std::max(1, s.options.workers); ++i) workers.push_back(s.worker());
-  co_await when_all(std::move(workers));
-  s.grace_timer.cancel();
+  try {
+    co_await net::co_spawn(s.executor, when_all(std::move(workers)),
+                           net::bind_cancellation_slot(s.cancel_workers.slot(), net::use_awaitable));
+  } catch (const boost::system::system_error& e) {
+    if (e.code() != net::error::operation_aborted) throw;
+  }
   if (s.signals) s.signals->cancel();
   spdlog::info("stopped");
   co_return 0;
 }
 
-}  // namespace stackd::manager
+net::awaitable<bool> Manager::run_once(std::function<void(const std::string&)> progress) {
+  auto& s = *impl_;
+  co_await s.process(std::string(kManifestKey), progress);
+  if (!s.snapshot) co_return false;
+  for (const auto& r : s.reconcilers) {
+    std::vector<net::awaitable<void>> passes;
+    for (const auto& key : r->keys(*s.snapshot)) passes.push_back(s.process(key, progress));
+    co_await when_all(std::move(passes));
+  }
+  co_return s.errors.empty();
+}
+
+}  // namespace stackd::runtime

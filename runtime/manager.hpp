@@ -1,51 +1,90 @@
 #pragma once
-// The daemon (`stackd run`): a level-triggered controller on one host.
+// The runtime (controller-runtime's Manager): one work queue of keys, the
+// reconcilers registered with it, the sources that add keys, the pinned
+// snapshot every pass works on, and what all reconcilers share: retries with
+// per-key backoff, the stack's conditions derived from per-key errors,
+// /healthz /readyz /status /metrics, and graceful shutdown.
 //
-// Triggers (manifest edits, Docker events, resync, SIGHUP) only add keys to
-// one work queue; workers take keys and reconcile them against what Docker
-// holds now. Keys:
-//   manifest            re-read the manifest; on a new valid revision enqueue all
-//   stack               full pass: networks, volumes, all containers, orphans
-//   <component>         one component's container (prometheus, grafana, ...)
-//   grafana-api         datasources, folders, dashboards (also every resyncInterval)
-// A failed key is retried with per-key exponential backoff; success resets it.
-// An invalid manifest never replaces the last good one.
+// It knows nothing of Docker, Prometheus or Grafana: a reconciler is a name,
+// its keys and reconcile(); a source is something that adds keys.
+//
+//   sources ──"key K"──► WorkQueue ──► worker ──► reconcilers[prefix(K)].reconcile(K, ctx{snapshot})
+//   "manifest" ──► SnapshotLoader::load() ──► new revision? pin it, enqueue every key, forget the rest
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <nlohmann/json.hpp>
 
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
-#include "clients/docker/docker_client.hpp"
+#include "common/metrics/metrics.hpp"
 #include "runtime/clock.hpp"
+#include "runtime/http_endpoints.hpp"
+#include "runtime/reconciler.hpp"
 #include "runtime/resync_timer.hpp"
-#include "api/v1alpha1/manifest.hpp"
+#include "runtime/snapshot_loader.hpp"
+#include "runtime/source.hpp"
 
-namespace stackd::manager {
-
-namespace net = boost::asio;
+namespace stackd::runtime {
 
 struct ManagerOptions {
-  std::string manifest_path;
-  std::string state_dir;
-  std::optional<std::string> listen;  // address:port for /healthz, /readyz, /status, /metrics; default from the manifest
-  bool allow_empty = false;
-  runtime::ResyncPolicy resync;  // full re-list: default 5 min ±10%
-  int workers = 4;              // keys reconciled at once (never the same key twice)
+  // address:port for /healthz, /readyz, /status, /metrics. Empty: the
+  // snapshot's spec.stackd.listen:port (followed when it changes), else
+  // 127.0.0.1:9321.
+  std::string listen;
+  ResyncPolicy resync;  // every key again: default 5 min ±10%
+  int workers = 4;      // keys reconciled at once (never the same key twice)
+  // /healthz fails when one key has been processing longer than this.
+  Duration stuck_after = std::chrono::minutes(3);
+  // In-flight work is cancelled at stop(); run() returns at the latest this
+  // long after.
+  Duration stop_grace = std::chrono::milliseconds(2500);
+  bool serve_http = true;
 };
 
 class Manager {
  public:
-  Manager(net::any_io_executor executor, docker::Api& docker, runtime::Clock& clock, runtime::Random& random,
-          ManagerOptions options);
+  Manager(net::any_io_executor executor, Clock& clock, Random& random, metrics::Registry& registry,
+          SnapshotLoader& loader, ManagerOptions options);
   ~Manager();
-  // Runs until stop() (or SIGTERM/SIGINT); returns the exit code.
+  Manager(const Manager&) = delete;
+  Manager& operator=(const Manager&) = delete;
+
+  // Registration, before run(). Reconcilers run in registration order when
+  // run_once() converges everything (infrastructure before containers before
+  // their configuration before API objects).
+  void add(std::unique_ptr<Reconciler> reconciler);
+  void add(std::unique_ptr<Source> source);
+  // A /readyz check besides "the first full reconcile finished" (e.g. the Docker engine answers).
+  void add_readiness(ProbeCheck check);
+
+  // Runs until stop() (or SIGTERM/SIGINT): returns the exit code.
   net::awaitable<int> run();
   void stop();
+
+  // `stackd apply`: load the snapshot, then every reconciler's keys once, in
+  // registration order, each reconciler's keys concurrently. True when
+  // everything succeeded; errors are in status().
+  net::awaitable<bool> run_once(std::function<void(const std::string&)> progress);
+
+  // "key: message" of every key in error now (what `apply` prints).
+  std::vector<std::string> errors() const;
+  // What /status serves.
+  nlohmann::json status() const;
+  // Keys of the current snapshot and the reconciler each belongs to (tests).
+  std::vector<std::string> desired_keys() const;
+  // Called by sources (also from tests): "look again at key".
+  void enqueue(const std::string& key);
+  void enqueue_all();
+  // The keys a change of `component`'s container concerns ("" for networks
+  // and volumes): what each reconciler's keys_for_component() says.
+  std::vector<std::string> keys_for_component(const std::string& component) const;
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace stackd::manager
+}  // namespace stackd::runtime

@@ -20,6 +20,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -54,15 +55,20 @@ class ReconcileError : public std::runtime_error {
   enum class Retry {
     Backoff,  // try again with per-key exponential backoff
     Never,    // terminal until something changes (controller-runtime's TerminalError): an edit, an event, a resync
+    After,    // look again after a fixed delay: waiting on something no event announces (a foreign container)
   };
   ReconcileError(std::string reason, const std::string& message, Retry retry = Retry::Backoff)
       : std::runtime_error(message), reason_(std::move(reason)), retry_(retry) {}
+  ReconcileError(std::string reason, const std::string& message, Duration retry_after)
+      : std::runtime_error(message), reason_(std::move(reason)), retry_(Retry::After), retry_after_(retry_after) {}
   const std::string& reason() const { return reason_; }
   Retry retry() const { return retry_; }
+  Duration retry_after() const { return retry_after_; }
 
  private:
   std::string reason_;
   Retry retry_;
+  Duration retry_after_{0};
 };
 
 // What a pass gets besides its request.
@@ -92,6 +98,12 @@ class Reconciler {
   // forgets (clears the error and status of) keys that left the set.
   virtual std::vector<std::string> keys(const manifest::Snapshot& snapshot) const = 0;
   virtual boost::asio::awaitable<Result> reconcile(const Request& request, Context& context) = 0;
+  // Keys to look at when a container of `component` changed ("" for the
+  // stack's networks and volumes); Docker events arrive this way.
+  virtual std::vector<std::string> keys_for_component(std::string_view component) const {
+    (void)component;
+    return {};
+  }
   // A key left keys(): drop what describe() shows for it.
   virtual void forget(const std::string& key) { (void)key; }
   // What this reconciler shows on /status and `stackd status`.

@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "api/v1alpha1/snapshot.hpp"
+
 namespace stackd::runtime {
 
 // What a source calls. kAllKeys means "every key of every reconciler"
@@ -15,6 +17,10 @@ namespace stackd::runtime {
 struct Enqueue {
   std::function<void(const std::string& key)> key;
   std::function<void()> all;
+  // "Something about this component's container changed" ("" for networks
+  // and volumes): the runtime asks every reconciler which of its keys that
+  // concerns (Reconciler::keys_for_component).
+  std::function<void(const std::string& component)> component;
 };
 
 inline constexpr std::string_view kManifestKey = "manifest";
@@ -30,6 +36,9 @@ class Source {
   // What /status shows under "sources"/<name>: revision, last error and since
   // when, ... Never a secret. Empty: nothing to show.
   virtual nlohmann::json status() const { return nlohmann::json::object(); }
+  // A new snapshot is pinned (the file source watches what it references,
+  // the event source follows a renamed stack).
+  virtual void snapshot_changed(const manifest::Snapshot& snapshot) { (void)snapshot; }
 };
 
 }  // namespace stackd::runtime

@@ -105,11 +105,18 @@ void WorkQueue::shut_down() {
 }
 
 WorkQueueStats WorkQueue::stats() const {
-  return WorkQueueStats{.depth = queue_.size(),
-                        .processing = processing_.size(),
-                        .delayed = delayed_.size(),
-                        .adds = adds_,
-                        .retries = retries_};
+  WorkQueueStats s{.depth = queue_.size(),
+                   .processing = processing_.size(),
+                   .delayed = delayed_.size(),
+                   .adds = adds_,
+                   .retries = retries_};
+  auto now = clock_.now();
+  for (const auto& [key, since] : processing_)
+    if (now - since > s.longest_processing) {
+      s.longest_processing = now - since;
+      s.longest_processing_key = key;
+    }
+  return s;
 }
 
 }  // namespace stackd::runtime

@@ -36,6 +36,11 @@ struct WorkQueueStats {
   std::size_t delayed = 0;     // keys waiting for add_after / rate limit
   std::uint64_t adds = 0;      // adds that were not deduplicated away
   std::uint64_t retries = 0;   // add_after with a delay, add_rate_limited
+  // How long the key processed the longest has been processing (client-go's
+  // longest_running_processor): a stuck reconcile shows here, and /healthz
+  // fails on it.
+  Duration longest_processing{0};
+  std::string longest_processing_key;
 };
 
 // Optional observers for latency histograms; called synchronously.

@@ -32,7 +32,7 @@ struct ResolvedSecrets {
   std::string grafana_service_account_token;
   // Every secret value above and any other a reconciler reads from the
   // snapshot (alert receiver tokens, ...), for redaction.
-  std::vector<std::string> all() const;
+  std::vector<std::string> all() const { return {grafana_admin_password, grafana_service_account_token}; }
 };
 
 struct Snapshot {

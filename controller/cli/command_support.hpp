@@ -8,7 +8,7 @@
 #include <string>
 
 #include "api/v1alpha1/manifest.hpp"
-#include "controller/manager/render_context.hpp"
+#include "controller/snapshot/render_context.hpp"
 #include "api/v1alpha1/units.hpp"
 
 namespace stackd::cli {
@@ -22,7 +22,7 @@ int run_coroutine(std::function<boost::asio::awaitable<int>()> body);
 // Loads and validates; on failure prints every diagnostic and returns nullopt.
 std::optional<manifest::Manifest> load_manifest(const std::string& path);
 
-using manager::default_state_dir;
-using manager::render_context;
+using snapshot::default_state_dir;
+using snapshot::render_context;
 
 }  // namespace stackd::cli

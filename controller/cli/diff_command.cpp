@@ -1,6 +1,7 @@
 // stackd diff -f FILE: what apply would do, and why. Changes nothing.
 #include <iostream>
 
+#include "clients/docker/docker_client.hpp"
 #include "controller/cli/command_support.hpp"
 #include "controller/cli/verbs.hpp"
 #include "reconcilers/containers/plan.hpp"

@@ -1,6 +1,7 @@
 // stackd down -f FILE [--volumes]: removes what stackd owns for the stack.
 #include <iostream>
 
+#include "clients/docker/docker_client.hpp"
 #include "controller/cli/command_support.hpp"
 #include "controller/cli/verbs.hpp"
 #include "reconcilers/containers/apply.hpp"

@@ -38,6 +38,9 @@ std::vector<std::string> expand(const std::filesystem::path& pattern, std::strin
   return out;
 }
 
+void parse_one(const std::string& path, const std::string& text, const std::string& folder,
+               std::map<std::string, std::string>& uid_source, LoadedDashboards& out);
+
 }  // namespace
 
 LoadedDashboards load_dashboards(const std::filesystem::path& base_dir, const std::vector<DashboardGlob>& globs,
@@ -75,43 +78,61 @@ LoadedDashboards load_dashboards(const std::filesystem::path& base_dir, const st
         out.errors.push_back(path + ": cannot read");
         continue;
       }
-      json model;
-      try {
-        model = json::parse(text);
-      } catch (const json::parse_error& e) {
-        out.errors.push_back(path + ": invalid JSON: " + e.what());
-        continue;
-      }
-      if (model.is_object() && model.contains("dashboard") && model["dashboard"].is_object() &&
-          model.contains("meta"))
-        model = json(model["dashboard"]);  // an API export
-      if (!model.is_object()) {
-        out.errors.push_back(path + ": not a dashboard (the top level is not a JSON object)");
-        continue;
-      }
-      auto uid_it = model.find("uid");
-      if (uid_it == model.end() || !uid_it->is_string() || uid_it->get<std::string>().empty()) {
-        out.errors.push_back(path + ": has no \"uid\"; add a stable one (letters, digits, '-' or '_', at most 40)");
-        continue;
-      }
-      std::string uid = *uid_it;
-      if (!valid_uid(uid)) {
-        out.errors.push_back(path + ": uid \"" + uid.substr(0, 60) +
-                             "\" is invalid (letters, digits, '-' or '_', at most 40 characters)");
-        continue;
-      }
-      if (!model.contains("title") || !model["title"].is_string() || model["title"].get<std::string>().empty()) {
-        out.errors.push_back(path + ": has no \"title\"");
-        continue;
-      }
-      if (auto [it, fresh] = uid_source.emplace(uid, path); !fresh) {
-        out.errors.push_back(path + ": uid \"" + uid + "\" is already used by " + it->second);
-        continue;
-      }
-      out.dashboards.push_back(DashboardSpec{path, std::move(model), g.folder});
+      parse_one(path, text, g.folder, uid_source, out);
     }
   }
   return out;
 }
+
+namespace {
+
+// Checks one dashboard file's content and adds it (or an error naming it).
+void parse_one(const std::string& path, const std::string& text, const std::string& folder,
+               std::map<std::string, std::string>& uid_source, LoadedDashboards& out) {
+  json model;
+    try {
+      model = json::parse(text);
+    } catch (const json::parse_error& e) {
+      out.errors.push_back(path + ": invalid JSON: " + e.what());
+      return;
+    }
+    if (model.is_object() && model.contains("dashboard") && model["dashboard"].is_object() &&
+        model.contains("meta"))
+      model = json(model["dashboard"]);  // an API export
+    if (!model.is_object()) {
+      out.errors.push_back(path + ": not a dashboard (the top level is not a JSON object)");
+      return;
+    }
+    auto uid_it = model.find("uid");
+    if (uid_it == model.end() || !uid_it->is_string() || uid_it->get<std::string>().empty()) {
+      out.errors.push_back(path + ": has no \"uid\"; add a stable one (letters, digits, '-' or '_', at most 40)");
+      return;
+    }
+    std::string uid = *uid_it;
+    if (!valid_uid(uid)) {
+      out.errors.push_back(path + ": uid \"" + uid.substr(0, 60) +
+                     "\" is invalid (letters, digits, '-' or '_', at most 40 characters)");
+      return;
+    }
+    if (!model.contains("title") || !model["title"].is_string() || model["title"].get<std::string>().empty()) {
+      out.errors.push_back(path + ": has no \"title\"");
+      return;
+    }
+    if (auto [it, fresh] = uid_source.emplace(uid, path); !fresh) {
+      out.errors.push_back(path + ": uid \"" + uid + "\" is already used by " + it->second);
+      return;
+    }
+  out.dashboards.push_back(DashboardSpec{path, std::move(model), folder});
+}
+
+}  // namespace
+
+LoadedDashboards parse_dashboards(const std::vector<DashboardFile>& files) {
+  LoadedDashboards out;
+  std::map<std::string, std::string> uid_source;
+  for (const auto& f : files) parse_one(f.path, f.content, f.folder, uid_source, out);
+  return out;
+}
+
 
 }  // namespace stackd::grafana

@@ -30,6 +30,15 @@ struct LoadedDashboards {
   bool ok() const { return errors.empty(); }
 };
 
+// One dashboard file already read (the manifest loader reads them with its
+// limits): the same checks, without touching the disk.
+struct DashboardFile {
+  std::string path;     // for messages
+  std::string content;
+  std::string folder;   // folder title; "" = root
+};
+LoadedDashboards parse_dashboards(const std::vector<DashboardFile>& files);
+
 LoadedDashboards load_dashboards(const std::filesystem::path& base_dir, const std::vector<DashboardGlob>& globs,
                                  const LoadLimits& limits = {});
 

@@ -7,7 +7,7 @@
 #include "api/v1alpha1/manifest.hpp"
 #include "reconcilers/containers/desired_state.hpp"
 
-namespace stackd::manager {
+namespace stackd::snapshot {
 
 // Where stackd keeps what must survive restarts: $STACKD_STATE_DIR,
 // /var/lib/stackd as root, else $XDG_STATE_HOME/stackd or ~/.local/state/stackd.
@@ -15,4 +15,4 @@ std::string default_state_dir();
 
 containers::RenderContext render_context(const manifest::Manifest& m, const std::string& state_dir);
 
-}  // namespace stackd::manager
+}  // namespace stackd::snapshot

@@ -1,4 +1,4 @@
-#include "controller/manager/render_context.hpp"
+#include "controller/snapshot/render_context.hpp"
 
 #include <unistd.h>
 
@@ -6,7 +6,7 @@
 
 #include "reconcilers/grafana/admin_password.hpp"
 
-namespace stackd::manager {
+namespace stackd::snapshot {
 
 std::string default_state_dir() {
   if (const char* d = std::getenv("STACKD_STATE_DIR"); d && *d) return d;
@@ -30,4 +30,4 @@ containers::RenderContext render_context(const manifest::Manifest& m, const std:
   return ctx;
 }
 
-}  // namespace stackd::manager
+}  // namespace stackd::snapshot

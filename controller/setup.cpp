@@ -1,0 +1,17 @@
+#include "controller/setup.hpp"
+
+#include "reconcilers/containers/container_reconciler.hpp"
+#include "reconcilers/grafana/grafana_api_reconciler.hpp"
+#include "reconcilers/infrastructure/infrastructure_reconciler.hpp"
+
+namespace stackd::controller {
+
+void register_reconcilers(runtime::Manager& manager, boost::asio::any_io_executor executor, docker::Api& docker,
+                          metrics::Registry& registry) {
+  auto rendered = std::make_shared<containers::DesiredStateCache>();
+  manager.add(std::make_unique<infrastructure::InfrastructureReconciler>(docker, rendered));
+  manager.add(std::make_unique<containers::ContainerReconciler>(docker, registry, rendered));
+  manager.add(std::make_unique<grafana::GrafanaApiReconciler>(executor, registry, rendered));
+}
+
+}  // namespace stackd::controller

@@ -1,0 +1,75 @@
+#include "controller/snapshot/file_snapshot_loader.hpp"
+
+#include <set>
+
+#include "api/v1alpha1/diagnostics.hpp"
+#include "api/v1alpha1/loader.hpp"
+#include "controller/snapshot/render_context.hpp"
+#include "reconcilers/containers/desired_state.hpp"
+#include "reconcilers/grafana/grafana_api_reconciler.hpp"
+#include "runtime/reconciler.hpp"
+
+namespace stackd::snapshot {
+
+namespace fs = std::filesystem;
+using runtime::ReconcileError;
+
+manifest::SnapshotPtr build_snapshot(const std::string& manifest_path, manifest::SourceRevision source,
+                                     const SnapshotOptions& options, const std::string& invalid_reason) {
+  auto invalid = [&](const std::string& message) {
+    return ReconcileError(invalid_reason, message, ReconcileError::Retry::Never);
+  };
+  manifest::LoadOptions lo;
+  lo.allow_empty = options.allow_empty;
+  auto snap = std::make_shared<manifest::Snapshot>();
+  try {
+    snap->manifest = manifest::load(manifest_path, lo);
+  } catch (const manifest::ManifestError& e) {
+    throw invalid(e.what());
+  } catch (const std::exception& e) {
+    throw invalid(manifest_path + ": " + e.what());
+  }
+  snap->revision = snap->manifest.revision;
+  snap->source = std::move(source);
+  snap->state_dir = options.state_dir;
+  try {
+    auto ctx = render_context(snap->manifest, options.state_dir);
+    snap->secrets.grafana_admin_password = ctx.grafana_admin_password;
+    snap->exporter_image = ctx.exporter_image;
+    // Render once: a snapshot that cannot be rendered (extra scrape configs
+    // clashing with generated jobs, a broken dashboard) never becomes desired.
+    auto rendered = containers::render_desired_state(snap->manifest, ctx);
+    std::vector<std::string> errors;
+    grafana::desired_for(*snap, rendered, errors);
+    if (!errors.empty()) {
+      std::string all;
+      for (const auto& e : errors) all += (all.empty() ? "" : "\n") + e;
+      throw invalid(all);
+    }
+  } catch (const ReconcileError&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw invalid(manifest_path + ": " + e.what());
+  }
+  return snap;
+}
+
+std::vector<fs::path> watched_paths(const std::string& manifest_path, const manifest::Snapshot* current) {
+  std::vector<fs::path> paths{manifest_path};
+  if (!current) return paths;
+  for (const auto* f : current->manifest.referenced_files()) paths.emplace_back(f->path);
+  return paths;
+}
+
+FileSnapshotLoader::FileSnapshotLoader(std::string manifest_path, SnapshotOptions options)
+    : manifest_path_(std::move(manifest_path)), options_(std::move(options)) {}
+
+boost::asio::awaitable<manifest::SnapshotPtr> FileSnapshotLoader::load() {
+  co_return build_snapshot(manifest_path_, manifest::SourceRevision{"file", manifest_path_, ""}, options_);
+}
+
+std::vector<fs::path> FileSnapshotLoader::watched_paths(const manifest::Snapshot* current) const {
+  return snapshot::watched_paths(manifest_path_, current);
+}
+
+}  // namespace stackd::snapshot

@@ -1,0 +1,38 @@
+#pragma once
+// The file source's SnapshotLoader: the manifest on disk and what it
+// references, read once, bounded and validated (api/v1alpha1/loader), the
+// secrets it points at resolved, and every reconciler's objects rendered once
+// so that a snapshot that exists always renders.
+#include <string>
+
+#include "runtime/snapshot_loader.hpp"
+
+namespace stackd::snapshot {
+
+struct SnapshotOptions {
+  std::string state_dir;
+  bool allow_empty = false;
+};
+
+// Builds and checks a snapshot from a manifest file (also what the git
+// source does with the manifest of a commit). Throws
+// runtime::ReconcileError(reason, ..., Retry::Never) when it is invalid.
+manifest::SnapshotPtr build_snapshot(const std::string& manifest_path, manifest::SourceRevision source,
+                                     const SnapshotOptions& options, const std::string& invalid_reason = "ManifestInvalid");
+
+// Every path whose edit should re-read the desired state: the manifest, each
+// referenced file, and the directory of each glob (a new file matching it).
+std::vector<std::filesystem::path> watched_paths(const std::string& manifest_path, const manifest::Snapshot* current);
+
+class FileSnapshotLoader final : public runtime::SnapshotLoader {
+ public:
+  FileSnapshotLoader(std::string manifest_path, SnapshotOptions options);
+  boost::asio::awaitable<manifest::SnapshotPtr> load() override;
+  std::vector<std::filesystem::path> watched_paths(const manifest::Snapshot* current) const override;
+
+ private:
+  std::string manifest_path_;
+  SnapshotOptions options_;
+};
+
+}  // namespace stackd::snapshot

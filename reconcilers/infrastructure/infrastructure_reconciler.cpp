@@ -1,0 +1,93 @@
+#include "reconcilers/infrastructure/infrastructure_reconciler.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <fstream>
+
+#include "reconcilers/containers/apply.hpp"
+#include "reconcilers/containers/plan.hpp"
+
+namespace stackd::infrastructure {
+
+namespace net = boost::asio;
+namespace fs = std::filesystem;
+using containers::Change;
+
+InfrastructureReconciler::InfrastructureReconciler(docker::Api& docker,
+                                                   std::shared_ptr<containers::DesiredStateCache> cache)
+    : docker_(docker), cache_(std::move(cache)) {}
+
+std::vector<std::string> InfrastructureReconciler::keys(const manifest::Snapshot&) const { return {"infrastructure"}; }
+
+std::vector<std::string> InfrastructureReconciler::keys_for_component(std::string_view) const {
+  return {"infrastructure"};
+}
+
+std::vector<std::string> read_managed_stacks(const fs::path& state_dir) {
+  std::vector<std::string> stacks;
+  std::ifstream in(state_dir / "managed-stacks");
+  for (std::string line; std::getline(in, line) && stacks.size() < 1024;)
+    if (!line.empty() && line.size() <= 253 && std::find(stacks.begin(), stacks.end(), line) == stacks.end())
+      stacks.push_back(line);
+  return stacks;
+}
+
+void write_managed_stacks(const fs::path& state_dir, const std::vector<std::string>& stacks) {
+  fs::create_directories(state_dir);
+  auto tmp = state_dir / "managed-stacks.tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    for (const auto& s : stacks) out << s << "\n";
+    if (!out) throw std::runtime_error("cannot write " + tmp.string());
+  }
+  fs::permissions(tmp, fs::perms::owner_read | fs::perms::owner_write);
+  fs::rename(tmp, state_dir / "managed-stacks");  // atomic: a crash leaves the old list or the new one
+}
+
+net::awaitable<runtime::Result> InfrastructureReconciler::reconcile(const runtime::Request&, runtime::Context& context) {
+  const auto& snapshot = *context.snapshot;
+  auto desired = cache_->get(snapshot);
+  const fs::path state_dir = snapshot.state_dir;
+
+  // Record this stack before creating anything of it, so a crash right after
+  // still leaves a record a later rename can clean up from.
+  auto stacks = read_managed_stacks(state_dir);
+  if (std::find(stacks.begin(), stacks.end(), desired->stack) == stacks.end()) {
+    stacks.push_back(desired->stack);
+    write_managed_stacks(state_dir, stacks);
+  }
+
+  auto is_desired = [&](const std::string& c) {
+    return std::any_of(desired->containers.begin(), desired->containers.end(),
+                       [&](const containers::ContainerSpec& s) { return s.component == c; });
+  };
+  auto full = co_await containers::make_plan(docker_, *desired);
+  containers::Plan plan;
+  for (const auto& c : full.changes) {
+    bool mine = c.kind != "container" || (c.change == Change::Remove && !is_desired(c.component));
+    if (mine) plan.changes.push_back(c);
+  }
+  containers::ApplyOptions options;
+  options.progress = context.progress;
+  auto result = co_await containers::apply_plan(docker_, *desired, plan, options);
+  std::string error = result.first_error();
+
+  // Stacks this host ran under another name: their objects go (volumes stay).
+  std::vector<std::string> kept{desired->stack};
+  for (const auto& old : stacks) {
+    if (old == desired->stack) continue;
+    auto down = co_await containers::make_down_plan(docker_, old, /*remove_volumes=*/false);
+    if (!down.changes.empty()) spdlog::info("stack {} was renamed to {}: removing its old objects", old, desired->stack);
+    auto removed = co_await containers::apply_down(docker_, down, options);
+    if (!removed.ok()) {
+      kept.push_back(old);  // try again next time
+      if (error.empty()) error = "removing renamed stack " + old + ": " + removed.first_error();
+    }
+  }
+  if (kept.size() != stacks.size()) write_managed_stacks(state_dir, kept);
+  if (!error.empty()) throw runtime::ReconcileError("ReconcileError", error);
+  co_return runtime::Result{};
+}
+
+}  // namespace stackd::infrastructure
