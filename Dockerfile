@@ -19,6 +19,7 @@ RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release && cmake --build /build -j"$
 FROM debian:12-slim
 RUN apt-get update && apt-get install -y --no-install-recommends \
       libyaml-cpp0.7 libspdlog1.10 libfmt9 libarchive13 libssl3 ca-certificates \
+      git openssh-client \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /build/stackd /usr/bin/stackd
 # The Ollama exporter component runs from this same image.

@@ -124,7 +124,7 @@ X11Forwarding no
 AllowTcpForwarding no
 AllowAgentForwarding no
 CONF
-  mkdir -p /run/sshd
+  mkdir -p /run/sshd 2>/dev/null || true  # privilege separation directory (root only)
   "$(command -v sshd || echo /usr/sbin/sshd)" -f "$DIR/ssh/sshd_config" -E "$DIR/ssh/sshd.log"
 
   wait_port "$GIT_PORT"
