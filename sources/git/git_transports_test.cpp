@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <pwd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -46,7 +47,7 @@ class ServedRepo {
   fs::path bare_path() const { return kServers / "repos" / (name_ + ".git"); }
   std::string git_url() const { return "git://127.0.0.1:" + kGitPort + "/" + name_ + ".git"; }
   std::string http_url() const { return "http://127.0.0.1:" + kHttpPort + "/" + name_ + ".git"; }
-  std::string ssh_url() const { return "ssh://root@127.0.0.1:" + kSshPort + (kServers / "repos" / (name_ + ".git")).string(); }
+  std::string ssh_url() const { return "ssh://" + std::string(::getpwuid(::getuid())->pw_name) + "@127.0.0.1:" + kSshPort + (kServers / "repos" / (name_ + ".git")).string(); }
 
  private:
   std::string name_;

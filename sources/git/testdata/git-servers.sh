@@ -9,6 +9,13 @@
 #
 # usage: git-servers.sh start|stop DIR [GIT_PORT HTTP_PORT SSH_PORT]
 set -euo pipefail
+# The servers outlive this script: they must not inherit its descriptors,
+# above all the e2e lock that `flock /tmp/stackd-e2e.lock ctest` holds (a
+# server keeping it would block every other suite until it is stopped).
+for fd in /proc/$$/fd/*; do
+  fd=${fd##*/}
+  if [ "$fd" -gt 2 ] 2>/dev/null && [ "$fd" -lt 255 ]; then eval "exec $fd>&-" 2>/dev/null || true; fi
+done
 cmd=$1
 DIR=$2
 GIT_PORT=${3:-29641}
