@@ -70,7 +70,8 @@ start)
   head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$DIR/http-token"
   printf 'git:%s\n' "$(openssl passwd -apr1 "$(cat "$DIR/http-token")")" > "$DIR/nginx/htpasswd"
   # Its own process group: fcgiwrap preforks, stop kills the group.
-  setsid fcgiwrap -c 2 -s "unix:$DIR/fcgiwrap.sock" &
+  # Detached from our stdio: ctest waits for the pipes of a test to close.
+  setsid fcgiwrap -c 2 -s "unix:$DIR/fcgiwrap.sock" </dev/null >"$DIR/fcgiwrap.log" 2>&1 &
   echo $! > "$DIR/fcgiwrap.pid"
   for _ in $(seq 1 100); do [ -S "$DIR/fcgiwrap.sock" ] && break; sleep 0.05; done
   chmod 666 "$DIR/fcgiwrap.sock"
