@@ -7,15 +7,37 @@
 #include "controller/cli/verbs.hpp"
 #include "reconcilers/prometheus/config_reloader.hpp"
 #include "reconcilers/prometheus/prometheus_config.hpp"
+#include "sources/git/git_cli_checkout.hpp"
 
 namespace stackd::cli {
 
 void add_validate(CLI::App& app, Action& action) {
   auto* cmd = app.add_subcommand("validate", "check a manifest and every file it references");
   auto file = std::make_shared<std::string>();
-  cmd->add_option("-f,--file", *file, "manifest file")->required();
-  cmd->callback([&action, file] {
-    action = [file] {
+  auto git_settings = std::make_shared<git::GitSettings>();
+  cmd->add_option("-f,--file", *file, "manifest file (or the --git-* options)");
+  git::add_git_options(*cmd, *git_settings, /*daemon=*/false);
+  cmd->callback([&action, file, git_settings] {
+    action = [file, git_settings] {
+      // With --git-*: the commit the daemon would apply (docs/gitops.md).
+      std::unique_ptr<git::CliCheckout> checkout;
+      if (file->empty() == git_settings->url.empty()) {
+        std::cerr << "stackd validate: give -f FILE or --git-url (with --git-path)\n";
+        return int(kUsage);
+      }
+      if (git_settings->enabled()) {
+        try {
+          checkout = std::make_unique<git::CliCheckout>(*git_settings);
+        } catch (const std::invalid_argument& e) {
+          std::cerr << "stackd validate: " << e.what() << "\n";
+          return int(kUsage);
+        } catch (const std::exception& e) {
+          std::cerr << "stackd validate: " << e.what() << "\n";
+          return int(kFailed);
+        }
+        *file = checkout->manifest_path().string();
+        std::cout << "commit " << checkout->revision() << " of " << checkout->display_url() << "\n";
+      }
       auto m = load_manifest(*file);
       if (!m) return int(kUsage);
       // Rendering checks what the schema cannot (extra scrape configs against
