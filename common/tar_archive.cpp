@@ -1,5 +1,7 @@
 #include "common/tar_archive.hpp"
 
+#include "common/sha256.hpp"
+
 #include <archive.h>
 #include <archive_entry.h>
 
@@ -19,6 +21,11 @@ la_ssize_t append_to_string(archive*, void* client, const void* buffer, size_t l
 }
 }  // namespace
 
+long long delivered_mtime(std::string_view content) {
+  auto hex = sha256_hex(content);
+  return static_cast<long long>(std::stoull(hex.substr(0, 8), nullptr, 16) & 0x7fffffffULL);
+}
+
 std::string make_tar(const std::vector<TarFile>& files) {
   std::string out;
   WriterPtr a(archive_write_new(), archive_write_free);
@@ -34,7 +41,7 @@ std::string make_tar(const std::vector<TarFile>& files) {
     archive_entry_set_perm(e.get(), f.mode);
     archive_entry_set_uid(e.get(), f.uid);
     archive_entry_set_gid(e.get(), f.gid);
-    archive_entry_set_mtime(e.get(), 0, 0);  // deterministic archives
+    archive_entry_set_mtime(e.get(), static_cast<time_t>(delivered_mtime(f.content)), 0);
     if (archive_write_header(a.get(), e.get()) != ARCHIVE_OK ||
         archive_write_data(a.get(), f.content.data(), f.content.size()) < 0)
       throw std::runtime_error(std::string("tar: ") + archive_error_string(a.get()));

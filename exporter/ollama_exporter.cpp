@@ -16,6 +16,7 @@
 #include "clients/http/endpoint.hpp"
 #include "clients/http/http_client.hpp"
 #include "common/metrics/metrics.hpp"
+#include "exporter/accept_loop.hpp"
 #include "exporter/ollama_metrics.hpp"
 #include "exporter/proxy.hpp"
 #include "exporter/ps_poller.hpp"
@@ -49,18 +50,6 @@ int parallel_from_env() {
   return n > 0 ? n : 1;
 }
 
-net::awaitable<void> accept_loop(tcp::acceptor& acceptor, Proxy& proxy) {
-  for (;;) {
-    auto [ec, socket] = co_await acceptor.async_accept(net::as_tuple(net::use_awaitable));
-    if (ec) {
-      if (ec == net::error::operation_aborted || !acceptor.is_open()) co_return;
-      spdlog::warn("accept failed: {}", ec.message());  // e.g. out of file descriptors: keep serving
-      continue;
-    }
-    net::co_spawn(acceptor.get_executor(), proxy.serve(std::move(socket)), net::detached);
-  }
-}
-
 }  // namespace
 
 int run(const Options& options) {
@@ -84,6 +73,7 @@ int run(const Options& options) {
   cfg.upstream_host = upstream.host;
   cfg.upstream_port = upstream.port;
   cfg.num_parallel = options.num_parallel > 0 ? options.num_parallel : parallel_from_env();
+  cfg.upstream_timeout = options.upstream_timeout;
   Proxy proxy(ioc.get_executor(), cfg, registry, metrics, labels);
 
   tcp::acceptor acceptor(ioc);
@@ -100,9 +90,13 @@ int run(const Options& options) {
   http::Client poll_client(ioc.get_executor(), upstream);
   PsPoller poller(poll_client, metrics, labels, options.poll_interval);
 
-  spdlog::info("ollama-exporter listening on {} for {} (metrics on /metrics, {} parallel slot(s) per model)",
-               options.listen, upstream.describe(), cfg.num_parallel);
-  net::co_spawn(ioc, accept_loop(acceptor, proxy), net::detached);
+  const std::size_t max_connections = options.max_connections > 0 ? options.max_connections : default_max_connections();
+  AcceptLoop accept_loop(acceptor, proxy, max_connections);
+  spdlog::info("ollama-exporter listening on {} for {} (metrics on /metrics, {} parallel slot(s) per model, "
+               "at most {} client connections)",
+               options.listen, upstream.describe(), cfg.num_parallel, max_connections);
+  net::co_spawn(ioc, accept_loop.run(), net::detached);
+  net::co_spawn(ioc, proxy.run_watchdog(), net::detached);
   net::co_spawn(ioc, poller.run(), net::detached);
 
   // Graceful shutdown: stop accepting, give running requests a grace period
@@ -114,6 +108,7 @@ int run(const Options& options) {
     spdlog::info("signal {}: stopping, {} connection(s) open", sig, proxy.connections());
     boost::system::error_code ignored;
     acceptor.close(ignored);
+    accept_loop.stop();
     grace.expires_after(std::chrono::seconds(5));
     grace.async_wait([&](const boost::system::error_code&) { ioc.stop(); });
     // Stop at once when nothing is in flight.
@@ -124,6 +119,7 @@ int run(const Options& options) {
     net::post(ioc, *check);
   });
   ioc.run();
+  proxy.on_connection_closed({});  // accept_loop goes before the io_context's pending frames do
   spdlog::info("ollama-exporter stopped");
   return 0;
 }

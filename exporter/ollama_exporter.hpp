@@ -1,8 +1,9 @@
 #pragma once
 // `stackd ollama-exporter`: a metering reverse proxy in front of Ollama that
-// serves Prometheus metrics on /metrics (design.md §5). Clients talk to Ollama
+// serves Prometheus metrics on /metrics (docs/exporter.md). Clients talk to Ollama
 // through `listen`; every path is proxied to `upstream` unchanged.
 #include <chrono>
+#include <cstddef>
 #include <string>
 
 namespace stackd::exporter {
@@ -14,6 +15,12 @@ struct Options {
   // Ollama's parallel slots per model, for ollama_queue_depth. 0 = take
   // OLLAMA_NUM_PARALLEL from the environment, else 1 (Ollama's default).
   int num_parallel = 0;
+  // Most client connections served at once; 0 = derived from the
+  // descriptor limit (default_max_connections() in accept_loop.hpp).
+  std::size_t max_connections = 0;
+  // Longest silence from Ollama while it queues, loads the model or
+  // evaluates the prompt; then the client gets 504 (never a replay).
+  std::chrono::milliseconds upstream_timeout{std::chrono::seconds(600)};
 };
 
 // Blocks until SIGINT/SIGTERM, then stops accepting, lets running requests

@@ -6,7 +6,7 @@ namespace stackd::exporter {
 
 namespace {
 // LLM requests take from milliseconds (embeddings, cached prompts) to minutes
-// (long generations on CPU); the top bucket is 600 s as design.md asks.
+// (long generations on CPU); the top bucket is 600 s (docs/exporter.md).
 const std::vector<double> kDurationBuckets = {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,   2.5,
                                               5,    10,    20,   30,  60,   120, 300, 600};
 const std::vector<double> kTtftBuckets = {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120};

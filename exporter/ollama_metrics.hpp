@@ -1,5 +1,5 @@
 #pragma once
-// The exporter's metrics, exactly the names and labels of design.md §5, and
+// The exporter's metrics, exactly the names and labels of docs/exporter.md, and
 // the label bounding that keeps their series count finite.
 #include <cstddef>
 #include <set>
@@ -30,6 +30,7 @@ struct OllamaMetrics {
 inline constexpr std::string_view kStatusStreamError = "stream_error";  // {"error":...} in a 2xx body
 inline constexpr std::string_view kStatusClientClosed = "499";          // client left before the end (nginx/Ollama usage)
 inline constexpr std::string_view kStatusUpstreamFailed = "502";        // Ollama unreachable or broke off
+inline constexpr std::string_view kStatusUpstreamTimeout = "504";       // Ollama silent for the upstream timeout
 
 // Maps a request path to a bounded endpoint label: the known Ollama and
 // OpenAI-compatible routes, else "other".

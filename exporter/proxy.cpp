@@ -1,8 +1,6 @@
 #include "exporter/proxy.hpp"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
@@ -16,6 +14,10 @@
 #include <optional>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include "exporter/nonblocking_io.hpp"
+#include "exporter/replay_rule.hpp"
 #include "exporter/request_model.hpp"
 #include "exporter/stream_meter.hpp"
 
@@ -42,22 +44,19 @@ void strip_hop_by_hop(bhttp::fields& f) {
 
 using ResponseParser = bhttp::response_parser<bhttp::buffer_body>;
 
-net::awaitable<beast::error_code> read_upstream_header(UpstreamConnection& up, ResponseParser& parser) {
-  auto [ec, n] = co_await bhttp::async_read_header(up.stream, up.buffer, parser, use_tuple);
-  co_return ec;
+// A complete small answer of the proxy's own (502, 504, 4xx, /metrics).
+net::awaitable<bool> write_simple(tcp::socket& s, bhttp::response<bhttp::string_body>& res) {
+  auto [ec, n] = co_await bhttp::async_write(s, res, use_tuple);
+  co_return !ec;
 }
 
-// Completes with true when the client closed its connection. Pipelined bytes
-// of a next request are not a disconnect: then it waits to be cancelled.
-net::awaitable<bool> client_left(tcp::socket& s) {
-  auto [ec] = co_await s.async_wait(tcp::socket::wait_read, use_tuple);
-  if (ec) co_return false;  // cancelled: Ollama answered first
-  char byte;
-  auto n = ::recv(s.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-  if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) co_return true;
-  net::steady_timer forever(s.get_executor(), net::steady_timer::time_point::max());
-  co_await forever.async_wait(use_tuple);
-  co_return false;
+bhttp::response<bhttp::string_body> json_error(bhttp::status status, unsigned version, std::string_view message) {
+  bhttp::response<bhttp::string_body> res{status, version};
+  res.set(bhttp::field::content_type, "application/json; charset=utf-8");
+  res.body() = nlohmann::json{{"error", message}}.dump();
+  res.keep_alive(false);
+  res.prepare_payload();
+  return res;
 }
 
 }  // namespace
@@ -79,7 +78,8 @@ Proxy::Proxy(net::any_io_executor ex, ProxyConfig cfg, const metrics::Registry& 
       registry_(registry),
       metrics_(metrics),
       labels_(labels),
-      pool_(std::move(ex), cfg_.upstream_host, cfg_.upstream_port) {}
+      pool_(ex, cfg_.upstream_host, cfg_.upstream_port),
+      watchdog_(ex) {}
 
 void Proxy::begin(Exchange& x) {
   metrics_.in_flight.with({x.model}).inc();
@@ -121,30 +121,42 @@ void Proxy::update_queue_depth() {
   metrics_.queue_depth.get().set(waiting);
 }
 
-net::awaitable<void> Proxy::serve(tcp::socket socket) {
-  ++connections_;
+net::awaitable<void> Proxy::serve(tcp::socket client) {
+  ++open_->count;
   struct Count {
-    std::size_t& n;
-    ~Count() { --n; }
-  } count{connections_};
+    std::shared_ptr<OpenConnections> open;
+    ~Count() {
+      --open->count;
+      if (open->on_closed) open->on_closed();
+    }
+  } count{open_};
 
-  beast::tcp_stream client(std::move(socket));
-  client.socket().set_option(tcp::no_delay(true));
+  WatchedConnection watch(client);
+  watchdog_.add(watch);
+  beast::error_code set_ec;
+  client.set_option(tcp::no_delay(true), set_ec);
+  client.non_blocking(true, set_ec);  // see nonblocking_io.hpp
   beast::flat_buffer client_buf;
   std::vector<char> buf(cfg_.relay_buffer_bytes);
+  const auto idle_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.client_idle_timeout);
+  const auto write_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.client_write_timeout);
+  const auto upstream_timeout = cfg_.upstream_timeout;
 
   for (;;) {
     // ---- request header from the client
     bhttp::request_parser<bhttp::buffer_body> req_parser;
     req_parser.header_limit(cfg_.max_header_bytes);
     req_parser.body_limit(boost::none);  // any size: it is relayed, never held
-    client.expires_after(cfg_.client_idle_timeout);
-    auto [hec, hn] = co_await bhttp::async_read_header(client, client_buf, req_parser, use_tuple);
+    watch.expect_client(idle_timeout);
+    auto hec = co_await drive(client, tcp::socket::wait_read,
+                              [&](beast::error_code& ec) { bhttp::read_header(client, client_buf, req_parser, ec); });
     if (hec) {
       // Tell a client with an oversized or malformed header why; a closed or
       // idle connection just ends.
-      if (hec == bhttp::error::header_limit || (req_parser.got_some() && hec != net::error::eof &&
-                                                hec != bhttp::error::end_of_stream && hec != beast::error::timeout)) {
+      if (!watch.timed_out() &&
+          (hec == bhttp::error::header_limit || (req_parser.got_some() && hec != net::error::eof &&
+                                                 hec != bhttp::error::end_of_stream &&
+                                                 hec != net::error::operation_aborted))) {
         bhttp::response<bhttp::string_body> bad{hec == bhttp::error::header_limit
                                                     ? bhttp::status::request_header_fields_too_large
                                                     : bhttp::status::bad_request,
@@ -153,8 +165,8 @@ net::awaitable<void> Proxy::serve(tcp::socket socket) {
         bad.body() = hec.message() + "\n";
         bad.keep_alive(false);
         bad.prepare_payload();
-        client.expires_after(cfg_.client_write_timeout);
-        co_await bhttp::async_write(client, bad, use_tuple);
+        watch.expect_client(write_timeout);
+        co_await write_simple(client, bad);
       }
       break;
     }
@@ -167,9 +179,8 @@ net::awaitable<void> Proxy::serve(tcp::socket socket) {
       res.keep_alive(client_keep_alive);
       if (req.method() == bhttp::verb::get) res.body() = registry_.expose();
       res.prepare_payload();
-      client.expires_after(cfg_.client_write_timeout);
-      auto [wec, wn] = co_await bhttp::async_write(client, res, use_tuple);
-      if (wec || !client_keep_alive) break;
+      watch.expect_client(write_timeout);
+      if (!co_await write_simple(client, res) || !client_keep_alive) break;
       // A /metrics request with a body is not expected; drain it by closing.
       if (!req_parser.is_done()) break;
       continue;
@@ -177,55 +188,54 @@ net::awaitable<void> Proxy::serve(tcp::socket socket) {
 
     Exchange x;
     x.endpoint = endpoint_label(req.target());
-    bool head_request = req.method() == bhttp::verb::head;
+    const bool head_request = req.method() == bhttp::verb::head;
 
     // "Expect: 100-continue" is answered here: relaying the interim response
     // through would need a second response parser for no benefit.
     if (beast::iequals(req[bhttp::field::expect], "100-continue")) {
       req.erase(bhttp::field::expect);
       static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
+      watch.expect_client(write_timeout);
       auto [cec, cn] = co_await net::async_write(client, net::buffer(cont), use_tuple);
       if (cec) break;
     }
 
     // ---- connect upstream
     std::unique_ptr<UpstreamConnection> up;
+    watch.clear();
     try {
       up = co_await pool_.acquire();
     } catch (const std::exception& e) {
       spdlog::warn("ollama upstream {}:{} unreachable: {}", cfg_.upstream_host, cfg_.upstream_port, e.what());
     }
     if (!up) {
-      x.model = "";
       begin(x);
       x.status = std::string(kStatusUpstreamFailed);
       end(x);
-      bhttp::response<bhttp::string_body> res{bhttp::status::bad_gateway, req.version()};
-      res.set(bhttp::field::content_type, "application/json; charset=utf-8");
-      res.body() = R"({"error":"ollama is not reachable through the metering proxy"})";
-      res.keep_alive(false);
-      res.prepare_payload();
-      co_await bhttp::async_write(client, res, use_tuple);
+      auto res = json_error(bhttp::status::bad_gateway, req.version(), "ollama is not reachable through the metering proxy");
+      watch.expect_client(write_timeout);
+      co_await write_simple(client, res);
       break;
     }
 
     // ---- relay the request (header, then body piece by piece)
     strip_hop_by_hop(req);
     req.keep_alive(true);  // upstream connections are pooled whatever the client does
-    std::string sniff;     // bounded prefix of the body, only to find "model"
+    std::string sniff;     // bounded prefix of the body: to find "model", and for a replay
     std::size_t body_bytes = 0;
+    std::size_t written = 0;  // request bytes the kernel accepted for Ollama
     beast::error_code upstream_ec;
     bool upstream_ok = true;
     bool client_ok = true;
     {
       bhttp::request_serializer<bhttp::buffer_body> sr{req};
-      up->stream.expires_after(cfg_.upstream_timeout);
       do {
         if (!req_parser.is_done()) {
           req.body().data = buf.data();
           req.body().size = buf.size();
-          client.expires_after(cfg_.client_idle_timeout);
-          auto [rec, rn] = co_await bhttp::async_read_some(client, client_buf, req_parser, use_tuple);
+          watch.expect_client(idle_timeout);
+          auto rec = co_await drive(client, tcp::socket::wait_read,
+                                    [&](beast::error_code& ec) { bhttp::read_some(client, client_buf, req_parser, ec); });
           if (rec == bhttp::error::need_buffer) rec = {};
           if (rec) {
             client_ok = false;
@@ -244,10 +254,12 @@ net::awaitable<void> Proxy::serve(tcp::socket socket) {
           req.body().size = 0;
           req.body().more = false;
         }
-        auto [wec, wn] = co_await bhttp::async_write(up->stream, sr, use_tuple);
+        watch.expect_upstream(up->socket, upstream_timeout);
+        auto wec = co_await drive(up->socket, tcp::socket::wait_write,
+                                  [&](beast::error_code& ec) { written += bhttp::write(up->socket, sr, ec); });
         if (wec == bhttp::error::need_buffer) wec = {};
         if (wec) {
-          upstream_ec = wec;
+          upstream_ec = watch.timed_out() ? beast::error::timeout : wec;
           upstream_ok = false;
           break;
         }
@@ -255,44 +267,56 @@ net::awaitable<void> Proxy::serve(tcp::socket socket) {
     }
     x.model = labels_.label(request_model(sniff));
     begin(x);
-    if (!client_ok) {  // client went away while sending its body
+    if (!client_ok) {  // client went away (or stalled) while sending its body
       x.status = std::string(kStatusClientClosed);
       end(x);
       break;
     }
 
     // ---- relay the response
-    auto res_parser = std::make_unique<bhttp::response_parser<bhttp::buffer_body>>();
+    auto res_parser = std::make_unique<ResponseParser>();
     auto prepare_parser = [&] {
       res_parser->header_limit(cfg_.max_header_bytes);
       res_parser->body_limit(boost::none);
       if (head_request) res_parser->skip(true);
     };
     prepare_parser();
+    bool left = false;
+    // Until the header arrives Ollama may be queueing, loading the model and
+    // evaluating the prompt: minutes without a byte. The watchdog notices a
+    // client that leaves meanwhile and closes the upstream connection, which
+    // makes Ollama cancel the request instead of generating for nobody.
+    auto read_header = [&](UpstreamConnection& c) -> net::awaitable<beast::error_code> {
+      watch.expect_upstream(c.socket, upstream_timeout, /*watch_client_left=*/true);
+      auto ec = co_await drive(c.socket, tcp::socket::wait_read,
+                               [&](beast::error_code& e) { bhttp::read_header(c.socket, c.buffer, *res_parser, e); });
+      if (watch.client_left()) left = true;
+      if (ec && watch.timed_out()) ec = beast::error::timeout;
+      co_return ec;
+    };
     if (upstream_ok) {
-      // Until the header arrives Ollama may be queueing, loading the model and
-      // evaluating the prompt: minutes without a byte. A client that leaves
-      // meanwhile is noticed here, and dropping the upstream connection makes
-      // Ollama cancel the request instead of generating for nobody.
-      using namespace net::experimental::awaitable_operators;
-      up->stream.expires_after(cfg_.upstream_timeout);
-      auto outcome = co_await (read_upstream_header(*up, *res_parser) || client_left(client.socket()));
-      if (outcome.index() == 1) {
-        x.status = std::string(kStatusClientClosed);
-        end(x);
-        break;
-      }
-      if (auto uec = std::get<0>(outcome)) {
+      if (auto uec = co_await read_header(*up)) {
         upstream_ec = uec;
         upstream_ok = false;
       }
     }
+    if (left) {
+      x.status = std::string(kStatusClientClosed);
+      end(x);
+      break;
+    }
     // A pooled connection can be closed by Ollama just as a request is sent
-    // on it. When nothing came back and the whole request is still at hand
-    // (small bodies are: the sniff buffer holds them), replay it once on a
-    // new connection, as HTTP clients do for unanswered requests.
-    if (!upstream_ok && req_parser.is_done() && body_bytes == sniff.size() && !res_parser->got_some()) {
+    // on it; replay_rule.hpp says when sending it again cannot repeat what
+    // Ollama already did.
+    if (!upstream_ok &&
+        may_replay(FailedAttempt{.method = req.method(),
+                                 .reused_connection = up->reused,
+                                 .request_bytes_written = written,
+                                 .response_started = res_parser->got_some(),
+                                 .error = upstream_ec,
+                                 .request_at_hand = req_parser.is_done() && body_bytes == sniff.size()})) {
       up.reset();
+      watch.clear();
       try {
         up = co_await pool_.acquire(/*fresh=*/true);
       } catch (const std::exception& e) {
@@ -301,30 +325,30 @@ net::awaitable<void> Proxy::serve(tcp::socket socket) {
       if (up) {
         bhttp::request<bhttp::string_body> again{req.base(), sniff};
         again.prepare_payload();
-        up->stream.expires_after(cfg_.upstream_timeout);
-        auto [wec, wn] = co_await bhttp::async_write(up->stream, again, use_tuple);
-        res_parser = std::make_unique<bhttp::response_parser<bhttp::buffer_body>>();
+        watch.expect_upstream(up->socket, upstream_timeout);
+        auto [wec, wn] = co_await bhttp::async_write(up->socket, again, use_tuple);
+        res_parser = std::make_unique<ResponseParser>();
         prepare_parser();
-        upstream_ec = wec;
-        if (!wec) {
-          auto [uec, un] = co_await bhttp::async_read_header(up->stream, up->buffer, *res_parser, use_tuple);
-          upstream_ec = uec;
-        }
+        upstream_ec = wec && watch.timed_out() ? beast::error::timeout : wec;
+        if (!wec) upstream_ec = co_await read_header(*up);
         upstream_ok = !upstream_ec;
+      }
+      if (left) {
+        x.status = std::string(kStatusClientClosed);
+        end(x);
+        break;
       }
     }
     if (!upstream_ok) {
+      const bool timeout = upstream_ec == beast::error::timeout;
       spdlog::warn("ollama upstream failed during {} {}: {}", std::string(req.method_string()), x.endpoint,
-                   upstream_ec.message());
-      x.status = std::string(kStatusUpstreamFailed);
+                   timeout ? "no answer within the upstream timeout" : upstream_ec.message());
+      x.status = std::string(timeout ? kStatusUpstreamTimeout : kStatusUpstreamFailed);
       end(x);
-      bhttp::response<bhttp::string_body> res{bhttp::status::bad_gateway, req.version()};
-      res.set(bhttp::field::content_type, "application/json; charset=utf-8");
-      res.body() = R"({"error":"ollama closed the connection"})";
-      res.keep_alive(false);
-      res.prepare_payload();
-      client.expires_after(cfg_.client_write_timeout);
-      co_await bhttp::async_write(client, res, use_tuple);
+      auto res = timeout ? json_error(bhttp::status::gateway_timeout, req.version(), "ollama did not answer in time")
+                         : json_error(bhttp::status::bad_gateway, req.version(), "ollama closed the connection");
+      watch.expect_client(write_timeout);
+      co_await write_simple(client, res);
       break;
     }
     auto& res = res_parser->get();
@@ -343,8 +367,10 @@ net::awaitable<void> Proxy::serve(tcp::socket socket) {
         if (!res_parser->is_done()) {
           res.body().data = buf.data();
           res.body().size = buf.size();
-          up->stream.expires_after(cfg_.upstream_timeout);
-          auto [rec, rn] = co_await bhttp::async_read_some(up->stream, up->buffer, *res_parser, use_tuple);
+          watch.expect_upstream(up->socket, upstream_timeout);
+          auto rec = co_await drive(up->socket, tcp::socket::wait_read, [&](beast::error_code& ec) {
+            bhttp::read_some(up->socket, up->buffer, *res_parser, ec);
+          });
           if (rec == bhttp::error::need_buffer) rec = {};
           if (rec) {
             upstream_done = false;
@@ -364,8 +390,9 @@ net::awaitable<void> Proxy::serve(tcp::socket socket) {
           res.body().size = 0;
           res.body().more = false;
         }
-        client.expires_after(cfg_.client_write_timeout);
-        auto [wec, wn] = co_await bhttp::async_write(client, sr, use_tuple);
+        watch.expect_client(write_timeout);
+        auto wec = co_await drive(client, tcp::socket::wait_write,
+                                  [&](beast::error_code& ec) { bhttp::write(client, sr, ec); });
         if (wec == bhttp::error::need_buffer) wec = {};
         if (wec) {
           client_ok = false;
@@ -381,7 +408,8 @@ net::awaitable<void> Proxy::serve(tcp::socket socket) {
       break;
     }
     if (!upstream_done) {
-      // Ollama broke off mid-body; the client's response cannot be completed.
+      // Ollama broke off (or fell silent) mid-body; the client's response
+      // cannot be completed.
       if (x.status.starts_with("2")) x.status = std::string(kStatusUpstreamFailed);
       end(x);
       break;
@@ -391,8 +419,9 @@ net::awaitable<void> Proxy::serve(tcp::socket socket) {
     if (!client_keep_alive) break;
   }
 
+  watch.clear();
   beast::error_code ignored;
-  client.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  client.shutdown(tcp::socket::shutdown_send, ignored);
 }
 
 }  // namespace stackd::exporter

@@ -12,10 +12,13 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include <chrono>
+#include <functional>
 #include <map>
+#include <memory>
 #include <string>
 
 #include "common/metrics/metrics.hpp"
+#include "exporter/connection_watchdog.hpp"
 #include "exporter/ollama_metrics.hpp"
 #include "exporter/upstream_pool.hpp"
 
@@ -28,7 +31,7 @@ struct ProxyConfig {
   std::uint32_t max_header_bytes = 64 * 1024;         // request and response headers
   std::size_t model_sniff_bytes = 64 * 1024;          // request body prefix searched for "model"
   std::size_t relay_buffer_bytes = 16 * 1024;         // per connection, both directions
-  std::chrono::seconds upstream_timeout{600};         // longest silence from Ollama (queue + load + prompt)
+  std::chrono::milliseconds upstream_timeout{std::chrono::seconds(600)};  // longest silence from Ollama (queue + load + prompt)
   std::chrono::seconds client_idle_timeout{300};      // idle keep-alive client connections
   std::chrono::seconds client_write_timeout{60};
 };
@@ -39,7 +42,13 @@ class Proxy {
         ModelLabels& labels);
 
   boost::asio::awaitable<void> serve(boost::asio::ip::tcp::socket socket);
-  std::size_t connections() const { return connections_; }
+  std::size_t connections() const { return open_->count; }
+  // Called whenever a client connection ends (a descriptor is free again).
+  // Cleared by passing {} before the callee goes away.
+  void on_connection_closed(std::function<void()> f) { open_->on_closed = std::move(f); }
+  // Checks the connections' deadlines until stop().
+  boost::asio::awaitable<void> run_watchdog() { return watchdog_.run(); }
+  void stop() { watchdog_.stop(); }
 
  private:
   struct Exchange;
@@ -52,8 +61,15 @@ class Proxy {
   OllamaMetrics& metrics_;
   ModelLabels& labels_;
   UpstreamPool pool_;
+  ConnectionWatchdog watchdog_;
   std::map<std::string, int> slot_users_;  // model label -> requests in flight that take a slot
-  std::size_t connections_ = 0;
+  // Shared with every connection's coroutine: frames still pending when the
+  // io_context is destroyed (after the Proxy) end by updating it.
+  struct OpenConnections {
+    std::size_t count = 0;
+    std::function<void()> on_closed;
+  };
+  std::shared_ptr<OpenConnections> open_ = std::make_shared<OpenConnections>();
 };
 
 }  // namespace stackd::exporter

@@ -7,7 +7,6 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 
 #include <chrono>
 #include <deque>
@@ -16,11 +15,13 @@
 
 namespace stackd::exporter {
 
+// Deadlines on these sockets are kept by the proxy's ConnectionWatchdog.
 struct UpstreamConnection {
-  explicit UpstreamConnection(boost::beast::tcp_stream s) : stream(std::move(s)) {}
-  boost::beast::tcp_stream stream;
+  explicit UpstreamConnection(boost::asio::ip::tcp::socket s) : socket(std::move(s)) {}
+  boost::asio::ip::tcp::socket socket;
   boost::beast::flat_buffer buffer;
   std::chrono::steady_clock::time_point idle_since;
+  bool reused = false;  // taken from the pool (it served a request before)
 };
 
 class UpstreamPool {
@@ -28,8 +29,8 @@ class UpstreamPool {
   UpstreamPool(boost::asio::any_io_executor ex, std::string host, std::uint16_t port, std::size_t max_idle = 256)
       : ex_(std::move(ex)), host_(std::move(host)), port_(port), max_idle_(max_idle) {}
 
-  // A live idle connection (unless fresh), or a new one. Throws
-  // boost::system::system_error when Ollama cannot be reached.
+  // A live idle connection (unless fresh), or a new one (connect timeout
+  // 10 s). Throws boost::system::system_error when Ollama cannot be reached.
   boost::asio::awaitable<std::unique_ptr<UpstreamConnection>> acquire(bool fresh = false);
   void release(std::unique_ptr<UpstreamConnection> c);
   std::size_t idle() const { return idle_.size(); }

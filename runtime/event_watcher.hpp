@@ -40,15 +40,17 @@ using EventStream = std::function<net::awaitable<void>(std::function<void()> on_
 
 // The real stream, filtered by `labels` (normally owner_labels(stack)).
 // on_open runs after /_ping answered, right before /events is requested;
-// anything the manager does in on_open (enqueue keys) runs after that, by
-// which time the stream is open.
+// the manager re-lists there. The subscription asks the engine to replay
+// events from that moment on, so an event between the re-list and the
+// subscription still arrives.
 inline EventStream docker_event_stream(docker::Api& client, docker::Labels labels) {
   return [&client, labels = std::move(labels)](std::function<void()> on_open,
                                                std::function<bool(const docker::Event&)> on_event)
              -> net::awaitable<void> {
     co_await client.negotiate();
+    auto since = std::chrono::system_clock::now() - std::chrono::milliseconds(100);
     on_open();
-    co_await client.events(labels, std::move(on_event));
+    co_await client.events(labels, std::move(on_event), since);
   };
 }
 

@@ -9,6 +9,7 @@
 #include <deque>
 #include <vector>
 
+#include "clients/docker/docker_client.hpp"
 #include "runtime/fake_clock.hpp"
 #include "api/v1alpha1/labels.hpp"
 

@@ -62,7 +62,7 @@ TEST_F(FileWatcherTest, InPlaceWriteIsSeen) {
   wait_for_changes(1);
   const auto latency = std::chrono::steady_clock::now() - t0;
   EXPECT_EQ(changes, 1);
-  // Issue 3: the stack follows an edit within a second; the watcher's share
+  // the stack follows an edit within a second; the watcher's share
   // is the debounce plus a hash.
   EXPECT_LT(latency, 500ms);
   RecordProperty("edit_to_callback_ms",

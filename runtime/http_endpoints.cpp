@@ -12,8 +12,11 @@
 #include <boost/beast/http/write.hpp>
 #include <spdlog/spdlog.h>
 
+#include <limits>
 #include <string_view>
 #include <system_error>
+
+#include "common/accept_backoff.hpp"
 
 namespace stackd::runtime {
 
@@ -78,7 +81,9 @@ ProbeCheck flag_check(std::string name, std::function<bool()> flag, std::string 
 struct HttpEndpoints::Connection {
   explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
   beast::tcp_stream stream;
-  bool busy = false;  // between a complete request and its written response
+  bool busy = false;           // between a complete request and its written response
+  std::uint64_t waiting_since = 0;  // HttpEndpoints::activity_ when it began waiting for a request
+  bool evicted = false;
 };
 
 HttpEndpoints::HttpEndpoints(net::any_io_executor executor, HttpEndpointsConfig config, EndpointHandlers handlers)
@@ -108,6 +113,7 @@ void HttpEndpoints::stop() {
   stopping_ = true;
   boost::system::error_code ignored;
   acceptor_.close(ignored);
+  if (wake_) wake_->cancel();
   for (auto& [id, connection] : connections_) {
     // Idle ones (waiting for a request) close now; busy ones finish their
     // response and then see stopping_.
@@ -117,37 +123,90 @@ void HttpEndpoints::stop() {
 
 tcp::endpoint HttpEndpoints::local_endpoint() const { return acceptor_.local_endpoint(); }
 
+bool HttpEndpoints::make_room() {
+  std::shared_ptr<Connection> idlest;
+  std::size_t live = 0;
+  for (auto& [id, c] : connections_) {
+    if (c->evicted) continue;
+    ++live;
+    if (!c->busy && (!idlest || c->waiting_since < idlest->waiting_since)) idlest = c;
+  }
+  if (live < config_.max_connections) return true;
+  if (!idlest) return false;  // every one is writing a response
+  idlest->evicted = true;
+  boost::system::error_code ignored;
+  idlest->stream.socket().close(ignored);  // its coroutine ends and leaves connections_
+  return true;
+}
+
 net::awaitable<void> HttpEndpoints::accept_loop() {
+  AcceptBackoff backoff;
+  wake_ = std::make_unique<net::steady_timer>(executor_);
   while (!stopping_) {
     auto [ec, socket] = co_await acceptor_.async_accept(net::as_tuple(net::use_awaitable));
-    if (ec == net::error::operation_aborted || !acceptor_.is_open()) co_return;
+    if (ec == net::error::operation_aborted || !acceptor_.is_open() || stopping_) co_return;
     if (ec) {
-      // EMFILE and friends: keep serving the connections we have.
-      spdlog::warn("http endpoints: accept failed: {}", ec.message());
+      // EMFILE and friends: the pending connection stays queued, so retrying
+      // at once would spin. Keep serving the connections we have.
+      auto d = backoff.failed(AcceptBackoff::Clock::now());
+      if (d.log_failures)
+        spdlog::warn("http endpoints: accept failed: {} ({} time(s) since the last report); retrying with backoff",
+                     ec.message(), *d.log_failures);
+      wake_->expires_after(d.delay);
+      co_await wake_->async_wait(net::as_tuple(net::use_awaitable));  // cancelled when a connection closes
       continue;
     }
-    if (connections_.size() >= config_.max_connections) {
+    backoff.succeeded();
+    if (!make_room()) {
       boost::system::error_code ignored;
       socket.close(ignored);
       continue;
     }
     auto connection = std::make_shared<Connection>(std::move(socket));
+    connection->waiting_since = activity_++;
     const std::uint64_t id = next_id_++;
     connections_.emplace(id, connection);
-    net::co_spawn(executor_, serve(connection), [this, id](std::exception_ptr) { connections_.erase(id); });
+    net::co_spawn(executor_, serve(connection), [this, id](std::exception_ptr) {
+      connections_.erase(id);
+      if (wake_) wake_->cancel();  // a descriptor is free: an accept waiting out a backoff may succeed now
+    });
   }
 }
 
 net::awaitable<void> HttpEndpoints::serve(std::shared_ptr<Connection> connection) {
   beast::flat_buffer buffer;
+  constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
   while (!stopping_) {
     beast_http::request_parser<beast_http::string_body> parser;
     parser.header_limit(config_.max_header_bytes);
-    parser.body_limit(config_.max_body_bytes);
+    parser.body_limit(std::numeric_limits<std::uint64_t>::max());  // set from the route once the header is read
     connection->busy = false;
+    connection->waiting_since = activity_++;
+    // The first byte within idle_timeout (unless pipelined bytes are here),
+    // then the whole request within request_timeout.
+    if (buffer.size() == 0) {
+      connection->stream.expires_after(config_.idle_timeout);
+      auto [idle_error, n] = co_await connection->stream.async_read_some(buffer.prepare(1024), use_tuple);
+      if (idle_error) break;
+      buffer.commit(n);
+    }
     connection->stream.expires_after(config_.request_timeout);
-    auto [read_error, read_bytes] =
-        co_await beast_http::async_read(connection->stream, buffer, parser, net::as_tuple(net::use_awaitable));
+    auto [read_error, read_bytes] = co_await beast_http::async_read_header(connection->stream, buffer, parser, use_tuple);
+    if (!read_error) {
+      const auto& header = parser.get();
+      const std::uint64_t limit = body_limit(header.method(), header.target());
+      // Beast checks Content-Length against the limit only while parsing the
+      // header, so a declared length is checked here; the limit set now
+      // bounds a chunked body.
+      parser.body_limit(limit);
+      if (parser.content_length() && *parser.content_length() > limit) read_error = beast_http::error::body_limit;
+    }
+    if (!read_error) {
+      if (!parser.is_done()) {
+        auto [body_error, body_bytes] = co_await beast_http::async_read(connection->stream, buffer, parser, use_tuple);
+        read_error = body_error;
+      }
+    }
     if (read_error) {
       // Too large: say so once, then close. Anything else (timeout, reset,
       // end of stream, stop()): just close.
@@ -177,6 +236,44 @@ net::awaitable<void> HttpEndpoints::serve(std::shared_ptr<Connection> connection
   connection->stream.socket().close(ignored);
 }
 
+namespace {
+bool is_builtin_path(std::string_view path) {
+  return path == "/healthz" || path == "/readyz" || path == "/status" || path == "/metrics";
+}
+
+std::string_view path_of(std::string_view target) { return target.substr(0, target.find('?')); }
+}  // namespace
+
+std::uint64_t HttpEndpoints::body_limit(beast_http::verb method, std::string_view target) const {
+  const std::string_view path = path_of(target);
+  if (is_builtin_path(path)) return config_.max_body_bytes;
+  return handlers_.routes.count(RouteKey{method, std::string(path)}) ? config_.max_route_body_bytes
+                                                                     : config_.max_body_bytes;
+}
+
+HttpResponse HttpEndpoints::respond_route(const HttpRequest& request, std::string_view path) const {
+  using beast_http::status;
+  auto it = is_builtin_path(path) ? handlers_.routes.end()
+                                  : handlers_.routes.find(RouteKey{request.method(), std::string(path)});
+  if (it == handlers_.routes.end()) {
+    std::string allow;
+    for (const auto& [key, handler] : handlers_.routes)
+      if (key.second == path) allow += (allow.empty() ? "" : ", ") + std::string(beast_http::to_string(key.first));
+    if (allow.empty()) return make_response(request, status::not_found, "not found\n");
+    HttpResponse res = make_response(request, status::method_not_allowed, "method not allowed\n");
+    res.set(beast_http::field::allow, allow);
+    return res;
+  }
+  try {
+    RouteResponse answer = it->second(request);
+    return make_response(request, static_cast<status>(answer.status), std::move(answer.body), answer.content_type);
+  } catch (const std::exception& e) {
+    spdlog::error("http endpoints: {} {} failed: {}", std::string(beast_http::to_string(request.method())), path,
+                  e.what());
+    return make_response(request, status::internal_server_error, "internal error\n");
+  }
+}
+
 HttpResponse HttpEndpoints::respond(const HttpRequest& request) const {
   using beast_http::status;
   std::string_view target = request.target();
@@ -187,7 +284,7 @@ HttpResponse HttpEndpoints::respond(const HttpRequest& request) const {
   }
   const bool known = target == "/healthz" || target == "/readyz" || (target == "/status" && handlers_.status) ||
                      (target == "/metrics" && handlers_.metrics);
-  if (!known) return make_response(request, status::not_found, "not found\n");
+  if (!known) return respond_route(request, target);
   if (request.method() != beast_http::verb::get) {
     HttpResponse res = make_response(request, status::method_not_allowed, "method not allowed\n");
     res.set(beast_http::field::allow, "GET");

@@ -36,14 +36,21 @@ void FileSource::snapshot_changed(const manifest::Snapshot& snapshot) {
 
 // ---- docker events -----------------------------------------------------------
 
-DockerEventSource::DockerEventSource(net::any_io_executor executor, Clock& clock, Random& random, docker::Api& docker)
-    : executor_(std::move(executor)), clock_(clock), random_(random), docker_(docker) {}
+DockerEventSource::DockerEventSource(net::any_io_executor executor, Clock& clock, Random& random, docker::Api& docker,
+                                     metrics::Registry& registry)
+    : executor_(std::move(executor)),
+      clock_(clock),
+      random_(random),
+      docker_(docker),
+      reconnects_(registry.counter("stackd_docker_event_stream_reconnects_total",
+                                   "Times the Docker event stream was reopened after a loss.")) {}
 
 DockerEventSource::~DockerEventSource() { stop(); }
 
 void DockerEventSource::start(Enqueue enqueue) {
   EventCallbacks callbacks;
-  callbacks.on_connected = [enqueue] {
+  callbacks.on_connected = [this, enqueue] {
+    if (connects_++ > 0) reconnects_.get().inc();
     spdlog::info("docker event stream connected; re-listing");
     enqueue.all();
   };
@@ -69,9 +76,11 @@ void DockerEventSource::start(Enqueue enqueue) {
 }
 
 void DockerEventSource::stop() {
-  if (auto signal = std::static_pointer_cast<net::cancellation_signal>(cancel_)) {
+  // The signal stays alive with the source: the stream's coroutine still
+  // touches its slot while it unwinds after the emit.
+  if (auto signal = std::static_pointer_cast<net::cancellation_signal>(cancel_); signal && !stopped_) {
+    stopped_ = true;
     signal->emit(net::cancellation_type::terminal);
-    cancel_.reset();
   }
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "clients/docker/docker_api.hpp"
+#include "common/metrics/metrics.hpp"
 #include "runtime/clock.hpp"
 #include "runtime/resync_timer.hpp"
 #include "runtime/source.hpp"
@@ -41,7 +42,8 @@ class FileSource final : public Source {
 // every (re)connect → every key (the stream is lossy: re-list).
 class DockerEventSource final : public Source {
  public:
-  DockerEventSource(net::any_io_executor executor, Clock& clock, Random& random, docker::Api& docker);
+  DockerEventSource(net::any_io_executor executor, Clock& clock, Random& random, docker::Api& docker,
+                    metrics::Registry& registry);
   ~DockerEventSource() override;
   std::string_view name() const override { return "docker-events"; }
   void start(Enqueue enqueue) override;
@@ -57,8 +59,11 @@ class DockerEventSource final : public Source {
   Clock& clock_;
   Random& random_;
   docker::Api& docker_;
+  metrics::CounterFamily& reconnects_;
+  std::uint64_t connects_ = 0;
   std::unique_ptr<EventWatcher> watcher_;
   std::shared_ptr<void> cancel_;  // the stream's cancellation signal
+  bool stopped_ = false;
 };
 
 // Every key again, every policy.interval ± jitter (the manifest is re-read too).

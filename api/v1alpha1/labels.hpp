@@ -1,5 +1,5 @@
 #pragma once
-// The labels by which stackd recognises what it owns (design.md §3). Nothing
+// The labels by which stackd recognises what it owns (docs/manifest.md, "What stackd owns"). Nothing
 // without kManagedBy=kManagedByValue is ever stopped, removed or adopted.
 #include <map>
 #include <string>

@@ -273,6 +273,34 @@ class FileResolver {
   std::size_t count_ = 0;
 };
 
+// Grafana's image entrypoint (packaging/docker/run.sh) exits 1 when both GF_X
+// and GF_X__FILE are set, so a GF_X in spec.grafana.env next to a __FILE
+// variable stackd sets itself would crash-loop the container; and the admin
+// password belongs in spec.grafana.admin, never in env (docker inspect shows env).
+void reject_grafana_env_conflicts(SchemaReader& r, const YAML::Node& g, const std::string& where) {
+  auto env = g["env"];
+  if (!env || !env.IsMap()) return;
+  static const char* const kSetByStackdAsFile[] = {"GF_SECURITY_ADMIN_PASSWORD"};
+  for (auto it = env.begin(); it != env.end(); ++it) {
+    const std::string key = it->first.Scalar();
+    for (const char* own : kSetByStackdAsFile) {
+      if (key == own)
+        r.error(it->first.Mark(), where + ".env: " + key + " is not allowed: stackd delivers the admin password as " +
+                                      key + "__FILE (set it with " + where + ".admin.passwordFile or passwordEnv)");
+      else if (key == std::string(own) + "__FILE")
+        r.error(it->first.Mark(), where + ".env: " + key + " is set by stackd (use " + where + ".admin.passwordFile)");
+    }
+    // A user's own GF_X__FILE next to GF_X: the entrypoint refuses both.
+    const std::string suffix = "__FILE";
+    if (key.size() > suffix.size() && key.compare(key.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      const std::string plain = key.substr(0, key.size() - suffix.size());
+      if (plain != "GF_SECURITY_ADMIN_PASSWORD" && env[plain])
+        r.error(it->first.Mark(), where + ".env: " + plain + " and " + key +
+                                      " are both set; Grafana's entrypoint refuses to start with both");
+    }
+  }
+}
+
 void read_component(SchemaReader& r, const YAML::Node& n, const std::string& where, Component& c) {
   if (auto v = r.boolean(n, "enabled", where)) c.enabled = *v;
   if (auto v = r.string(n, "image", where)) {
@@ -508,8 +536,24 @@ Manifest parse(const std::string& raw_text, const std::string& path, const LoadO
 
   if (auto g = spec["grafana"]) {
     const std::string w = "spec.grafana";
-    if (r.mapping(g, w, {COMPONENT_FIELDS, "admin", "dashboards", "datasources", "resyncInterval"})) {
+    if (r.mapping(g, w, {COMPONENT_FIELDS, "admin", "dashboards", "datasources", "resyncInterval",
+                             "serviceAccountTokenFile", "url"})) {
       read_component(r, g, w, m.grafana);
+      reject_grafana_env_conflicts(r, g, w);
+      if (auto v = r.string(g, "url", w)) {
+        // The HTTP client speaks plain http only (as for spec.ollama.url).
+        static const std::regex url(R"(^http://[^/\s]+(/\S*)?$)");
+        if (v->size() > 2048 || !std::regex_match(*v, url)) r.error(g["url"], w + ".url must be an http:// URL");
+        else m.grafana.url = *v;
+      }
+      if (auto t = r.string(g, "serviceAccountTokenFile", w)) {
+        if (auto f = files.read(*t, g["serviceAccountTokenFile"], w + ".serviceAccountTokenFile")) {
+          while (!f->content.empty() && (f->content.back() == '\n' || f->content.back() == '\r')) f->content.pop_back();
+          if (f->content.empty())
+            r.error(g["serviceAccountTokenFile"], w + ".serviceAccountTokenFile: " + *t + " is empty");
+          m.grafana.service_account_token_file = std::move(*f);
+        }
+      }
       if (auto a = g["admin"]) {
         if (r.mapping(a, w + ".admin", {"user", "passwordFile", "passwordEnv"})) {
           if (auto v = r.string(a, "user", w + ".admin")) m.grafana.admin_user = *v;
@@ -627,6 +671,7 @@ std::vector<const FileRef*> Manifest::referenced_files() const {
   for (const auto& f : prometheus.rules) out.push_back(&f);
   if (prometheus.extra_scrape_configs) out.push_back(&*prometheus.extra_scrape_configs);
   if (grafana.admin_password_file) out.push_back(&*grafana.admin_password_file);
+  if (grafana.service_account_token_file) out.push_back(&*grafana.service_account_token_file);
   for (const auto& d : grafana.dashboards)
     for (const auto& f : d.files) out.push_back(&f);
   return out;

@@ -39,7 +39,7 @@ LoadOptions no_env() {
   return o;
 }
 
-// The design.md §2 example, verbatim: it must stay valid.
+// The docs/manifest.md example, verbatim: it must stay valid.
 const char* kDesignExample = R"(apiVersion: stackd.dev/v1alpha1
 kind: MonitoringStack
 metadata:
@@ -212,4 +212,74 @@ TEST(ManifestLoader, DefaultStackInRepositoryIsValid) {
   EXPECT_GE(m.enabled_components(), 3);
   EXPECT_FALSE(m.prometheus.rules.empty());
   EXPECT_FALSE(m.grafana.dashboards.empty());
+}
+
+// spec.grafana.serviceAccountTokenFile, and the env rules of Grafana's image
+// entrypoint (grafana/grafana packaging/docker/run.sh: "Both $VAR_NAME and
+// $VAR_NAME_FILE are set (but are exclusive)" then exit 1).
+TEST(ManifestLoader, GrafanaServiceAccountTokenFile) {
+  TempDir d;
+  write_referenced(d);
+  d.write("secrets/grafana-token", "glsa_abc\n");
+  std::string text = std::string(kDesignExample);
+  text.replace(text.find("    dashboards:\n      - path: grafana"), 0, "    serviceAccountTokenFile: secrets/grafana-token\n");
+  auto m = load_from_string(text, (d.path() / "stack.yaml").string(), no_env());
+  ASSERT_TRUE(m.grafana.service_account_token_file);
+  EXPECT_EQ(m.grafana.service_account_token_file->content, "glsa_abc");  // trailing newline dropped
+  auto before = m.revision;
+  d.write("secrets/grafana-token", "glsa_other\n");
+  EXPECT_NE(load_from_string(text, (d.path() / "stack.yaml").string(), no_env()).revision, before);
+  d.write("secrets/grafana-token", "\n");
+  EXPECT_NE(errors_of(text, d).find("spec.grafana.serviceAccountTokenFile: secrets/grafana-token is empty"),
+            std::string::npos);
+}
+
+TEST(ManifestLoader, GrafanaEnvMayNotCarryThePasswordNorAVariableNextToItsFile) {
+  TempDir d;
+  write_referenced(d);
+  std::string text = R"(apiVersion: stackd.dev/v1alpha1
+kind: MonitoringStack
+metadata:
+  name: demo
+spec:
+  network: host
+  grafana:
+    port: 3000
+    env:
+      GF_SECURITY_ADMIN_PASSWORD: hunter2
+      GF_SMTP_PASSWORD: x
+      GF_SMTP_PASSWORD__FILE: /run/secrets/smtp
+      GF_AUTH_BASIC_ENABLED: "false"
+)";
+  auto e = errors_of(text, d);
+  auto path = (d.path() / "stack.yaml").string();
+  EXPECT_NE(e.find(path + ":10:7: spec.grafana.env: GF_SECURITY_ADMIN_PASSWORD is not allowed"), std::string::npos) << e;
+  EXPECT_NE(e.find(path + ":12:7: spec.grafana.env: GF_SMTP_PASSWORD and GF_SMTP_PASSWORD__FILE are both set"),
+            std::string::npos) << e;
+  EXPECT_EQ(e.find("GF_AUTH_BASIC_ENABLED"), std::string::npos) << e;
+  EXPECT_EQ(e.find("hunter2"), std::string::npos) << e;  // the value is never echoed
+}
+
+// The Helm chart's API-only mode: only spec.grafana, naming a Grafana that
+// stackd does not run.
+TEST(ManifestLoader, ExternalGrafanaUrl) {
+  TempDir d;
+  write_referenced(d);
+  std::string base = R"(apiVersion: stackd.dev/v1alpha1
+kind: MonitoringStack
+metadata: {name: demo}
+spec:
+  grafana:
+    url: )";
+  const char* rest = R"(
+    admin: {user: admin, passwordFile: secrets/grafana-admin-password}
+    dashboards: [{path: grafana/dashboards/*.json, folder: Ollama}]
+)";
+  auto m = load_from_string(base + "http://grafana.monitoring.svc:80/grafana" + rest, (d.path() / "stack.yaml").string(), no_env());
+  EXPECT_EQ(m.grafana.url, "http://grafana.monitoring.svc:80/grafana");
+  EXPECT_TRUE(m.grafana.enabled);
+  EXPECT_FALSE(m.prometheus.enabled);
+  EXPECT_EQ(m.grafana.dashboards.at(0).files.size(), 2u);
+  auto e = errors_of(base + "https://grafana.example.org" + rest, d);
+  EXPECT_NE(e.find(":6:10: spec.grafana.url must be an http:// URL"), std::string::npos) << e;
 }

@@ -1,5 +1,5 @@
 #pragma once
-// The desired state as the user wrote it (design.md §2), after validation:
+// The desired state as the user wrote it (docs/manifest.md), after validation:
 // every field typed, every referenced file read. Nothing here talks to Docker.
 #include <chrono>
 #include <cstdint>
@@ -71,9 +71,16 @@ struct Datasource {
 };
 
 struct Grafana : Component {
+  // An existing Grafana reached through its API (http://host[:port][/path]),
+  // which stackd keeps in sync but does not run; "" = the Grafana container
+  // stackd runs itself.
+  std::string url;
   std::string admin_user = "admin";
   std::optional<FileRef> admin_password_file;  // content is a secret: never log it
   std::string admin_password_env;
+  // spec.grafana.serviceAccountTokenFile: a service-account token stackd sends
+  // as Bearer instead of the admin's basic auth (content is a secret).
+  std::optional<FileRef> service_account_token_file;
   std::vector<DashboardSource> dashboards;
   std::vector<Datasource> datasources;
   Seconds resync_interval{30};

@@ -23,6 +23,10 @@ struct SourceRevision {
   std::string source = "file";  // file | git
   std::string revision;         // path for file, REF@sha1:COMMIT for git
   std::string display_url;      // a git URL with any credentials redacted; empty for file
+  // What stays the same across revisions of one desired state: the manifest's
+  // absolute path, or the redacted git URL with the path in the repository.
+  // A stack renamed within one origin is the same stack.
+  std::string origin;
 };
 
 // Values the manifest points at but does not hold. Never logged, never in

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Daemon benchmark: drift repair and edit latency, idle CPU/RSS (issue 3).
+# Daemon benchmark: drift repair and edit latency, idle CPU/RSS.
 # Starts its own engine, stops it by pid at the end. ~2 minutes.
 #   bench/daemon/run.sh [build/stackd] [--trials 20] [--idle 60]
 set -euo pipefail

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -77,6 +78,20 @@ struct VolumeInfo {
   Labels labels;
 };
 
+// What HEAD /containers/{id}/archive?path= reports about a path (the
+// X-Docker-Container-Path-Stat header): enough to tell whether a file changed
+// without downloading it.
+struct PathStat {
+  std::string name;
+  std::int64_t size = 0;
+  std::uint32_t mode = 0;  // Go's os.FileMode: permission bits plus type bits
+  std::int64_t mtime = 0;  // seconds since the epoch
+  std::string link_target;
+  static constexpr std::uint32_t kModeDir = 1u << 31;
+  bool is_dir() const { return (mode & kModeDir) != 0; }
+  unsigned perm() const { return mode & 0777; }
+};
+
 struct ExecResult {
   int exit_code = -1;
   std::string output;  // stdout and stderr interleaved, bounded
@@ -119,6 +134,9 @@ class Api {
   virtual net::awaitable<void> put_archive(const std::string& id, const std::string& path, const std::string& tar) = 0;
   // Reads `path` of a container as a tar archive (bounded); nullopt when missing.
   virtual net::awaitable<std::optional<std::string>> get_archive(const std::string& id, const std::string& path) = 0;
+  // Stats `path` inside a container without copying it; nullopt when the
+  // path (or the container) does not exist.
+  virtual net::awaitable<std::optional<PathStat>> stat_path(const std::string& id, const std::string& path) = 0;
   // Runs a command inside a running container and waits for it (bounded output).
   virtual net::awaitable<ExecResult> exec(const std::string& id, const std::vector<std::string>& cmd,
                                           std::chrono::seconds timeout = std::chrono::seconds(60)) = 0;
@@ -142,7 +160,11 @@ class Api {
   // Streams events matching the label filter until the connection ends or
   // on_event returns false. Returns normally when the engine closes the
   // stream; throws on transport errors. Reconnecting is the caller's job.
-  virtual net::awaitable<void> events(const Labels& label_filter, std::function<bool(const Event&)> on_event) = 0;
+  // With `since`, the engine first replays the events it still holds from
+  // that time on (it keeps the last 256), so nothing between a re-list and
+  // the subscription is missed.
+  virtual net::awaitable<void> events(const Labels& label_filter, std::function<bool(const Event&)> on_event,
+                                      std::optional<std::chrono::system_clock::time_point> since = std::nullopt) = 0;
 };
 
 }  // namespace stackd::docker

@@ -1,11 +1,18 @@
 #include "clients/docker/docker_client.hpp"
 
+#include "clients/docker/registry_auth.hpp"
+#include "clients/docker/socket_access.hpp"
+
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <spdlog/spdlog.h>
 
+#include <openssl/evp.h>
+
+#include <cstdio>
 #include <cstdlib>
+#include <ctime>
 
 namespace stackd::docker {
 
@@ -78,6 +85,62 @@ class LineSplitter {
 
 }  // namespace
 
+namespace {
+
+// Seconds since the epoch of an RFC 3339 time as Go writes it
+// ("2024-05-01T10:00:00.123456789Z", or with a "+02:00" offset).
+std::optional<std::int64_t> parse_rfc3339_seconds(const std::string& t) {
+  std::tm tm{};
+  int consumed = 0;
+  if (std::sscanf(t.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+                  &tm.tm_sec, &consumed) != 6)
+    return std::nullopt;
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  std::size_t pos = static_cast<std::size_t>(consumed);
+  if (pos < t.size() && t[pos] == '.') {
+    ++pos;
+    while (pos < t.size() && std::isdigit(static_cast<unsigned char>(t[pos]))) ++pos;
+  }
+  std::int64_t offset = 0;
+  if (pos < t.size() && (t[pos] == '+' || t[pos] == '-')) {
+    int h = 0, m = 0;
+    if (std::sscanf(t.c_str() + pos + 1, "%2d:%2d", &h, &m) != 2) return std::nullopt;
+    offset = (t[pos] == '+' ? 1 : -1) * (h * 3600 + m * 60);
+  } else if (pos >= t.size() || t[pos] != 'Z') {
+    return std::nullopt;
+  }
+  return static_cast<std::int64_t>(timegm(&tm)) - offset;
+}
+
+}  // namespace
+
+PathStat parse_path_stat(std::string_view header) {
+  constexpr std::size_t kMaxHeader = 16 * 1024;  // a stat is a few hundred bytes
+  auto bad = [](const std::string& why) { return DockerError(500, "malformed X-Docker-Container-Path-Stat: " + why); };
+  if (header.empty() || header.size() > kMaxHeader || header.size() % 4 != 0) throw bad("length");
+  std::string raw(header.size() / 4 * 3, '\0');
+  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(raw.data()),
+                          reinterpret_cast<const unsigned char*>(header.data()), static_cast<int>(header.size()));
+  if (n < 0) throw bad("not base64");
+  std::size_t padding = 0;
+  for (auto it = header.rbegin(); it != header.rend() && *it == '='; ++it) ++padding;
+  raw.resize(static_cast<std::size_t>(n) - std::min<std::size_t>(padding, static_cast<std::size_t>(n)));
+  auto j = nlohmann::json::parse(raw, nullptr, false);
+  if (!j.is_object()) throw bad("not a JSON object");
+  PathStat st;
+  st.name = str(j, "name");
+  st.link_target = str(j, "linkTarget");
+  if (!j.contains("size") || !j["size"].is_number_integer()) throw bad("no size");
+  st.size = j["size"].get<std::int64_t>();
+  if (!j.contains("mode") || !j["mode"].is_number_unsigned()) throw bad("no mode");
+  st.mode = static_cast<std::uint32_t>(j["mode"].get<std::uint64_t>());
+  auto mtime = parse_rfc3339_seconds(str(j, "mtime"));
+  if (!mtime) throw bad("mtime");
+  st.mtime = *mtime;
+  return st;
+}
+
 std::string label_filter_json(const Labels& labels) {
   nlohmann::json f = nlohmann::json::object();
   nlohmann::json l = nlohmann::json::object();
@@ -99,7 +162,16 @@ http::Endpoint Client::endpoint_from_env() {
 net::awaitable<void> Client::negotiate() {
   if (!api_version_.empty()) co_return;
   http::Request req{.method = http::Verb::get, .target = "/_ping", .timeout = std::chrono::seconds(10)};
-  auto r = co_await http_->send(req);
+  http::Response r;
+  std::optional<std::string> hint;
+  try {
+    r = co_await http_->send(req);
+  } catch (const http::TransportError& e) {
+    // The non-root container without the socket's group: say how to fix it.
+    if (endpoint_.kind == http::Endpoint::Kind::Unix) hint = socket_permission_hint(endpoint_.socket_path);
+    if (!hint) throw;
+  }
+  if (hint) throw http::TransportError(*hint);
   if (r.status != 200 && r.status != 500)
     throw DockerError(r.status, "Docker engine at " + endpoint_.describe() + " answered /_ping with HTTP " +
                                     std::to_string(r.status));
@@ -222,6 +294,14 @@ net::awaitable<std::optional<std::string>> Client::get_archive(const std::string
   co_return std::move(r.body);
 }
 
+net::awaitable<std::optional<PathStat>> Client::stat_path(const std::string& id, const std::string& path) {
+  auto r = co_await call(http::Verb::head,
+                         "/containers/" + http::url_encode(id) + "/archive?path=" + http::url_encode(path));
+  if (r.status == 404) co_return std::nullopt;
+  if (r.status != 200) fail(r, "stat " + path + " in container " + id);
+  co_return parse_path_stat(r.header("X-Docker-Container-Path-Stat"));
+}
+
 net::awaitable<ExecResult> Client::exec(const std::string& id, const std::vector<std::string>& cmd,
                                         std::chrono::seconds timeout) {
   nlohmann::json create = {{"AttachStdout", true}, {"AttachStderr", true}, {"Tty", false}, {"Cmd", cmd}};
@@ -296,7 +376,17 @@ net::awaitable<void> Client::pull_image(const std::string& ref, std::function<vo
                     .target = versioned("/images/create?fromImage=" + http::url_encode(image) +
                                         "&tag=" + http::url_encode(tag)),
                     .timeout = std::chrono::seconds(30)};
+  // Credentials from the Docker CLI's config, read for each pull (a `docker
+  // login` needs no restart); only in this request's header, never logged.
+  std::optional<RegistryCredentials> credentials;
+  try {
+    credentials = find_credentials(RegistryAuthConfig::from_env(), registry_of(image));
+  } catch (const RegistryAuthError& e) {
+    throw DockerError(400, "pull image " + ref + ": registry credentials: " + e.what());
+  }
+  if (credentials) req.headers.emplace_back("X-Registry-Auth", registry_auth_header(*credentials));
   std::string error;
+  bool finished = false;  // the engine's closing "Status: ..." line arrived
   LineSplitter lines;
   auto resp = co_await http_->stream(
       req,
@@ -313,13 +403,16 @@ net::awaitable<void> Client::pull_image(const std::string& ref, std::function<vo
             error = j["error"].is_string() ? j["error"].get<std::string>() : j["error"].dump();
             return false;
           }
-          if (on_progress) on_progress(PullProgress{str(j, "id"), str(j, "status"), str(j, "progress")});
+          auto status = str(j, "status");
+          if (str(j, "id").empty() && status.starts_with("Status: ")) finished = true;
+          if (on_progress) on_progress(PullProgress{str(j, "id"), status, str(j, "progress")});
           return true;
         });
       },
       std::chrono::minutes(5));
   if (resp.status != 200) fail(resp, "pull image " + ref);
   if (!error.empty()) throw DockerError(500, "pull image " + ref + ": " + error);
+  if (!finished) throw DockerError(500, "pull image " + ref + ": the engine's progress stream ended before the pull finished");
 }
 
 net::awaitable<std::vector<NetworkInfo>> Client::list_networks(const Labels& label_filter) {
@@ -385,10 +478,19 @@ net::awaitable<void> Client::remove_volume(const std::string& name) {
   if (r.status != 204 && r.status != 404) fail(r, "remove volume " + name);
 }
 
-net::awaitable<void> Client::events(const Labels& label_filter, std::function<bool(const Event&)> on_event) {
+net::awaitable<void> Client::events(const Labels& label_filter, std::function<bool(const Event&)> on_event,
+                                    std::optional<std::chrono::system_clock::time_point> since) {
   co_await negotiate();
+  std::string query = "/events?filters=" + http::url_encode(label_filter_json(label_filter));
+  if (since) {
+    auto micros = std::chrono::duration_cast<std::chrono::microseconds>(since->time_since_epoch()).count();
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%lld.%06lld", static_cast<long long>(micros / 1000000),
+                  static_cast<long long>(micros % 1000000));
+    query += std::string("&since=") + buf;
+  }
   http::Request req{.method = http::Verb::get,
-                    .target = versioned("/events?filters=" + http::url_encode(label_filter_json(label_filter))),
+                    .target = versioned(query),
                     .timeout = std::chrono::seconds(10)};
   LineSplitter lines;
   auto resp = co_await http_->stream(

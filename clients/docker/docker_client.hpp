@@ -41,6 +41,7 @@ class Client final : public Api {
   net::awaitable<void> put_archive(const std::string& id, const std::string& path, const std::string& tar) override;
   // Reads `path` of a container as a tar archive (bounded); nullopt when missing.
   net::awaitable<std::optional<std::string>> get_archive(const std::string& id, const std::string& path) override;
+  net::awaitable<std::optional<PathStat>> stat_path(const std::string& id, const std::string& path) override;
   // Runs a command inside a running container and waits for it (bounded output).
   net::awaitable<ExecResult> exec(const std::string& id, const std::vector<std::string>& cmd,
                                   std::chrono::seconds timeout = std::chrono::seconds(60)) override;
@@ -64,7 +65,8 @@ class Client final : public Api {
   // Streams events matching the label filter until the connection ends or
   // on_event returns false. Returns normally when the engine closes the
   // stream; throws on transport errors. Reconnecting is the caller's job.
-  net::awaitable<void> events(const Labels& label_filter, std::function<bool(const Event&)> on_event) override;
+  net::awaitable<void> events(const Labels& label_filter, std::function<bool(const Event&)> on_event,
+                              std::optional<std::chrono::system_clock::time_point> since = std::nullopt) override;
 
  private:
   net::awaitable<http::Response> call(http::Verb verb, const std::string& path, const std::string& body = {},
@@ -77,6 +79,11 @@ class Client final : public Api {
   std::string api_version_;
   std::string engine_version_;
 };
+
+// Decodes the X-Docker-Container-Path-Stat header (base64 of a JSON object:
+// name, size, mode, mtime as RFC 3339, linkTarget). Throws DockerError on a
+// malformed value.
+PathStat parse_path_stat(std::string_view header);
 
 // Builds {"label":{"k=v":true,...}} for list/event filters.
 std::string label_filter_json(const Labels& labels);

@@ -1,5 +1,7 @@
 #include "clients/grafana/grafana_client.hpp"
 
+#include "common/base64.hpp"
+
 #include <openssl/evp.h>
 
 #include <algorithm>
@@ -8,27 +10,21 @@ namespace stackd::grafana {
 
 namespace {
 
-std::string base64(std::string_view in) {
-  std::string out(4 * ((in.size() + 2) / 3), '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
-}
 
 std::string auth_value(const Credentials& c) {
   if (!c.token.empty()) return "Bearer " + c.token;
   if (c.user.empty()) return {};
-  return "Basic " + base64(c.user + ":" + c.password);
+  return "Basic " + base64_encode(c.user + ":" + c.password);
 }
 
 // Grafana errors carry {"message": ..., "status": ...}; some proxies answer
 // with plain text. Keep the text short so a hostile body cannot flood logs.
-void parse_error_body(const std::string& body, std::string& status_word, std::string& message) {
+void parse_error_body(const std::string& body, std::string& status_word, std::string& message, std::string& id) {
   auto j = json::parse(body, nullptr, false);
   if (!j.is_discarded() && j.is_object()) {
-    if (auto it = j.find("status"); it != j.end() && it->is_string()) status_word = it->get<std::string>();
-    if (auto it = j.find("message"); it != j.end() && it->is_string()) message = it->get<std::string>();
+    if (auto it = j.find("status"); it != j.end() && it->is_string()) status_word = it->get<std::string>().substr(0, 100);
+    if (auto it = j.find("messageId"); it != j.end() && it->is_string()) id = it->get<std::string>().substr(0, 100);
+    if (auto it = j.find("message"); it != j.end() && it->is_string()) message = it->get<std::string>().substr(0, 500);
     return;
   }
   message = body.substr(0, 200);
@@ -37,14 +33,14 @@ void parse_error_body(const std::string& body, std::string& status_word, std::st
 }  // namespace
 
 GrafanaError make_error(http::Verb verb, const std::string& target, const http::Response& response) {
-  std::string word, message;
-  parse_error_body(response.body, word, message);
+  std::string word, message, id;
+  parse_error_body(response.body, word, message, id);
   std::string what = "Grafana " + std::string(boost::beast::http::to_string(verb)) + " " + target + ": HTTP " +
                      std::to_string(response.status);
   if (!word.empty()) what += " (" + word + ")";
   if (response.status == 401) what += ": credentials rejected";
   if (!message.empty()) what += ": " + message;
-  return GrafanaError(std::move(what), response.status, std::move(word), std::move(message));
+  return GrafanaError(std::move(what), response.status, std::move(word), std::move(message), std::move(id));
 }
 
 Client::Client(net::any_io_executor executor, const std::string& base_url, Credentials credentials,
@@ -138,6 +134,11 @@ net::awaitable<json> Client::dashboard_versions(const std::string& uid, int limi
   co_return json::array();
 }
 
+net::awaitable<json> Client::dashboard_version(const std::string& uid, long version) {
+  co_return co_await call_json(
+      http::Verb::get, "/api/dashboards/uid/" + http::url_encode(uid) + "/versions/" + std::to_string(version), nullptr);
+}
+
 net::awaitable<json> Client::search(const SearchQuery& q) {
   json all = json::array();
   const int page_size = std::clamp(q.page_size, 1, 5000);
@@ -156,12 +157,13 @@ net::awaitable<json> Client::search(const SearchQuery& q) {
   co_return all;
 }
 
-net::awaitable<json> Client::folders() {
+net::awaitable<json> Client::folders(const std::string& parent_uid) {
   json all = json::array();
   const int page_size = 1000;
   for (int page = 1; page <= 1000; ++page) {
-    auto items = co_await call_json(
-        http::Verb::get, "/api/folders?limit=" + std::to_string(page_size) + "&page=" + std::to_string(page), nullptr);
+    std::string target = "/api/folders?limit=" + std::to_string(page_size) + "&page=" + std::to_string(page);
+    if (!parent_uid.empty()) target += "&parentUid=" + http::url_encode(parent_uid);
+    auto items = co_await call_json(http::Verb::get, target, nullptr);
     if (!items.is_array()) break;
     for (auto& f : items) all.push_back(std::move(f));
     if (static_cast<int>(items.size()) < page_size) break;

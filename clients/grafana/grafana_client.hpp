@@ -71,14 +71,20 @@ class Client {
   // DELETE /api/dashboards/uid/:uid; false when it was already gone (404).
   net::awaitable<bool> delete_dashboard(const std::string& uid);
   // GET /api/dashboards/uid/:uid/versions, newest first, as an array whatever
-  // the server's shape (a bare array before Grafana 11, {"versions":[...]} after).
+  // the server's shape: a bare array up to Grafana 11.4, {"versions": [...],
+  // "continueToken": ...} from 11.6. The list says "Initial save" for a first
+  // version (parentVersion 0) whatever message was saved with it.
   net::awaitable<json> dashboard_versions(const std::string& uid, int limit);
+  // GET /api/dashboards/uid/:uid/versions/:version: one version with the
+  // message it was saved with.
+  net::awaitable<json> dashboard_version(const std::string& uid, long version);
 
   // GET /api/search, all pages.
   net::awaitable<json> search(const SearchQuery& q);
 
-  // GET /api/folders, all pages (top-level folders).
-  net::awaitable<json> folders();
+  // GET /api/folders, all pages: with nested folders (Grafana 11+) the
+  // children of parent_uid only, the root's by default.
+  net::awaitable<json> folders(const std::string& parent_uid = "");
   net::awaitable<std::optional<json>> get_folder(const std::string& uid);
   // POST /api/folders. 409 when the uid (or, before 11.3, the title) exists.
   net::awaitable<json> create_folder(const std::string& uid, const std::string& title);

@@ -26,3 +26,12 @@ TEST(GrafanaError, UnauthorizedSaysCredentialsAndPlainBodiesAreCut) {
   r.body = std::string(1000, 'x');
   EXPECT_LT(std::string(make_error(stackd::http::Verb::get, "/api/health", r).what()).size(), 300u);
 }
+
+TEST(GrafanaError, KeepsGrafanasMessageIdToTellALockoutFromAWrongPassword) {
+  stackd::http::Response r;
+  r.status = 401;
+  r.body = R"({"message":"Invalid username or password","messageId":"login-attempt.blocked","statusCode":401})";
+  auto e = make_error(stackd::http::Verb::get, "/api/user", r);
+  EXPECT_EQ(e.message_id(), "login-attempt.blocked");
+  EXPECT_EQ(e.grafana_message(), "Invalid username or password");
+}

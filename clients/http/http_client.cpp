@@ -184,6 +184,8 @@ net::awaitable<Response> Client::send(const Request& r) {
     bhttp::response_parser<bhttp::string_body> parser;
     parser.header_limit(limits_.max_header);
     parser.body_limit(limits_.max_body);
+    // A HEAD answer announces a body it never sends.
+    if (r.method == Verb::head) parser.skip(true);
     beast::error_code ec = co_await std::visit(
         [&](auto& s) { return exchange(s, conn->buffer, req, parser, r.timeout); }, conn->stream);
     bool nothing_read = !parser.got_some();

@@ -22,11 +22,17 @@ void add_apply(CLI::App& app, Action& action) {
   struct Opts {
     std::string file;
     snapshot::SnapshotOptions snapshot;
+    controller::ContainerSettings containers;
+    int timeout = 120;
   };
   auto o = std::make_shared<Opts>();
   o->snapshot.state_dir = default_state_dir();
   cmd->add_option("-f,--file", o->file, "manifest file")->required();
   cmd->add_option("--state-dir", o->snapshot.state_dir, "where stackd keeps its state");
+  cmd->add_option("--timeout", o->timeout, "seconds to wait for each container to run (and be ready with --wait)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_flag("--wait", o->containers.wait,
+                "also wait until every container is ready (healthchecks, /-/ready, /api/health)");
   cmd->callback([&action, o] {
     action = [o] {
       auto m = load_manifest(o->file);  // every problem printed as file:line:col
@@ -38,11 +44,13 @@ void add_apply(CLI::App& app, Action& action) {
         runtime::DefaultRandom random;
         metrics::Registry registry;
         docker::Client docker(ex, docker::Client::endpoint_from_env());
-        snapshot::FileSnapshotLoader loader(o->file, o->snapshot);
+        snapshot::FileSnapshotLoader loader(o->file, o->snapshot, &docker);
         runtime::ManagerOptions options;
         options.serve_http = false;
         runtime::Manager manager(ex, clock, random, registry, loader, options);
-        controller::register_reconcilers(manager, ex, docker, registry);
+        auto settings = o->containers;
+        settings.ready_timeout = std::chrono::seconds(o->timeout);
+        controller::register_reconcilers(manager, ex, docker, registry, settings);
         bool ok = co_await manager.run_once([](const std::string& line) { std::cout << line << std::endl; });
         auto errors = manager.errors();
         for (const auto& e : errors) std::cerr << "error: " << e << "\n";

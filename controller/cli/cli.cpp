@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   add_down(app, action);
   add_run(app, action);
   add_status(app, action);
+  add_healthcheck(app, action);
   add_ollama_exporter(app, action);
   app.add_subcommand("version", "print the version")->callback([&] {
     action = [] {

@@ -1,5 +1,5 @@
 #pragma once
-// What every CLI verb shares: exit codes (design.md §1), running a coroutine
+// What every CLI verb shares: exit codes (README.md "Using it"), running a coroutine
 // to completion, loading a manifest with its diagnostics printed.
 #include <boost/asio/awaitable.hpp>
 

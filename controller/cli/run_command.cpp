@@ -6,7 +6,9 @@
 
 #include <iostream>
 
+#include "api/v1alpha1/loader.hpp"
 #include "clients/docker/docker_client.hpp"
+#include "clients/docker/self_container.hpp"
 #include "controller/cli/command_support.hpp"
 #include "controller/cli/verbs.hpp"
 #include "controller/setup.hpp"
@@ -17,17 +19,34 @@
 #include "sources/git/git_options.hpp"
 #include "sources/git/git_snapshot_loader.hpp"
 #include "sources/git/git_source.hpp"
+#include "sources/git/git_webhook_route.hpp"
 
 namespace stackd::cli {
 
 namespace net = boost::asio;
 
 namespace {
+// What building a commit's snapshot needs across commits: the options, and
+// the engine to ask once for the image stackd runs from (as the file loader does).
+struct GitBuildState {
+  snapshot::SnapshotOptions options;
+  docker::Api* docker = nullptr;
+  bool looked_up_own_image = false;
+};
+
 // A commit's manifest becomes a snapshot like a file's; a bad one is
 // SourceInvalid. Parameters by value: they live in the coroutine frame.
 net::awaitable<manifest::SnapshotPtr> build_git_snapshot(std::filesystem::path path, manifest::SourceRevision source,
-                                                         snapshot::SnapshotOptions options) {
-  co_return snapshot::build_snapshot(path.string(), std::move(source), options, "SourceInvalid");
+                                                         std::shared_ptr<GitBuildState> state) {
+  if (state->docker && !state->looked_up_own_image && state->options.own_image.empty()) {
+    state->looked_up_own_image = true;  // once: the container stackd runs in does not change
+    try {
+      if (auto image = co_await docker::own_image(*state->docker)) state->options.own_image = *image;
+    } catch (const std::exception&) {
+      // Not in a container, or the engine is down: the fallback rule applies.
+    }
+  }
+  co_return snapshot::build_snapshot(path.string(), std::move(source), state->options, "SourceInvalid");
 }
 }  // namespace
 
@@ -39,6 +58,7 @@ void add_run(CLI::App& app, Action& action) {
     runtime::ManagerOptions manager;
     std::string resync = "5m";
     git::GitSettings git;
+    bool grafana_only = false;
   };
   auto o = std::make_shared<Opts>();
   o->snapshot.state_dir = default_state_dir();
@@ -50,6 +70,8 @@ void add_run(CLI::App& app, Action& action) {
                   "address:port for /healthz /readyz /status /metrics (default: spec.stackd, 127.0.0.1:9321)");
   cmd->add_option("--resync", o->resync, "full re-list period, jittered ±10% (e.g. 5m, 30s)");
   cmd->add_flag("--allow-empty", o->snapshot.allow_empty, "accept a manifest that enables no component");
+  cmd->add_flag("--grafana-only", o->grafana_only,
+                "keep only the Grafana named by spec.grafana.url in sync (dashboards, folders); no Docker engine");
   cmd->callback([&action, o] {
     action = [o] {
       auto period = manifest::parse_duration(o->resync);
@@ -75,6 +97,20 @@ void add_run(CLI::App& app, Action& action) {
       runtime::SystemClock clock(io.get_executor());
       runtime::DefaultRandom random;
       metrics::Registry registry;
+      if (o->grafana_only && !git_settings) {
+        // Refuse at once a manifest that names no external Grafana: there is
+        // nothing this mode could do with it.
+        try {
+          auto probe = manifest::load(o->file);
+          if (probe.grafana.url.empty() || !probe.grafana.enabled) {
+            std::cerr << o->file << ": --grafana-only needs spec.grafana.url (the Grafana to keep in sync)\n";
+            return int(kUsage);
+          }
+        } catch (const std::exception& e) {
+          std::cerr << e.what() << "\n";
+          return int(kUsage);
+        }
+      }
       docker::Client docker(io.get_executor(), docker::Client::endpoint_from_env());
       // The desired state comes from the manifest file or from a git commit
       // (sources/git, docs/gitops.md); the rest of the daemon is the same.
@@ -83,29 +119,43 @@ void add_run(CLI::App& app, Action& action) {
       if (git_settings) {
         // The runtime publishes stackd_source_revision_info from the pinned snapshot.
         git_tracker = std::make_unique<git::GitTracker>(git_settings->repository, clock, nullptr);
-        auto options = o->snapshot;
+        auto state = std::make_shared<GitBuildState>(GitBuildState{o->snapshot, o->grafana_only ? nullptr : &docker});
         loader = std::make_unique<git::GitSnapshotLoader>(
             *git_tracker, git_settings->path,
-            [options](const std::filesystem::path& path, const manifest::SourceRevision& source) {
-              return build_git_snapshot(path, source, options);
+            [state](const std::filesystem::path& path, const manifest::SourceRevision& source) {
+              return build_git_snapshot(path, source, state);
             });
       } else {
-        loader = std::make_unique<snapshot::FileSnapshotLoader>(o->file, o->snapshot);
+        loader = std::make_unique<snapshot::FileSnapshotLoader>(o->file, o->snapshot,
+                                                                o->grafana_only ? nullptr : &docker);
       }
       runtime::Manager m(io.get_executor(), clock, random, registry, *loader, o->manager);
-      controller::register_reconcilers(m, io.get_executor(), docker, registry);
+      if (o->grafana_only) controller::register_grafana_only(m, io.get_executor(), registry);
+      else controller::register_reconcilers(m, io.get_executor(), docker, registry);
       if (git_settings) {
-        m.add(std::make_unique<git::GitSource>(io.get_executor(), clock, random, *git_tracker, git_settings->source));
+        auto source = std::make_unique<git::GitSource>(io.get_executor(), clock, random, *git_tracker,
+                                                       git_settings->source);
+        if (git_settings->webhook_secret) {
+          auto* hooked = source.get();
+          auto secret = *git_settings->webhook_secret;
+          m.add_route({boost::beast::http::verb::post, git::kWebhookPath},
+                      [hooked, secret](const runtime::HttpRequest& request) {
+                        return git::respond_git_webhook(request, secret, *hooked);
+                      });
+        }
+        m.add(std::move(source));
       } else {
         auto* file_loader = loader.get();
         m.add(std::make_unique<runtime::FileSource>(
             io.get_executor(), clock, [file_loader](const manifest::Snapshot* s) { return file_loader->watched_paths(s); }));
       }
-      auto events = std::make_unique<runtime::DockerEventSource>(io.get_executor(), clock, random, docker);
-      auto* ev = events.get();
-      m.add_readiness(runtime::flag_check("docker", [ev] { return ev->connected(); },
-                                          "the Docker engine is not reachable"));
-      m.add(std::move(events));
+      if (!o->grafana_only) {
+        auto events = std::make_unique<runtime::DockerEventSource>(io.get_executor(), clock, random, docker, registry);
+        auto* ev = events.get();
+        m.add_readiness(runtime::flag_check("docker", [ev] { return ev->connected(); },
+                                            "the Docker engine is not reachable"));
+        m.add(std::move(events));
+      }
       m.add(std::make_unique<runtime::ResyncSource>(clock, random, o->manager.resync));
       int rc = kFailed;
       net::co_spawn(io, m.run(), [&](std::exception_ptr e, int code) {

@@ -15,6 +15,7 @@ void add_apply(CLI::App& app, Action& action);
 void add_down(CLI::App& app, Action& action);
 void add_run(CLI::App& app, Action& action);
 void add_status(CLI::App& app, Action& action);
+void add_healthcheck(CLI::App& app, Action& action);
 void add_ollama_exporter(CLI::App& app, Action& action);
 
 }  // namespace stackd::cli

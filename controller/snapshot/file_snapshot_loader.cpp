@@ -4,6 +4,7 @@
 
 #include "api/v1alpha1/diagnostics.hpp"
 #include "api/v1alpha1/loader.hpp"
+#include "clients/docker/self_container.hpp"
 #include "controller/snapshot/render_context.hpp"
 #include "reconcilers/containers/desired_state.hpp"
 #include "reconcilers/grafana/grafana_api_reconciler.hpp"
@@ -35,7 +36,9 @@ manifest::SnapshotPtr build_snapshot(const std::string& manifest_path, manifest:
   try {
     auto ctx = render_context(snap->manifest, options.state_dir);
     snap->secrets.grafana_admin_password = ctx.grafana_admin_password;
-    snap->exporter_image = ctx.exporter_image;
+    if (const auto& token = snap->manifest.grafana.service_account_token_file)
+      snap->secrets.grafana_service_account_token = token->content;
+    snap->exporter_image = options.own_image.empty() ? ctx.exporter_image : options.own_image;
     // Render once: a snapshot that cannot be rendered (extra scrape configs
     // clashing with generated jobs, a broken dashboard) never becomes desired.
     auto rendered = containers::render_desired_state(snap->manifest, ctx);
@@ -61,11 +64,25 @@ std::vector<fs::path> watched_paths(const std::string& manifest_path, const mani
   return paths;
 }
 
-FileSnapshotLoader::FileSnapshotLoader(std::string manifest_path, SnapshotOptions options)
-    : manifest_path_(std::move(manifest_path)), options_(std::move(options)) {}
+FileSnapshotLoader::FileSnapshotLoader(std::string manifest_path, SnapshotOptions options, docker::Api* docker)
+    : manifest_path_(std::move(manifest_path)), options_(std::move(options)), docker_(docker) {}
 
 boost::asio::awaitable<manifest::SnapshotPtr> FileSnapshotLoader::load() {
-  co_return build_snapshot(manifest_path_, manifest::SourceRevision{"file", manifest_path_, ""}, options_);
+  if (docker_ && !looked_up_own_image_ && options_.own_image.empty()) {
+    looked_up_own_image_ = true;  // once: the container stackd runs in does not change
+    try {
+      if (auto image = co_await docker::own_image(*docker_)) options_.own_image = *image;
+    } catch (const std::exception&) {
+      // Not in a container, or the engine is down: the fallback rule applies.
+    }
+  }
+  std::error_code ec;
+  auto absolute = fs::absolute(manifest_path_, ec);
+  manifest::SourceRevision source{.source = "file",
+                                  .revision = manifest_path_,
+                                  .display_url = "",
+                                  .origin = "file:" + (ec ? manifest_path_ : absolute.lexically_normal().string())};
+  co_return build_snapshot(manifest_path_, std::move(source), options_);
 }
 
 std::vector<fs::path> FileSnapshotLoader::watched_paths(const manifest::Snapshot* current) const {

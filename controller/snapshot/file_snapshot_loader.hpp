@@ -5,6 +5,7 @@
 // so that a snapshot that exists always renders.
 #include <string>
 
+#include "clients/docker/docker_api.hpp"
 #include "runtime/snapshot_loader.hpp"
 
 namespace stackd::snapshot {
@@ -12,6 +13,10 @@ namespace stackd::snapshot {
 struct SnapshotOptions {
   std::string state_dir;
   bool allow_empty = false;
+  // The image stackd itself runs from (docker::own_image), the Ollama
+  // exporter's image when the manifest names none; empty: STACKD_IMAGE, else
+  // stackd:VERSION.
+  std::string own_image;
 };
 
 // Builds and checks a snapshot from a manifest file (also what the git
@@ -26,13 +31,16 @@ std::vector<std::filesystem::path> watched_paths(const std::string& manifest_pat
 
 class FileSnapshotLoader final : public runtime::SnapshotLoader {
  public:
-  FileSnapshotLoader(std::string manifest_path, SnapshotOptions options);
+  // With `docker`, the first load looks up the image stackd runs from.
+  FileSnapshotLoader(std::string manifest_path, SnapshotOptions options, docker::Api* docker = nullptr);
   boost::asio::awaitable<manifest::SnapshotPtr> load() override;
   std::vector<std::filesystem::path> watched_paths(const manifest::Snapshot* current) const override;
 
  private:
   std::string manifest_path_;
   SnapshotOptions options_;
+  docker::Api* docker_;
+  bool looked_up_own_image_ = false;
 };
 
 }  // namespace stackd::snapshot

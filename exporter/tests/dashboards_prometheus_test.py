@@ -22,7 +22,7 @@ EXPORTER, FAKE, DASHBOARDS = sys.argv[1], sys.argv[2], sys.argv[3]
 PROMETHEUS = "/usr/bin/prometheus"
 NODE_EXPORTER = "/usr/bin/prometheus-node-exporter"
 
-# The daemon's metric names (issue 6 / design.md); served from a fixture
+# The daemon's metric names; served from a fixture
 # because this test exercises the dashboards, not the daemon.
 STACKD_FIXTURE = """# TYPE stackd_reconcile_total counter
 stackd_reconcile_total{reconciler="containers",result="success"} %(n)d
@@ -146,7 +146,10 @@ scrape_configs:
             for panel in panels(dash):
                 if panel.get("type") == "row":
                     continue
-                self.assertEqual(panel.get("datasource", {}).get("uid"), "prometheus", f"{path}: {panel['title']}")
+                # Every panel queries Prometheus through the dashboard's
+                # datasource variable (a Prometheus datasource picker).
+                self.assertEqual(panel.get("datasource", {}).get("uid"), "${datasource}", f"{path}: {panel['title']}")
+                self.assertEqual(panel.get("datasource", {}).get("type"), "prometheus", f"{path}: {panel['title']}")
                 for target in panel.get("targets", []):
                     expr = substitute(target["expr"])
                     # Retry briefly: the last scrapes may still be landing.
@@ -166,7 +169,12 @@ scrape_configs:
         for path in sorted(glob.glob(os.path.join(DASHBOARDS, "*.json"))):
             with open(path) as f:
                 dash = json.load(f)
-            for var in dash.get("templating", {}).get("list", []):
+            variables = dash.get("templating", {}).get("list", [])
+            pickers = [v for v in variables if v.get("type") == "datasource"]
+            self.assertEqual([(v["name"], v["query"]) for v in pickers], [("datasource", "prometheus")], path)
+            for var in variables:
+                if var.get("type") == "datasource":
+                    continue
                 q = var["query"]["query"] if isinstance(var["query"], dict) else var["query"]
                 # label_values(metric, label) -> the series API Grafana uses.
                 self.assertTrue(q.startswith("label_values("), q)

@@ -9,13 +9,15 @@
 #include <set>
 #include <optional>
 
+#include "clients/http/http_client.hpp"
 #include "common/tar_archive.hpp"
 #include "common/when_all.hpp"
 #include "api/v1alpha1/labels.hpp"
+#include "reconcilers/containers/pull_progress.hpp"
 
 namespace stackd::containers {
 
-using namespace labels;  // the ownership labels of design.md §3
+using namespace labels;  // the ownership labels of docs/manifest.md, "What stackd owns"
 
 namespace net = boost::asio;
 
@@ -36,63 +38,112 @@ void say(const ApplyOptions& o, const std::string& line) {
   else spdlog::info("{}", line);
 }
 
-net::awaitable<void> sleep_for(std::chrono::milliseconds d) {
-  net::steady_timer t(co_await net::this_coro::executor, d);
-  co_await t.async_wait(net::use_awaitable);
-}
-
 net::awaitable<void> ensure_image(docker::Api& docker, const std::string& image, const ApplyOptions& o) {
   if (co_await docker.image_exists(image)) co_return;
-  say(o, "pulling " + image);
-  std::map<std::string, std::string> last_status;  // one line per layer step, not per byte
-  co_await docker.pull_image(image, [&](const docker::PullProgress& p) {
-    if (p.status.empty()) return;
-    auto& last = last_status[p.id];
-    if (last == p.status) return;
-    last = p.status;
-    say(o, "  " + image + (p.id.empty() ? "" : " " + p.id) + ": " + p.status);
-  });
-  say(o, "pulled " + image);
+  auto view = pull_progress_view([&o](const std::string& line) { say(o, line); });
+  view->begin(image);
+  bool ok = false;
+  try {
+    co_await docker.pull_image(image, [&](const docker::PullProgress& p) { view->update(image, p); });
+    ok = true;
+  } catch (...) {
+    view->end(image, false);
+    throw;
+  }
+  view->end(image, ok);
 }
 
-// Waits until the container runs (and is healthy when it has a healthcheck)
-// and stays up for a moment: a process that dies at once and is restarted by
-// its restart policy must not count as converged.
-net::awaitable<void> wait_ready(docker::Api& docker, const std::string& id, const std::string& name,
-                                std::chrono::seconds timeout) {
-  constexpr auto kSettle = std::chrono::milliseconds(500);
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  std::chrono::milliseconds delay(50);
-  std::string up_since;  // StartedAt when we first saw it running
-  auto up_at = std::chrono::steady_clock::now();
-  for (;;) {
+std::runtime_error crashed(const std::string& name, const docker::ContainerInfo& info) {
+  const auto& st = info.state;
+  return std::runtime_error("container " + name + " exited with code " + std::to_string(st.exit_code) +
+                            (st.error.empty() ? "" : " (" + st.error + ")") +
+                            (info.restart_count > 0 ? ", restarted " + std::to_string(info.restart_count) + " times" : "") +
+                            "; see `docker logs " + name + "`");
+}
+
+// The container runs as the engine reports it after the start: one inspect
+// right away and one a short moment later, so a process that dies at once
+// (a bad flag, a taken port) is reported, not counted as converged.
+// `--wait` is what watches it become ready.
+net::awaitable<void> confirm_running(docker::Api& docker, const std::string& id, const std::string& name) {
+  constexpr auto kDiesAtOnce = std::chrono::milliseconds(250);
+  for (int look = 0; look < 2; ++look) {
+    if (look > 0) {
+      net::steady_timer pause(co_await net::this_coro::executor, kDiesAtOnce);
+      co_await pause.async_wait(net::use_awaitable);
+    }
     auto info = co_await docker.inspect_container(id);
     if (!info) throw std::runtime_error("container " + name + " disappeared while starting");
     const auto& st = info->state;
-    auto crashed = [&] {
-      return std::runtime_error("container " + name + " exited with code " + std::to_string(st.exit_code) +
-                                (st.error.empty() ? "" : " (" + st.error + ")") + "; see `docker logs " + name + "`");
-    };
-    if (st.status == "exited" || st.status == "dead") throw crashed();
-    if (st.status == "restarting" || (!up_since.empty() && st.started_at != up_since)) {
-      if (info->restart_count > 0) throw crashed();
-    }
-    if (st.running && (st.health.empty() || st.health == "healthy")) {
-      if (up_since != st.started_at) {
-        up_since = st.started_at;
-        up_at = std::chrono::steady_clock::now();
-      } else if (std::chrono::steady_clock::now() - up_at >= kSettle) {
-        co_return;
-      }
-    }
-    if (std::chrono::steady_clock::now() > deadline)
-      throw std::runtime_error("container " + name + " not " + (st.running ? "healthy" : "running") + " after " +
-                               std::to_string(timeout.count()) + "s (state " + st.status +
-                               (st.health.empty() ? "" : ", health " + st.health) + ")");
-    co_await sleep_for(delay);
+    if (st.status == "exited" || st.status == "dead" || st.status == "restarting" || info->restart_count > 0)
+      throw crashed(name, *info);
+  }
+}
+
+// One look at the readiness URL: true on a 2xx answer.
+net::awaitable<bool> answers_ready(const std::string& url) {
+  try {
+    http::Client client(co_await net::this_coro::executor, http::Endpoint::parse(url));
+    http::Request req{.method = http::Verb::get, .target = "", .timeout = std::chrono::seconds(2)};
+    if (client.endpoint().base_path.empty()) req.target = "/";
+    auto r = co_await client.send(req);
+    co_return r.status >= 200 && r.status < 300;
+  } catch (const std::exception&) {
+    co_return false;  // not listening yet
+  }
+}
+
+}  // namespace
+
+net::awaitable<void> wait_until_ready(docker::Api& docker, const ContainerSpec& spec, const std::string& id,
+                                      std::chrono::seconds timeout, runtime::Clock* clock) {
+  std::optional<runtime::SystemClock> own;
+  if (!clock) clock = &own.emplace(co_await net::this_coro::executor);
+  auto deadline = clock->now() + timeout;
+  std::chrono::milliseconds delay(20);
+  std::optional<docker::ContainerInfo> first;
+  for (;;) {
+    auto info = co_await docker.inspect_container(id);
+    if (!info) throw std::runtime_error("container " + spec.name + " disappeared while starting");
+    if (!first) first = info;
+    const auto& st = info->state;
+    bool restarted = info->restart_count > first->restart_count || st.started_at != first->state.started_at;
+    if (st.status == "exited" || st.status == "dead" || st.status == "restarting" || restarted)
+      throw crashed(spec.name, *info);
+    std::string waiting_for;
+    if (!st.running) waiting_for = "running (state " + st.status + ")";
+    else if (!st.health.empty() && st.health != "healthy") waiting_for = "healthy (health " + st.health + ")";
+    else if (!spec.ready_url.empty() && !co_await answers_ready(spec.ready_url)) waiting_for = "ready at " + spec.ready_url;
+    if (waiting_for.empty()) co_return;
+    if (clock->now() >= deadline)
+      throw std::runtime_error("container " + spec.name + " not " + waiting_for + " after " +
+                               std::to_string(timeout.count()) + "s");
+    co_await runtime::sleep_for(*clock, delay);
     delay = std::min(delay * 2, std::chrono::milliseconds(250));
   }
 }
+
+net::awaitable<void> wait_until_ready(docker::Api& docker, const DesiredState& desired, ApplyResult& result,
+                                      std::chrono::seconds timeout, runtime::Clock* clock) {
+  std::vector<net::awaitable<void>> waits;
+  for (auto& r : result.results) {
+    if (!r.error.empty() || r.id.empty()) continue;
+    auto it = std::find_if(desired.containers.begin(), desired.containers.end(),
+                           [&](const ContainerSpec& s) { return r.name == "container " + s.name; });
+    if (it == desired.containers.end()) continue;
+    waits.push_back([](docker::Api& d, const ContainerSpec& spec, ComponentResult& res, std::chrono::seconds t,
+                       runtime::Clock* c) -> net::awaitable<void> {
+      try {
+        co_await wait_until_ready(d, spec, res.id, t, c);
+      } catch (const std::exception& e) {
+        res.error = e.what();
+      }
+    }(docker, *it, r, timeout, clock));
+  }
+  co_await when_all(std::move(waits));
+}
+
+namespace {
 
 net::awaitable<void> put_files(docker::Api& docker, const std::string& id, const std::vector<TarFile>& files) {
   if (files.empty()) co_return;
@@ -138,12 +189,9 @@ net::awaitable<void> converge_container(docker::Api& docker, const ContainerSpec
       // Pull and create before touching the old one: a failed pull or a
       // rejected create leaves the running container as it was.
       co_await ensure_image(docker, spec.image, o);
-      std::string next = spec.name + "-stackd-next";
-      if (auto stale = co_await docker.inspect_container(next)) {
-        auto m = stale->labels.find(kManagedBy);
-        auto st = stale->labels.find(kStack);
-        if (m == stale->labels.end() || m->second != kManagedByValue || st == stale->labels.end() ||
-            st->second != desired_stack(spec))
+      std::string next = next_name(spec.name);
+      if (auto stale = co_await docker.inspect_container(next); stale && stale->name == next) {
+        if (!owned_by(stale->labels, desired_stack(spec), spec.component))
           throw std::runtime_error("container " + next + " exists and is not managed by stackd for this stack; remove it");
         co_await docker.remove_container(stale->id, true);
       }
@@ -196,7 +244,7 @@ net::awaitable<void> converge_container(docker::Api& docker, const ContainerSpec
     case Change::Remove:
       co_return;
   }
-  co_await wait_ready(docker, result.id, spec.name, o.ready_timeout);
+  co_await confirm_running(docker, result.id, spec.name);
 }
 
 net::awaitable<void> remove_object(docker::Api& docker, const PlannedChange& c, const ApplyOptions& o) {
@@ -309,6 +357,7 @@ net::awaitable<ApplyResult> apply_plan(docker::Api& docker, const DesiredState& 
   }
   co_await when_all(std::move(tasks));
   out.results.insert(out.results.end(), container_results.begin(), container_results.end());
+  if (o.wait) co_await wait_until_ready(docker, desired, out, o.ready_timeout, o.clock);
 
   // 3. Orphans, once nothing runs in what they leave behind.
   co_await remove_listed(docker, plan, o, out);

@@ -13,11 +13,18 @@
 #include "clients/docker/docker_api.hpp"
 #include "reconcilers/containers/desired_state.hpp"
 #include "reconcilers/containers/plan.hpp"
+#include "runtime/clock.hpp"
 
 namespace stackd::containers {
 
 struct ApplyOptions {
-  std::chrono::seconds ready_timeout{120};  // running (and healthy) after start
+  // `apply --wait`: after converging, wait until every container is ready
+  // (see wait_until_ready). Without it apply_plan returns as soon as every
+  // container is created and running as the engine reports it.
+  bool wait = false;
+  std::chrono::seconds ready_timeout{120};  // bound of the wait, per container
+  // Time for the readiness polls; a SystemClock on the current executor when null.
+  runtime::Clock* clock = nullptr;
   // One line per step, for humans: "pulling prom/prometheus:v2.53.2: ..."
   std::function<void(const std::string&)> progress;
   // Called for a running container whose live files changed (Prometheus
@@ -41,6 +48,18 @@ struct ApplyResult {
 
 boost::asio::awaitable<ApplyResult> apply_plan(docker::Api& docker, const DesiredState& desired, const Plan& plan,
                                                const ApplyOptions& options);
+
+// Waits until one container is ready: running, healthy where it has a
+// Docker healthcheck, and answering spec.ready_url with 2xx where it has one.
+// Throws when it exits, dies and is restarted by its restart policy, vanishes,
+// or is not ready within `timeout`.
+boost::asio::awaitable<void> wait_until_ready(docker::Api& docker, const ContainerSpec& spec, const std::string& id,
+                                              std::chrono::seconds timeout, runtime::Clock* clock = nullptr);
+
+// wait_until_ready for every desired container that `result` reports
+// converged, in parallel; a failure becomes that container's error.
+boost::asio::awaitable<void> wait_until_ready(docker::Api& docker, const DesiredState& desired, ApplyResult& result,
+                                              std::chrono::seconds timeout, runtime::Clock* clock = nullptr);
 
 // Removes what a down plan lists. Never touches objects without labels.
 boost::asio::awaitable<ApplyResult> apply_down(docker::Api& docker, const Plan& plan, const ApplyOptions& options);

@@ -36,24 +36,13 @@ const ContainerSpec* find_spec(const DesiredState& desired, std::string_view com
   return nullptr;
 }
 
-// What this key owns of a whole-stack plan: its container and any duplicates
-// of it, plus the network and volumes every container needs (creating those
-// is idempotent). Orphans and old stacks are the infrastructure key's.
-Plan scope(const Plan& plan, const std::string& component) {
-  Plan out;
-  for (const auto& c : plan.changes) {
-    bool mine = c.kind == "container" ? c.component == component : c.change != Change::Remove;
-    if (mine) out.changes.push_back(c);
-  }
-  return out;
-}
-
 }  // namespace
 
 ContainerReconciler::ContainerReconciler(docker::Api& docker, metrics::Registry& registry,
-                                         std::shared_ptr<DesiredStateCache> cache)
+                                         std::shared_ptr<DesiredStateCache> cache, ContainerSettings settings)
     : docker_(docker),
       cache_(std::move(cache)),
+      settings_(settings),
       drift_repairs_(registry.counter("stackd_drift_repairs_total",
                                       "Objects brought back to the desired state without a manifest change.", {"kind"})),
       reloads_(registry.counter("stackd_prometheus_reload_total", "Prometheus configuration reloads by result.",
@@ -91,11 +80,15 @@ net::awaitable<runtime::Result> ContainerReconciler::reconcile(const runtime::Re
   const auto* spec = find_spec(*desired, component);
   if (!spec) co_return runtime::Result{};
 
-  auto full = co_await make_plan(docker_, *desired);
-  auto plan = scope(full, component);
+  // This component's container only: no other container is inspected and
+  // no other container's files are read.
+  auto plan = co_await make_component_plan(docker_, *desired, component);
 
   ApplyOptions options;
   options.progress = context.progress;
+  options.wait = settings_.wait;
+  options.ready_timeout = settings_.ready_timeout;
+  options.clock = &context.clock;
   options.refresh_live_files = [this](const ContainerSpec& s, const std::string& id) -> net::awaitable<void> {
     if (s.component != kPrometheus) {
       // Other live files (the Grafana password file) are simply replaced; the

@@ -29,9 +29,16 @@ class DesiredStateCache {
 
 RenderContext render_context_of(const manifest::Snapshot& snapshot);
 
+// How a pass treats a container it started.
+struct ContainerSettings {
+  bool wait = false;  // `apply --wait`: also wait for readiness (healthchecks, ready URLs)
+  std::chrono::seconds ready_timeout{120};
+};
+
 class ContainerReconciler final : public runtime::Reconciler {
  public:
-  ContainerReconciler(docker::Api& docker, metrics::Registry& registry, std::shared_ptr<DesiredStateCache> cache);
+  ContainerReconciler(docker::Api& docker, metrics::Registry& registry, std::shared_ptr<DesiredStateCache> cache,
+                      ContainerSettings settings = {});
   std::string_view name() const override { return "container"; }
   std::vector<std::string> keys(const manifest::Snapshot& snapshot) const override;
   std::vector<std::string> keys_for_component(std::string_view component) const override;
@@ -42,6 +49,7 @@ class ContainerReconciler final : public runtime::Reconciler {
  private:
   docker::Api& docker_;
   std::shared_ptr<DesiredStateCache> cache_;
+  ContainerSettings settings_;
   metrics::CounterFamily& drift_repairs_;
   metrics::CounterFamily& reloads_;
   std::map<std::string, std::string> converged_revision_;  // component -> revision of its last success

@@ -29,6 +29,9 @@ struct ContainerSpec {
   std::map<std::string, std::string> spec_parts;  // part -> short digest
   std::string api_url;   // where stackd (on the host) reaches it: http://127.0.0.1:9090
   std::string peer_url;  // where other containers of the stack reach it
+  // Answers 2xx once the component serves (`apply --wait`): Prometheus
+  // /-/ready, Grafana /api/health. Empty: running and healthy is ready.
+  std::string ready_url;
 };
 
 struct VolumeSpec {

@@ -9,7 +9,7 @@
 
 namespace stackd::containers {
 
-using namespace labels;  // the ownership labels of design.md §3
+using namespace labels;  // the ownership labels of docs/manifest.md, "What stackd owns"
 
 namespace net = boost::asio;
 
@@ -82,6 +82,16 @@ std::vector<std::string> changed_parts(const std::string& parts_label, const std
   return out;
 }
 
+std::string next_name(const std::string& container_name) { return container_name + "-stackd-next"; }
+
+bool owned_by(const docker::Labels& labels, const std::string& stack, const std::string& component) {
+  auto has = [&](const char* key, const std::string& value) {
+    auto it = labels.find(key);
+    return it != labels.end() && it->second == value;
+  };
+  return !component.empty() && has(kManagedBy, kManagedByValue) && has(kStack, stack) && has(kComponent, component);
+}
+
 namespace {
 
 std::string join(const std::vector<std::string>& v) {
@@ -90,7 +100,8 @@ std::string join(const std::vector<std::string>& v) {
   return out;
 }
 
-bool owned_by(const docker::Labels& labels, const std::string& stack) {
+// Networks are stack-wide: they carry managed-by and stack, no component.
+bool network_owned_by(const docker::Labels& labels, const std::string& stack) {
   auto m = labels.find(kManagedBy);
   auto s = labels.find(kStack);
   return m != labels.end() && m->second == kManagedByValue && s != labels.end() && s->second == stack;
@@ -101,62 +112,164 @@ std::string label_or(const docker::Labels& labels, const char* key, const std::s
   return it == labels.end() ? fallback : it->second;
 }
 
-// Live files that differ from what the running container holds.
+// The engine's StartedAt of a container that never ran.
+bool never_started(const std::string& started_at) { return started_at.empty() || started_at.rfind("0001-", 0) == 0; }
+
+// A file still holds what stackd delivered when its stat shows the size and
+// mode it was given and the content's fingerprint as mtime (make_tar sets
+// it; an edit in place sets the current time).
+bool stat_matches(const std::optional<docker::PathStat>& st, const TarFile& f) {
+  return st && !st->is_dir() && st->size == static_cast<std::int64_t>(f.content.size()) && st->perm() == (f.mode & 0777) &&
+         st->mtime == delivered_mtime(f.content);
+}
+
+// Files of `files` that are not, by stat, what stackd delivered.
+net::awaitable<std::vector<const TarFile*>> unconfirmed_files(docker::Api& docker, const std::string& id,
+                                                              const std::vector<TarFile>& files) {
+  std::vector<const TarFile*> out;
+  for (const auto& f : files)
+    if (!stat_matches(co_await docker.stat_path(id, "/" + f.path), f)) out.push_back(&f);
+  co_return out;
+}
+
+// Live files that differ from what the running container holds. Stats every
+// file (about a millisecond each); downloads only those whose stat differs,
+// to compare content (a file touched but unchanged is not stale).
 net::awaitable<std::vector<std::string>> stale_live_files(docker::Api& docker, const std::string& id,
                                                           const std::vector<TarFile>& files) {
   std::vector<std::string> stale;
-  std::map<std::string, std::vector<const TarFile*>> by_dir;
-  for (const auto& f : files) {
-    auto slash = f.path.find_last_of('/');
-    by_dir["/" + (slash == std::string::npos ? "" : f.path.substr(0, slash))].push_back(&f);
-  }
-  for (const auto& [dir, wanted] : by_dir) {
-    auto tar = co_await docker.get_archive(id, dir);
-    std::map<std::string, std::string> have;
+  for (const auto* f : co_await unconfirmed_files(docker, id, files)) {
+    auto tar = co_await docker.get_archive(id, "/" + f->path);
+    bool same = false;
     if (tar) {
-      // GET archive names members relative to the directory's parent: "<dirname>/file".
-      auto base = dir.substr(dir.find_last_of('/') + 1);
-      for (auto& f : read_tar(*tar)) {
-        auto rel = f.path.rfind(base + "/", 0) == 0 ? f.path.substr(base.size() + 1) : f.path;
-        have[rel] = std::move(f.content);
-      }
+      // GET archive of a file holds one member named by its base name.
+      auto members = read_tar(*tar);
+      same = members.size() == 1 && members[0].content == f->content;
     }
-    for (const auto* f : wanted) {
-      auto name = f->path.substr(dir.size());  // dir has a leading '/', f->path does not
-      auto it = have.find(name);
-      if (it == have.end() || it->second != f->content) stale.push_back("/" + f->path);
-    }
+    if (!same) stale.push_back("/" + f->path);
   }
   co_return stale;
 }
 
+const ContainerSpec& spec_of(const DesiredState& desired, const std::string& component) {
+  for (const auto& s : desired.containers)
+    if (s.component == component) return s;
+  throw std::invalid_argument("component " + component + " is not in the desired state of stack " + desired.stack);
+}
+
 }  // namespace
 
-net::awaitable<Plan> make_plan(docker::Api& docker, const DesiredState& desired) {
+net::awaitable<Plan> make_component_plan(docker::Api& docker, const DesiredState& desired, const std::string& component) {
+  const auto& spec = spec_of(desired, component);
+  Plan plan;
+  auto labels = owner_labels(desired.stack);
+  labels[kComponent] = component;
+  auto mine = co_await docker.list_containers(labels, true);
+
+  // Sort out what an interrupted recreate or a person left: the container
+  // holding the canonical name is the one; a `-stackd-next` is the unfinished
+  // replacement of a recreate whose process died (its files may be partial,
+  // so it is never adopted: removed, and the plan proceeds from the rest);
+  // anything else of this component is a duplicate.
+  const docker::ContainerSummary* current = nullptr;
+  std::vector<const docker::ContainerSummary*> others;
+  for (const auto& c : mine) {
+    if (!owned_by(c.labels, desired.stack, component)) continue;  // the engine's filter, checked again
+    if (c.name == spec.name) current = &c;
+    else others.push_back(&c);
+  }
+  for (const auto* c : others) {
+    bool leftover = c->name == next_name(spec.name);
+    if (!current && !leftover) {
+      // Ours but under another name (renamed by hand): recreated under its own.
+      current = c;
+      continue;
+    }
+    plan.changes.push_back({Change::Remove, "container", c->name, component,
+                            leftover ? "left over from an interrupted recreate" : "duplicate of " + spec.name, c->id});
+  }
+
+  if (!current) {
+    auto holder = co_await docker.inspect_container(spec.name);
+    if (holder && holder->name == spec.name) {
+      plan.changes.push_back({Change::Conflict, "container", spec.name, component,
+                              "container " + spec.name + " (id " + holder->id.substr(0, 12) +
+                                  ") exists and is not managed by stackd for this stack; stackd leaves it alone — "
+                                  "remove or rename it",
+                              holder->id});
+    } else {
+      plan.changes.push_back({Change::Create, "container", spec.name, component, "missing", ""});
+    }
+    co_return plan;
+  }
+
+  const auto& c = *current;
+  auto hash = label_or(c.labels, kSpecHash, "");
+  PlannedChange change{Change::Unchanged, "container", spec.name, component, "", c.id};
+  if (hash != spec.spec_hash) {
+    auto parts = changed_parts(label_or(c.labels, kSpecParts, ""), spec.spec_parts);
+    change.change = Change::Recreate;
+    change.reason = parts.empty() ? "spec changed" : "changed: " + join(parts);
+  } else if (c.name != spec.name) {
+    change.change = Change::Recreate;
+    change.reason = "renamed to " + c.name;
+  } else if (c.state == "removing") {
+    // Someone removes it right now: its destroy event triggers the next pass.
+    change.reason = "being removed";
+  } else if (c.state != "running") {
+    change.change = Change::Start;
+    change.reason = "state is " + c.state;
+    if (c.state == "created") {
+      // Never started: a process that died between create and start (or a
+      // recreate between rename and start) may not have delivered all its
+      // files. Starting it without them would run the wrong thing.
+      auto info = co_await docker.inspect_container(c.id);
+      if (info && never_started(info->state.started_at)) {
+        auto all = spec.files;
+        all.insert(all.end(), spec.live_files.begin(), spec.live_files.end());
+        auto missing = co_await unconfirmed_files(docker, c.id, all);
+        if (!missing.empty()) {
+          change.change = Change::Recreate;
+          change.reason = "created but its files were not all delivered (" + std::to_string(missing.size()) + ")";
+        }
+      }
+    }
+  } else {
+    auto stale = co_await stale_live_files(docker, c.id, spec.live_files);
+    if (!stale.empty()) {
+      change.change = Change::Reload;
+      change.reason = "files changed: " + join(stale);
+    }
+  }
+  // The container itself first: apply acts on it before removing leftovers.
+  plan.changes.insert(plan.changes.begin(), change);
+  co_return plan;
+}
+
+net::awaitable<Plan> make_infrastructure_plan(docker::Api& docker, const DesiredState& desired) {
   Plan plan;
   auto owner = owner_labels(desired.stack);
 
   // Network
-  auto owned_networks = co_await docker.list_networks(owner);
   if (desired.network) {
     auto net = co_await docker.inspect_network(*desired.network);
     if (!net) plan.changes.push_back({Change::Create, "network", *desired.network, "", "missing", ""});
-    else if (!owned_by(net->labels, desired.stack))
+    else if (!network_owned_by(net->labels, desired.stack))
       plan.changes.push_back({Change::Conflict, "network", *desired.network, "",
                               "a network with this name exists and is not managed by stackd for stack " + desired.stack +
                                   " (id " + net->id.substr(0, 12) + "); remove it or choose another spec.network",
                               net->id});
     else plan.changes.push_back({Change::Unchanged, "network", *desired.network, "", "", net->id});
   }
-  for (const auto& n : owned_networks)
-    if (!desired.network || n.name != *desired.network)
+  for (const auto& n : co_await docker.list_networks(owner))
+    if (network_owned_by(n.labels, desired.stack) && (!desired.network || n.name != *desired.network))
       plan.changes.push_back({Change::Remove, "network", n.name, "", "no longer in the manifest", n.id});
 
   // Volumes: created when missing; an owned volume no longer used is kept (data).
   for (const auto& v : desired.volumes) {
     auto have = co_await docker.inspect_volume(v.name);
     if (!have) plan.changes.push_back({Change::Create, "volume", v.name, v.component, "missing", ""});
-    else if (!owned_by(have->labels, desired.stack))
+    else if (!owned_by(have->labels, desired.stack, v.component))
       plan.changes.push_back({Change::Conflict, "volume", v.name, v.component,
                               "a volume with this name exists and is not managed by stackd for stack " + desired.stack +
                                   "; stackd will not adopt it",
@@ -164,89 +277,47 @@ net::awaitable<Plan> make_plan(docker::Api& docker, const DesiredState& desired)
     else plan.changes.push_back({Change::Unchanged, "volume", v.name, v.component, "", ""});
   }
 
-  // Containers
-  auto owned = co_await docker.list_containers(owner, true);
-  std::set<std::string> matched;
-  for (const auto& spec : desired.containers) {
-    std::vector<const docker::ContainerSummary*> mine;
-    for (const auto& c : owned) {
-      if (label_or(c.labels, kComponent, "") != spec.component) continue;
-      // The replacement a Recreate is building right now: not a duplicate,
-      // not an orphan. A stale one is removed by the next Recreate.
-      if (c.name == spec.name + "-stackd-next") {
-        matched.insert(c.id);
-        continue;
-      }
-      mine.push_back(&c);
-    }
-    // Prefer the one holding the canonical name; others are leftovers.
-    std::stable_sort(mine.begin(), mine.end(), [&](auto* a, auto* b) { return (a->name == spec.name) > (b->name == spec.name); });
-    for (std::size_t i = 1; i < mine.size(); ++i) {
-      plan.changes.push_back({Change::Remove, "container", mine[i]->name, spec.component, "duplicate of " + spec.name, mine[i]->id});
-      matched.insert(mine[i]->id);
-    }
-    if (mine.empty()) {
-      auto holder = co_await docker.inspect_container(spec.name);
-      if (holder) {
-        plan.changes.push_back({Change::Conflict, "container", spec.name, spec.component,
-                                "container " + spec.name + " (id " + holder->id.substr(0, 12) +
-                                    ") exists and is not managed by stackd for this stack; stackd leaves it alone — "
-                                    "remove or rename it",
-                                holder->id});
-      } else {
-        plan.changes.push_back({Change::Create, "container", spec.name, spec.component, "missing", ""});
-      }
-      continue;
-    }
-    const auto& c = *mine.front();
-    matched.insert(c.id);
-    auto hash = label_or(c.labels, kSpecHash, "");
-    if (hash != spec.spec_hash) {
-      auto parts = changed_parts(label_or(c.labels, kSpecParts, ""), spec.spec_parts);
-      plan.changes.push_back({Change::Recreate, "container", spec.name, spec.component,
-                              parts.empty() ? "spec changed" : "changed: " + join(parts), c.id});
-      continue;
-    }
-    if (c.name != spec.name) {
-      plan.changes.push_back({Change::Recreate, "container", spec.name, spec.component, "renamed to " + c.name, c.id});
-      continue;
-    }
-    if (c.state == "removing") {
-      // Someone removes it right now: its destroy event triggers the next pass.
-      plan.changes.push_back({Change::Unchanged, "container", spec.name, spec.component, "being removed", c.id});
-      continue;
-    }
-    if (c.state != "running") {
-      plan.changes.push_back({Change::Start, "container", spec.name, spec.component, "state is " + c.state, c.id});
-      continue;
-    }
-    auto stale = co_await stale_live_files(docker, c.id, spec.live_files);
-    if (!stale.empty()) {
-      plan.changes.push_back({Change::Reload, "container", spec.name, spec.component, "files changed: " + join(stale), c.id});
-      continue;
-    }
-    plan.changes.push_back({Change::Unchanged, "container", spec.name, spec.component, "", c.id});
+  // Containers of components no longer desired. One without a component
+  // label is not stackd's (its label set is incomplete): left alone.
+  std::set<std::string> wanted;
+  for (const auto& spec : desired.containers) wanted.insert(spec.component);
+  for (const auto& c : co_await docker.list_containers(owner, true)) {
+    auto component = label_or(c.labels, kComponent, "");
+    if (!owned_by(c.labels, desired.stack, component) || wanted.count(component)) continue;
+    plan.changes.push_back({Change::Remove, "container", c.name, component, "no longer in the manifest", c.id});
   }
-  for (const auto& c : owned)
-    if (!matched.count(c.id))
-      plan.changes.push_back({Change::Remove, "container", c.name, label_or(c.labels, kComponent, ""),
-                              "no longer in the manifest", c.id});
+  co_return plan;
+}
+
+net::awaitable<Plan> make_plan(docker::Api& docker, const DesiredState& desired) {
+  auto infra = co_await make_infrastructure_plan(docker, desired);
+  Plan plan;
+  for (const auto& c : infra.changes)
+    if (c.kind != "container") plan.changes.push_back(c);
+  for (const auto& spec : desired.containers) {
+    auto part = co_await make_component_plan(docker, desired, spec.component);
+    plan.changes.insert(plan.changes.end(), part.changes.begin(), part.changes.end());
+  }
+  for (const auto& c : infra.changes)
+    if (c.kind == "container") plan.changes.push_back(c);
   co_return plan;
 }
 
 net::awaitable<Plan> make_down_plan(docker::Api& docker, const std::string& stack, bool remove_volumes) {
   Plan plan;
   auto owner = owner_labels(stack);
-  auto containers = co_await docker.list_containers(owner, true);
-  auto networks = co_await docker.list_networks(owner);
-  auto volumes = co_await docker.list_volumes(owner);
-  for (const auto& c : containers)
-    plan.changes.push_back({Change::Remove, "container", c.name, label_or(c.labels, kComponent, ""), "down", c.id});
-  for (const auto& n : networks)
-    plan.changes.push_back({Change::Remove, "network", n.name, "", "down", n.id});
-  for (const auto& v : volumes) {
-    if (remove_volumes) plan.changes.push_back({Change::Remove, "volume", v.name, "", "down --volumes", ""});
-    else plan.changes.push_back({Change::Unchanged, "volume", v.name, "", "kept (data); use --volumes to remove", ""});
+  for (const auto& c : co_await docker.list_containers(owner, true)) {
+    auto component = label_or(c.labels, kComponent, "");
+    if (owned_by(c.labels, stack, component))
+      plan.changes.push_back({Change::Remove, "container", c.name, component, "down", c.id});
+  }
+  for (const auto& n : co_await docker.list_networks(owner))
+    if (network_owned_by(n.labels, stack)) plan.changes.push_back({Change::Remove, "network", n.name, "", "down", n.id});
+  for (const auto& v : co_await docker.list_volumes(owner)) {
+    auto component = label_or(v.labels, kComponent, "");
+    if (!owned_by(v.labels, stack, component)) continue;
+    if (remove_volumes) plan.changes.push_back({Change::Remove, "volume", v.name, component, "down --volumes", ""});
+    else plan.changes.push_back({Change::Unchanged, "volume", v.name, component, "kept (data); use --volumes to remove", ""});
   }
   co_return plan;
 }

@@ -34,9 +34,36 @@ struct Plan {
   std::string to_text() const;
 };
 
-// Reads the world (containers, networks and volumes by label and by name) and
-// compares. Never changes anything.
+// The whole stack's plan (diff, apply): the infrastructure plan's networks and
+// volumes, then every component's plan, then the infrastructure plan's
+// orphaned containers. Reads the world (by label and by name), never changes it.
 boost::asio::awaitable<Plan> make_plan(docker::Api& docker, const DesiredState& desired);
+
+// One component's share, for the reconciler of key "container/<component>".
+// Reads only that component's containers: one list by its complete label set
+// (managed-by, stack, component) and, when none holds its name, one inspect of
+// the name. Plans its container (create, recreate, start, reload, unchanged,
+// or conflict with a foreign holder of the name), the removal of duplicates
+// and of a `<name>-stackd-next` left by an interrupted recreate. Live-file
+// drift is checked by path stat; a file is downloaded only when its stat is
+// not what stackd delivered. Never changes anything. Throws
+// std::invalid_argument when `component` is not in `desired`.
+boost::asio::awaitable<Plan> make_component_plan(docker::Api& docker, const DesiredState& desired,
+                                                 const std::string& component);
+
+// Stack-wide objects, for the key "infrastructure": the network, the data
+// volumes, and containers of this stack whose component is no longer
+// desired. Containers of desired components are never in it (they belong to
+// their component's plan), and neither is any object without stackd's
+// complete label set.
+boost::asio::awaitable<Plan> make_infrastructure_plan(docker::Api& docker, const DesiredState& desired);
+
+// Name of the replacement a recreate builds before it swaps it in.
+std::string next_name(const std::string& container_name);
+
+// True when labels carry stackd's complete label set for this stack and
+// component: only such objects are stopped, removed or adopted.
+bool owned_by(const docker::Labels& labels, const std::string& stack, const std::string& component);
 
 // The plan for `down`: every object this stack owns, to be removed; volumes
 // only when remove_volumes.

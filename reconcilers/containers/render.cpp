@@ -10,7 +10,7 @@
 
 namespace stackd::containers {
 
-using namespace labels;  // the ownership labels of design.md §3
+using namespace labels;  // the ownership labels of docs/manifest.md, "What stackd owns"
 
 namespace {
 
@@ -144,6 +144,7 @@ ContainerSpec render_prometheus(const Manifest& m) {
   for (const auto& r : p.rules) in.rule_files.emplace_back(rule_file_name(r.relative, used), r.content);
   s.live_files = prometheus::render_files(in);
   set_urls(m, s, p);
+  s.ready_url = s.api_url + "/-/ready";
   return s;
 }
 
@@ -167,6 +168,7 @@ ContainerSpec render_grafana(const Manifest& m, const RenderContext& ctx) {
   add_volume(s.create_body, m.name + "-grafana-data", "/var/lib/grafana");
   s.live_files.push_back(TarFile{kGrafanaPasswordPath, ctx.grafana_admin_password, 0400, kGrafanaUid, 0});
   set_urls(m, s, g);
+  s.ready_url = s.api_url + "/api/health";
   return s;
 }
 

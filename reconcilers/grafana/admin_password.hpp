@@ -1,5 +1,5 @@
 #pragma once
-// Where Grafana's admin password comes from (design.md §2: no password is
+// Where Grafana's admin password comes from (docs/manifest.md: no password is
 // baked in): a file, an environment variable, or, when neither is given,
 // generated once with a CSPRNG and kept in stackd's state directory with
 // mode 0600. The value is never logged; where to read it is.

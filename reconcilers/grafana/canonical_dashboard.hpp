@@ -4,7 +4,7 @@
 // server owns, hashed with sha256.
 //
 // Dropped or normalised, each because it otherwise causes an endless re-push
-// (reference/grafana.md §1.3, §3.3, §4.8):
+// (docs/grafana.md):
 //  - top-level `id` and `version`: set by Grafana on every save;
 //  - `libraryPanel` objects: Grafana expands them on read; only uid and name
 //    are the user's (Terraform's NormalizeDashboardConfigJSON does the same);

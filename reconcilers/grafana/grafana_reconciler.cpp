@@ -35,8 +35,13 @@ json datasource_body(const DatasourceSpec& d) {
           {"jsonData", d.json_data}, {"basicAuth", false}};
 }
 
-bool datasource_matches(const DatasourceSpec& d, const json& remote) {
-  return remote.value("name", "") == d.name && remote.value("type", "") == d.type &&
+// `answered`: the type Grafana stored the last time stackd wrote this desired
+// type, for aliases stackd's table does not know.
+bool datasource_matches(const DatasourceSpec& d, const json& remote, const std::string& answered) {
+  const std::string type = remote.value("type", "");
+  const bool same_type = type == d.type || type == canonical_datasource_type(d.type) ||
+                         (!answered.empty() && type == answered);
+  return remote.value("name", "") == d.name && same_type &&
          remote.value("url", "") == d.url && remote.value("access", "") == d.access &&
          remote.value("isDefault", false) == d.is_default &&
          remote.value("jsonData", json::object()) == (d.json_data.is_null() ? json::object() : d.json_data);
@@ -51,6 +56,14 @@ std::string version_message(const std::string& revision) {
 
 std::string folder_uid_for_title(const std::string& title) { return "stackd-" + sha256_hex(title).substr(0, 16); }
 
+// Core plugins renamed with their old id kept as an alias (plugin.json
+// "aliasIDs"); Grafana stores and lists the new id.
+std::string canonical_datasource_type(const std::string& type) {
+  if (type == "postgres") return "grafana-postgresql-datasource";
+  if (type == "testdata") return "grafana-testdata-datasource";
+  return type;
+}
+
 // One desired dashboard on its way through a reconcile.
 struct Reconciler::Plan {
   const DashboardSpec* spec = nullptr;
@@ -59,15 +72,24 @@ struct Reconciler::Plan {
   std::optional<json> remote;  // GET answer; nullopt = absent
   std::string error;
   unsigned error_status = 0;  // HTTP status when the read failed with one
+  std::string error_message_id;
 };
 
 Reconciler::Reconciler(net::any_io_executor executor, ReconcilerOptions options)
-    : executor_(std::move(executor)), options_(std::move(options)) {}
+    : executor_(executor),
+      own_clock_(std::make_unique<runtime::SystemClock>(executor)),
+      clock_(*own_clock_),
+      guard_(clock_),
+      options_(std::move(options)) {}
+
+Reconciler::Reconciler(net::any_io_executor executor, runtime::Clock& clock, ReconcilerOptions options)
+    : executor_(std::move(executor)), clock_(clock), guard_(clock_), options_(std::move(options)) {}
 
 Reconciler::~Reconciler() = default;
 
 Client& Reconciler::client_for(const Desired& desired, const std::string& password) {
-  Credentials creds{desired.user, password, ""};
+  Credentials creds = desired.service_account_token.empty() ? Credentials{desired.user, password, ""}
+                                                            : Credentials{"", "", desired.service_account_token};
   if (!client_ || client_url_ != desired.base_url) {
     client_ = std::make_unique<Client>(executor_, desired.base_url, creds);  // keep-alive across reconciles
     client_url_ = desired.base_url;
@@ -77,23 +99,86 @@ Client& Reconciler::client_for(const Desired& desired, const std::string& passwo
   return *client_;
 }
 
+std::string Reconciler::credentials_key(const Desired& desired, const std::string& password) const {
+  if (!desired.service_account_token.empty())
+    return LoginGuard::key(desired.base_url, "", "token:" + desired.service_account_token);
+  return LoginGuard::key(desired.base_url, desired.user, "password:" + password);
+}
+
+std::string Reconciler::retry_note(const std::string& key) const {
+  auto wait = std::chrono::duration_cast<std::chrono::seconds>(guard_.retry_at(key) - clock_.now()).count();
+  if (wait <= 0) wait = std::chrono::duration_cast<std::chrono::seconds>(guard_.retry_after()).count();
+  return "stackd will not send these credentials again for " + std::to_string((wait + 59) / 60) +
+         " min, or until the manifest, the password/token files or stackd's state change";
+}
+
+std::string Reconciler::rejection_message(const Desired& desired, const GrafanaError& e, const std::string& retry,
+                                          const std::string& which) const {
+  const std::string at = "Grafana at " + desired.base_url;
+  std::string m;
+  if (!desired.service_account_token.empty()) {
+    m = at + " rejects the service-account token (spec.grafana.serviceAccountTokenFile)";
+  } else if (e.message_id() == "auth.unauthorized") {
+    m = at + " does not accept basic auth (GF_AUTH_BASIC_ENABLED=false?) and no service-account token is configured: "
+             "set spec.grafana.serviceAccountTokenFile";
+  } else if (e.message_id() == "login-attempt.blocked") {
+    m = at + " has blocked logins for user \"" + desired.user +
+        "\" after too many failed attempts (its brute-force protection: 5 failures in 5 minutes); a lockout is "
+        "likely, people signing in as this user are refused too until the failures are 5 minutes old";
+  } else {
+    m = at + " rejects " + which + " for user \"" + desired.user +
+        "\"; a lockout is likely if they keep being tried (Grafana blocks a user after 5 failed logins in 5 "
+        "minutes, humans included)";
+  }
+  if (!e.grafana_message().empty()) m += " (HTTP " + std::to_string(e.status()) + ": " + e.grafana_message() + ")";
+  return m + "; " + retry;
+}
+
 net::awaitable<SyncReport> Reconciler::reconcile(const Desired& desired) {
   SyncReport report;
   Client& client = client_for(desired, desired.password);
   const int requests_before = client.requests();
   try {
-    co_await client.health();
+    auto health = co_await client.health();
+    if (health.is_object()) report.grafana_version = health.value("version", "").substr(0, 64);
   } catch (const std::exception& e) {
     report.errors.push_back(std::string("Grafana at ") + desired.base_url + " is not ready: " + e.what());
     report.requests = client.requests() - requests_before;
     co_return report;
   }
+  const std::string key = credentials_key(desired, desired.password);
+  auto reject = [&](const std::string& message) {
+    report.credentials_rejected = true;
+    report.credentials_message = message;
+    report.errors.push_back(message);
+  };
   try {
+    if (desired.service_account_token.empty() && !desired.applied_password_file.empty())
+      co_await ensure_admin_password(desired, desired.applied_password_file);
+    if (auto refused = guard_.refused(key)) {
+      // Rejected recently: do not send them again, not even once a pass.
+      reject(*refused);
+      report.requests = client.requests() - requests_before;
+      co_return report;
+    }
+    client_for(desired, desired.password);
     co_await sync_datasources(client, desired, report);
     auto folders = co_await sync_folders(client, desired, report);
     co_await sync_dashboards(client, desired, folders, report);
+  } catch (const CredentialsRejected& e) {
+    reject(e.what());  // ensure_admin_password's, already worded and recorded
+  } catch (const GrafanaError& e) {
+    if (e.status() == 401) {
+      {
+        std::string message = rejection_message(desired, e, retry_note(key));
+        guard_.rejected(key, message);
+        reject(message);
+      }
+    } else {
+      report.errors.push_back(e.what());
+    }
   } catch (const std::exception& e) {
-    // Only whole-Grafana failures get here (credentials, listing calls, transport).
+    // Only whole-Grafana failures get here (listing calls, transport).
     report.errors.push_back(e.what());
   }
   report.requests = client.requests() - requests_before;
@@ -108,8 +193,11 @@ net::awaitable<void> Reconciler::sync_datasources(Client& client, const Desired&
     try {
       auto it = std::find_if(remote.begin(), remote.end(), [&](const json& r) { return r.value("uid", "") == ds.uid; });
       json body = datasource_body(ds);
+      auto answered = answered_type_.find(ds.uid);
+      const std::string answered_type =
+          answered != answered_type_.end() && answered->second.first == ds.type ? answered->second.second : "";
       if (it != remote.end()) {
-        if (datasource_matches(ds, *it)) {
+        if (datasource_matches(ds, *it, answered_type)) {
           ++report.datasources_unchanged;
           continue;
         }
@@ -118,13 +206,17 @@ net::awaitable<void> Reconciler::sync_datasources(Client& client, const Desired&
                                   "stackd cannot change it");
           continue;
         }
-        co_await client.update_datasource(ds.uid, body);
+        auto res = co_await client.update_datasource(ds.uid, body);
+        if (res.contains("datasource") && res["datasource"].is_object())
+          answered_type_[ds.uid] = {ds.type, res["datasource"].value("type", ds.type)};
         ++report.datasources_updated;
         spdlog::info("grafana: updated {}", label);
         continue;
       }
       try {
-        co_await client.create_datasource(body);
+        auto res = co_await client.create_datasource(body);
+        if (res.contains("datasource") && res["datasource"].is_object())
+          answered_type_[ds.uid] = {ds.type, res["datasource"].value("type", ds.type)};
         ++report.datasources_created;
         spdlog::info("grafana: created {}", label);
       } catch (const GrafanaError& e) {
@@ -152,16 +244,26 @@ net::awaitable<std::map<std::string, std::string>> Reconciler::sync_folders(Clie
   for (const auto& d : desired.dashboards)
     if (!is_root_folder(d.folder_title)) titles.insert(d.folder_title);
   if (titles.empty()) co_return uids;
-  json remote = co_await client.folders();
+  std::optional<json> listed;  // the root's folders, read when first needed
   for (const auto& title : titles) {
     std::string want = folder_uid_for_title(title);
-    // Prefer the folder stackd created (stable uid); else adopt one with the
-    // exact title, which is what users mean by "put it in folder X".
-    auto by_uid = std::find_if(remote.begin(), remote.end(), [&](const json& f) { return f.value("uid", "") == want; });
-    if (by_uid != remote.end()) {
-      uids[title] = want;
+    // Prefer the folder stackd created (stable uid), looked up by uid: with
+    // nested folders (Grafana 11+) GET /api/folders lists only the root's
+    // children, so a folder a user moved under another one is not in it.
+    try {
+      if (co_await client.get_folder(want)) {
+        uids[title] = want;
+        continue;
+      }
+    } catch (const GrafanaError& e) {
+      if (e.status() == 401) throw;
+      report.errors.push_back("folder \"" + title + "\": " + e.what());
       continue;
     }
+    // Else adopt a root folder with the exact title, which is what users mean
+    // by "put it in folder X".
+    if (!listed) listed = co_await client.folders();
+    const json& remote = *listed;
     auto by_title = std::find_if(remote.begin(), remote.end(), [&](const json& f) { return f.value("title", "") == title; });
     if (by_title != remote.end()) {
       uids[title] = by_title->value("uid", "");
@@ -189,6 +291,7 @@ net::awaitable<void> Reconciler::fetch_worker(Client& client, std::vector<Plan>&
     } catch (const GrafanaError& e) {
       p.error = e.what();
       p.error_status = e.status();
+      p.error_message_id = e.message_id();
     } catch (const std::exception& e) {
       p.error = e.what();
     }
@@ -197,8 +300,17 @@ net::awaitable<void> Reconciler::fetch_worker(Client& client, std::vector<Plan>&
 
 net::awaitable<bool> Reconciler::written_by_stackd(Client& client, const std::string& uid, int limit) {
   json versions = co_await client.dashboard_versions(uid, limit);
-  for (const auto& v : versions)
+  for (const auto& v : versions) {
+    if (!v.is_object()) continue;
     if (v.value("message", "").rfind(kVersionMessagePrefix, 0) == 0) co_return true;
+    // The list says "Initial save" for a first version whatever was saved
+    // (Grafana's GetDashboardVersions); the single-version GET has the message.
+    // A dashboard stackd created and never changed has only that version.
+    if (v.value("parentVersion", -1L) == 0 && v.contains("version") && v["version"].is_number_integer()) {
+      json one = co_await client.dashboard_version(uid, v["version"].get<long>());
+      if (one.is_object() && one.value("message", "").rfind(kVersionMessagePrefix, 0) == 0) co_return true;
+    }
+  }
   co_return false;
 }
 
@@ -266,7 +378,17 @@ net::awaitable<void> Reconciler::sync_dashboards(Client& client, const Desired& 
   for (auto& p : plans) {
     const std::string where = "dashboard " + p.uid + " (" + p.spec->source + ")";
     if (!p.error.empty()) {
-      if (p.error_status == 401) throw GrafanaError(p.error, 401, "", "");
+      if (p.error_status == 401) throw GrafanaError(p.error, 401, "", "", p.error_message_id);
+      if (p.error_status == 406) {
+        // Grafana 12 schema-v2 dashboard: the legacy API cannot read or
+        // safely write it. Say so once; leave it alone.
+        ++report.left_alone;
+        if (reported_v2_.insert(p.uid).second)
+          report.warnings.push_back(where + ": Grafana holds it as a schema-v2 dashboard, which its /api cannot "
+                                    "read (HTTP 406); stackd leaves it alone. Delete it in Grafana or give the "
+                                    "manifest's dashboard another uid to let stackd manage it");
+        continue;
+      }
       report.errors.push_back(where + ": " + p.error);
       continue;
     }
@@ -303,14 +425,38 @@ net::awaitable<void> Reconciler::sync_dashboards(Client& client, const Desired& 
         drift = seen_.count(p.uid) > 0;  // stackd saw it before: deleted behind its back
       }
 
+      // Never overwrite=true: on Grafana <= 11.2 a save with overwrite whose
+      // title equals another dashboard's in the folder takes that one over.
+      // With the version stackd just read and overwrite=false, that answers
+      // 412 name-exists instead, and a concurrent edit 412 version-mismatch.
       json body = {{"dashboard", p.model},
                    {"folderUid", p.folder_uid},
                    {"message", version_message(desired.revision)},
-                   // Creating with overwrite=false: on Grafana <= 11.2 a title
-                   // collision then answers 412 name-exists instead of silently
-                   // taking over the other dashboard's uid.
-                   {"overwrite", !create}};
-      json res = co_await client.save_dashboard(body);
+                   {"overwrite", false}};
+      if (!create) body["dashboard"]["version"] = remote_version;
+      json res;
+      try {
+        res = co_await client.save_dashboard(body);
+      } catch (const GrafanaError& e) {
+        if (e.status_word() == "name-exists") {
+          report.errors.push_back(where + ": Grafana already has another dashboard titled \"" +
+                                  p.model.value("title", "") +
+                                  "\" in this folder (titles are unique per folder before Grafana 11.3); stackd "
+                                  "does not overwrite it: give one of them another title");
+          continue;
+        }
+        if (e.status_word() == "name-match") {
+          report.errors.push_back(where + ": its title \"" + p.model.value("title", "") +
+                                  "\" is also a folder's (Grafana before 11.3 refuses that): give it another title");
+          continue;
+        }
+        if (e.status_word() == "version-mismatch") {
+          report.errors.push_back(where + ": changed in Grafana while stackd was saving it; it is looked at "
+                                  "again at the next pass");
+          continue;
+        }
+        throw;
+      }
       std::string got_uid = res.value("uid", p.uid);
       if (got_uid != p.uid) {
         report.errors.push_back(where + ": Grafana saved it over another dashboard with the same title (uid " +
@@ -376,30 +522,45 @@ net::awaitable<void> Reconciler::prune_dashboards(Client& client, const std::set
 }
 
 net::awaitable<bool> Reconciler::ensure_admin_password(const Desired& desired, std::optional<std::string> previous) {
+  if (!desired.service_account_token.empty()) co_return false;  // tokens: no admin password to manage
   Client& client = client_for(desired, desired.password);
-  try {
-    co_await client.current_user();
-    co_return false;
-  } catch (const GrafanaError& e) {
-    if (e.status() != 401) throw;
+  const std::string want_key = credentials_key(desired, desired.password);
+  const bool have_previous = previous && !previous->empty() && *previous != desired.password;
+  const std::string which = have_previous ? "the manifest's admin password (and the previously applied one)"
+                                          : "the admin password from the manifest (no previously applied one is known)";
+  if (!guard_.refused(want_key)) {
+    try {
+      co_await client.current_user();
+      guard_.accepted(want_key);
+      co_return false;
+    } catch (const GrafanaError& e) {
+      if (e.status() != 401) throw;
+      std::string message = rejection_message(desired, e, retry_note(""), which);
+      guard_.rejected(want_key, message);
+      // Blocked or basic auth off: another password cannot help, and a
+      // blocked try only prolongs nothing but proves nothing either.
+      if (!have_previous || e.message_id() == "login-attempt.blocked" || e.message_id() == "auth.unauthorized")
+        throw CredentialsRejected(message);
+    }
   }
-  if (!previous || previous->empty() || *previous == desired.password) {
-    throw GrafanaError("Grafana at " + desired.base_url + " rejects the admin password from the manifest for user \"" +
-                           desired.user + "\" and no previously applied password is known",
-                       401, "", "");
-  }
+  if (!have_previous) throw CredentialsRejected(*guard_.refused(want_key));
+  const std::string previous_key = credentials_key(desired, *previous);
+  if (auto refused = guard_.refused(previous_key)) throw CredentialsRejected(*refused);
   client.set_credentials({desired.user, *previous, ""});
   try {
     co_await client.current_user();
   } catch (const GrafanaError& e) {
     client.set_credentials({desired.user, desired.password, ""});
     if (e.status() != 401) throw;
-    throw GrafanaError("Grafana at " + desired.base_url + " rejects both the manifest's admin password and the "
-                           "previously applied one for user \"" + desired.user + "\"",
-                       401, "", "");
+    std::string message = rejection_message(desired, e, retry_note(""),
+                                            "both the manifest's admin password and the previously applied one");
+    guard_.rejected(previous_key, message);
+    guard_.rejected(want_key, message);
+    throw CredentialsRejected(message);
   }
   co_await client.change_own_password(*previous, desired.password);
   client.set_credentials({desired.user, desired.password, ""});
+  guard_.accepted(want_key);
   spdlog::info("grafana: changed the admin password of user \"{}\" to the one in the manifest", desired.user);
   co_return true;
 }

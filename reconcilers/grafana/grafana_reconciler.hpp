@@ -16,6 +16,22 @@
 // and a version message starting "stackd:". A tagged dashboard that is no
 // longer in the manifest is deleted only if its retained version history has a
 // stackd message (a UI "Save as" copy keeps the tag but has no such version).
+// Grafana's versions list says "Initial save" for every first version, so the
+// first version's real message is read with the single-version GET.
+//
+// Grafana 10.4 to 12.x: saves are sent with the version stackd read and
+// overwrite=false, so a same-title dashboard of someone else's (unique titles
+// before 11.3) answers 412 instead of being taken over; a schema-v2 dashboard
+// (Grafana 12, 406 on the legacy GET) is reported once and left alone;
+// datasource types are compared alias-aware (postgres is listed as
+// grafana-postgresql-datasource); folders are looked up by uid first (a
+// nested folder is not in the root's list).
+//
+// Credentials: Basic auth (admin user and password) or a service-account
+// token (Bearer; no admin-password handling then). Grafana blocks a user
+// after 5 failed logins in 5 minutes, so credentials it rejected are not sent
+// again until they change or 6 minutes passed (LoginGuard), however often
+// reconcile() is called; the report says so (credentials_rejected).
 // See docs/grafana.md.
 //
 // Errors are per object (SyncReport::errors) and never stop the others.
@@ -32,11 +48,21 @@
 #include <string>
 #include <vector>
 
+#include "clients/grafana/grafana_error.hpp"
+#include "reconcilers/grafana/login_guard.hpp"
+#include "runtime/clock.hpp"
+
 namespace stackd::grafana {
 
 namespace net = boost::asio;
 
 class Client;
+
+// The credentials were rejected (now, or recently and not sent again).
+class CredentialsRejected : public GrafanaError {
+ public:
+  explicit CredentialsRejected(std::string message) : GrafanaError(std::move(message), 401, "", "") {}
+};
 
 struct DatasourceSpec {
   std::string uid, name, type, url, access = "proxy";
@@ -54,6 +80,15 @@ struct Desired {
   std::string base_url;  // e.g. http://127.0.0.1:3000
   std::string user;
   std::string password;
+  // A service-account token (spec.grafana.serviceAccountTokenFile's content).
+  // When set, every request carries "Authorization: Bearer <token>", and
+  // user/password/applied_password_file are not used: no admin-password
+  // handling at all (works with GF_AUTH_BASIC_ENABLED=false and Grafana Cloud).
+  std::string service_account_token;
+  // When set (and no token), reconcile() first makes the admin password equal
+  // to `password` (ensure_admin_password), remembering the applied one in
+  // this 0600 file. Empty: the caller does that itself, or not at all.
+  std::filesystem::path applied_password_file;
   std::vector<DatasourceSpec> datasources;
   std::vector<DashboardSpec> dashboards;
   std::string revision;  // manifest revision for version messages
@@ -68,7 +103,20 @@ struct SyncReport {
   int created = 0, updated = 0, deleted = 0, unchanged = 0, drift_repaired = 0, folders_created = 0, moved = 0;
   // Datasources.
   int datasources_created = 0, datasources_updated = 0, datasources_unchanged = 0;
+  // Dashboards stackd leaves alone: Grafana 12 schema-v2 ones (the legacy API
+  // cannot read them). Reported once in `warnings`, then only counted.
+  int left_alone = 0;
   int requests = 0;  // HTTP requests made by this reconcile
+  std::string grafana_version;  // from /api/health, e.g. "11.3.0"
+  // Grafana refused the credentials (wrong password, login blocked by its
+  // brute-force protection, basic auth disabled, bad token): nothing else was
+  // done. credentials_message says which, that a lockout is likely, what to
+  // do and when stackd tries again (it never retries the same credentials
+  // sooner than LoginGuard allows, whoever calls). Also in `errors`.
+  bool credentials_rejected = false;
+  std::string credentials_message;
+  // Things said once rather than failing every pass (e.g. a v2 dashboard).
+  std::vector<std::string> warnings;
   std::vector<std::string> errors;
   bool ok() const { return errors.empty(); }
 };
@@ -80,7 +128,10 @@ struct ReconcilerOptions {
 
 class Reconciler {
  public:
+  // With the system clock.
   explicit Reconciler(net::any_io_executor executor, ReconcilerOptions options = {});
+  // With an injected clock (the login retry delay is measured on it).
+  Reconciler(net::any_io_executor executor, runtime::Clock& clock, ReconcilerOptions options = {});
   ~Reconciler();
 
   net::awaitable<SyncReport> reconcile(const Desired& desired);
@@ -88,8 +139,11 @@ class Reconciler {
   // Makes Grafana's admin password equal to desired.password. Tries the
   // desired password; if Grafana rejects it, signs in with `previous` (the
   // password applied before) and changes it (PUT /api/user/password).
-  // Returns true when it changed the password. Throws GrafanaError (with a
-  // message that never contains a password) when neither is accepted.
+  // Returns true when it changed the password; false (and no request) with a
+  // service-account token. Throws GrafanaError with status 401 (with a
+  // message that never contains a password) when neither is accepted, and
+  // then, for the next LoginGuard::retry_after(), throws the same without
+  // sending those credentials again.
   net::awaitable<bool> ensure_admin_password(const Desired& desired, std::optional<std::string> previous);
   // The same, remembering the applied password in a 0600 state file.
   net::awaitable<bool> ensure_admin_password(const Desired& desired, const std::filesystem::path& applied_file);
@@ -102,6 +156,11 @@ class Reconciler {
   struct Plan;
 
   Client& client_for(const Desired& desired, const std::string& password);
+  std::string credentials_key(const Desired& desired, const std::string& password) const;
+  // A 401's message for people: which credentials, what Grafana said, what to do.
+  std::string rejection_message(const Desired& desired, const GrafanaError& e, const std::string& retry,
+                                const std::string& which = "the admin credentials") const;
+  std::string retry_note(const std::string& key) const;
   net::awaitable<void> sync_datasources(Client& client, const Desired& desired, SyncReport& report);
   net::awaitable<std::map<std::string, std::string>> sync_folders(Client& client, const Desired& desired,
                                                                   SyncReport& report);
@@ -112,12 +171,22 @@ class Reconciler {
   net::awaitable<bool> written_by_stackd(Client& client, const std::string& uid, int limit);
 
   net::any_io_executor executor_;
+  std::unique_ptr<runtime::Clock> own_clock_;
+  runtime::Clock& clock_;
+  LoginGuard guard_;
   ReconcilerOptions options_;
   std::unique_ptr<Client> client_;
   std::string client_url_;
   std::map<std::string, Pushed> pushed_;  // by uid, this process's memory only
   std::set<std::string> seen_;            // uids seen present in Grafana
+  std::set<std::string> reported_v2_;     // v2 dashboards already reported
+  // Datasource type Grafana answered after stackd wrote a desired type, by uid.
+  std::map<std::string, std::pair<std::string, std::string>> answered_type_;
 };
+
+// The plugin id Grafana stores for a datasource type (an alias such as
+// "postgres" becomes "grafana-postgresql-datasource").
+std::string canonical_datasource_type(const std::string& type);
 
 // The uid stackd gives a folder it creates: derived from the title so a retry
 // after a lost answer finds the folder instead of creating a second one.

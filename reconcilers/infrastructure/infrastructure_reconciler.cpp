@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <fstream>
 
+#include "common/sha256.hpp"
 #include "reconcilers/containers/apply.hpp"
 #include "reconcilers/containers/plan.hpp"
 
@@ -12,7 +13,6 @@ namespace stackd::infrastructure {
 
 namespace net = boost::asio;
 namespace fs = std::filesystem;
-using containers::Change;
 
 InfrastructureReconciler::InfrastructureReconciler(docker::Api& docker,
                                                    std::shared_ptr<containers::DesiredStateCache> cache)
@@ -24,25 +24,34 @@ std::vector<std::string> InfrastructureReconciler::keys_for_component(std::strin
   return {"infrastructure"};
 }
 
-std::vector<std::string> read_managed_stacks(const fs::path& state_dir) {
+namespace {
+fs::path record_of(const fs::path& state_dir, const std::string& origin) {
+  return state_dir / "stacks" / sha256_hex(origin).substr(0, 24);
+}
+}  // namespace
+
+std::vector<std::string> read_managed_stacks(const fs::path& state_dir, const std::string& origin) {
   std::vector<std::string> stacks;
-  std::ifstream in(state_dir / "managed-stacks");
+  std::ifstream in(record_of(state_dir, origin));
   for (std::string line; std::getline(in, line) && stacks.size() < 1024;)
     if (!line.empty() && line.size() <= 253 && std::find(stacks.begin(), stacks.end(), line) == stacks.end())
       stacks.push_back(line);
   return stacks;
 }
 
-void write_managed_stacks(const fs::path& state_dir, const std::vector<std::string>& stacks) {
-  fs::create_directories(state_dir);
-  auto tmp = state_dir / "managed-stacks.tmp";
+void write_managed_stacks(const fs::path& state_dir, const std::string& origin, const std::vector<std::string>& stacks) {
+  auto record = record_of(state_dir, origin);
+  fs::create_directories(record.parent_path());
+  fs::permissions(record.parent_path(), fs::perms::owner_all);
+  auto tmp = record;
+  tmp += ".tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);
     for (const auto& s : stacks) out << s << "\n";
     if (!out) throw std::runtime_error("cannot write " + tmp.string());
   }
   fs::permissions(tmp, fs::perms::owner_read | fs::perms::owner_write);
-  fs::rename(tmp, state_dir / "managed-stacks");  // atomic: a crash leaves the old list or the new one
+  fs::rename(tmp, record);  // atomic: a crash leaves the old list or the new one
 }
 
 net::awaitable<runtime::Result> InfrastructureReconciler::reconcile(const runtime::Request&, runtime::Context& context) {
@@ -52,22 +61,13 @@ net::awaitable<runtime::Result> InfrastructureReconciler::reconcile(const runtim
 
   // Record this stack before creating anything of it, so a crash right after
   // still leaves a record a later rename can clean up from.
-  auto stacks = read_managed_stacks(state_dir);
+  auto stacks = read_managed_stacks(state_dir, snapshot.source.origin);
   if (std::find(stacks.begin(), stacks.end(), desired->stack) == stacks.end()) {
     stacks.push_back(desired->stack);
-    write_managed_stacks(state_dir, stacks);
+    write_managed_stacks(state_dir, snapshot.source.origin, stacks);
   }
 
-  auto is_desired = [&](const std::string& c) {
-    return std::any_of(desired->containers.begin(), desired->containers.end(),
-                       [&](const containers::ContainerSpec& s) { return s.component == c; });
-  };
-  auto full = co_await containers::make_plan(docker_, *desired);
-  containers::Plan plan;
-  for (const auto& c : full.changes) {
-    bool mine = c.kind != "container" || (c.change == Change::Remove && !is_desired(c.component));
-    if (mine) plan.changes.push_back(c);
-  }
+  auto plan = co_await containers::make_infrastructure_plan(docker_, *desired);
   containers::ApplyOptions options;
   options.progress = context.progress;
   auto result = co_await containers::apply_plan(docker_, *desired, plan, options);
@@ -85,7 +85,7 @@ net::awaitable<runtime::Result> InfrastructureReconciler::reconcile(const runtim
       if (error.empty()) error = "removing renamed stack " + old + ": " + removed.first_error();
     }
   }
-  if (kept.size() != stacks.size()) write_managed_stacks(state_dir, kept);
+  if (kept.size() != stacks.size()) write_managed_stacks(state_dir, snapshot.source.origin, kept);
   if (!error.empty()) throw runtime::ReconcileError("ReconcileError", error);
   co_return runtime::Result{};
 }

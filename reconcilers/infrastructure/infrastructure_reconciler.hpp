@@ -1,10 +1,11 @@
 #pragma once
 // The "infrastructure" key: what no single component owns. The stack's
 // network and data volumes, containers of components that left the manifest
-// (orphans), and stacks this host ran under an earlier metadata.name: a
-// renamed stack's old objects are removed (data volumes kept, as `down`
-// does), found through the stack names recorded in the state directory, so
-// only stacks stackd itself applied here are ever touched.
+// (orphans), and the stack as it was under an earlier metadata.name of the
+// same manifest: a renamed stack's old objects are removed (data volumes
+// kept, as `down` does), found through the stack names recorded per origin in
+// the state directory, so only stacks stackd itself applied from this
+// manifest are ever touched.
 #include <filesystem>
 #include <memory>
 
@@ -29,9 +30,12 @@ class InfrastructureReconciler final : public runtime::Reconciler {
   std::shared_ptr<containers::DesiredStateCache> cache_;
 };
 
-// The stacks stackd applied on this host, one name a line in
-// <state_dir>/managed-stacks (0600). Exposed for tests.
-std::vector<std::string> read_managed_stacks(const std::filesystem::path& state_dir);
-void write_managed_stacks(const std::filesystem::path& state_dir, const std::vector<std::string>& stacks);
+// The stacks stackd applied here from one origin (a manifest path, a git
+// URL and path), one name a line in <state_dir>/stacks/<digest of origin>
+// (0600): two manifests on one host are two stacks, one manifest renamed is
+// the same stack. Exposed for tests.
+std::vector<std::string> read_managed_stacks(const std::filesystem::path& state_dir, const std::string& origin);
+void write_managed_stacks(const std::filesystem::path& state_dir, const std::string& origin,
+                          const std::vector<std::string>& stacks);
 
 }  // namespace stackd::infrastructure

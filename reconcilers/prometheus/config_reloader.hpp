@@ -1,6 +1,6 @@
 #pragma once
 // Hot reload of Prometheus's configuration and rules without ever restarting
-// it into a broken state (design.md §4, issue 4):
+// it into a broken state (docs/architecture.md):
 //
 //   read what the container holds ─ same as desired and loaded? ─► Unchanged
 //     │ differs

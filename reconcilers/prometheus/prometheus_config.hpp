@@ -2,7 +2,7 @@
 // Renders everything stackd delivers into the Prometheus container: the
 // generated prometheus.yml and the manifest's rule files, as tar members
 // relative to "/" so they reach the container by PUT /containers/{id}/archive
-// (no host paths; design.md §4).
+// (no host paths; docs/architecture.md).
 //
 // prometheus.yml names its rule files by paths RELATIVE to its own directory
 // (Prometheus resolves rule_files against the config file's directory), so the

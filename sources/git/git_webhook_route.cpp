@@ -8,7 +8,7 @@
 
 namespace stackd::git {
 
-runtime::HttpResponse respond_git_webhook(const runtime::HttpRequest& request, const std::string& secret,
+runtime::RouteResponse respond_git_webhook(const runtime::HttpRequest& request, const std::string& secret,
                                           GitSource& source) {
   WebhookRequest hook;
   hook.method = std::string(request.method_string());
@@ -25,11 +25,7 @@ runtime::HttpResponse respond_git_webhook(const runtime::HttpRequest& request, c
   } else {
     spdlog::warn("git: webhook refused ({})", verdict.status);
   }
-  runtime::HttpResponse response{static_cast<boost::beast::http::status>(verdict.status), request.version()};
-  response.set(boost::beast::http::field::content_type, "text/plain; charset=utf-8");
-  response.body() = verdict.body;
-  response.prepare_payload();
-  return response;
+  return runtime::RouteResponse{.status = static_cast<unsigned>(verdict.status), .body = verdict.body};
 }
 
 }  // namespace stackd::git

@@ -11,7 +11,7 @@ namespace stackd::git {
 
 inline constexpr const char* kWebhookPath = "/hooks/git";
 
-runtime::HttpResponse respond_git_webhook(const runtime::HttpRequest& request, const std::string& secret,
+runtime::RouteResponse respond_git_webhook(const runtime::HttpRequest& request, const std::string& secret,
                                           GitSource& source);
 
 }  // namespace stackd::git

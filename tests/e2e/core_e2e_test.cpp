@@ -1,4 +1,4 @@
-// Issue 2 end to end: manifest to containers on a real Docker engine.
+// End to end: manifest to containers on a real Docker engine.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 

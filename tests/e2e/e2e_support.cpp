@@ -1,11 +1,14 @@
 #include "tests/e2e/e2e_support.hpp"
 
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 namespace stackd::e2e {
@@ -97,6 +100,57 @@ std::string StackDir::write(const std::string& rel, const std::string& content) 
   fs::create_directories(p.parent_path());
   std::ofstream(p) << content;
   return p.string();
+}
+
+}  // namespace stackd::e2e
+
+namespace stackd::e2e {
+
+StackdProcess::StackdProcess(const std::string& args, std::string log_path) : log_path_(std::move(log_path)) {
+  auto docker_host = env_or("STACKD_TEST_DOCKER_HOST", STACKD_E2E_DOCKER_HOST);
+  auto state_dir = env_or("STACKD_STATE_DIR", STACKD_E2E_STATE_DIR);
+  auto bin = env_or("STACKD_BIN", STACKD_E2E_BIN);
+  std::string command = "export DOCKER_HOST='" + docker_host + "' STACKD_STATE_DIR='" + state_dir + "'; exec " + bin +
+                        " " + args + " >'" + log_path_ + "' 2>&1";
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+}
+
+StackdProcess::~StackdProcess() {
+  if (running()) {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, &status_, 0);
+  }
+}
+
+bool StackdProcess::running() {
+  if (pid_ <= 0 || status_ != -1) return false;
+  int st = 0;
+  if (::waitpid(pid_, &st, WNOHANG) == pid_) {
+    status_ = st;
+    return false;
+  }
+  return true;
+}
+
+std::string StackdProcess::log() const {
+  std::ifstream in(log_path_);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+int StackdProcess::stop(int signal, std::chrono::milliseconds timeout, double* seconds) {
+  auto t0 = std::chrono::steady_clock::now();
+  if (running()) ::kill(pid_, signal);
+  if (!eventually([&] { return !running(); }, timeout)) return -1;
+  if (seconds) *seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (WIFEXITED(status_)) return WEXITSTATUS(status_);
+  if (WIFSIGNALED(status_)) return 128 + WTERMSIG(status_);
+  return -1;
 }
 
 }  // namespace stackd::e2e

@@ -33,6 +33,28 @@ bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds tim
 
 std::string source_dir();
 
+// `stackd ARGS` as a child process of the test (so its exit status can be
+// read), with the test engine's DOCKER_HOST and state directory, output to
+// `log_path`. Killed with SIGKILL when destroyed and still running.
+class StackdProcess {
+ public:
+  StackdProcess(const std::string& args, std::string log_path);
+  ~StackdProcess();
+  StackdProcess(const StackdProcess&) = delete;
+  StackdProcess& operator=(const StackdProcess&) = delete;
+  int pid() const { return pid_; }
+  bool running();
+  std::string log() const;
+  // Sends `signal` and waits up to `timeout` for the exit. Returns the exit
+  // status (WEXITSTATUS; 128+n when killed by signal n), or -1 on timeout.
+  int stop(int signal, std::chrono::milliseconds timeout, double* seconds = nullptr);
+
+ private:
+  int pid_ = -1;
+  int status_ = -1;
+  std::string log_path_;
+};
+
 // A temporary directory holding a manifest and its files; `down --volumes`
 // of the stack when the test ends, so tests do not leak into each other.
 class StackDir {

@@ -52,8 +52,10 @@ class FakeGrafanaProcess {
     while (line.size() < 200 && ::read(fds[0], &c, 1) == 1 && c != '\n') line.push_back(c);
     ::close(fds[0]);
     auto colon = line.rfind(':');
-    if (line.rfind("listening on ", 0) != 0 || colon == std::string::npos)
+    if (line.rfind("listening on ", 0) != 0 || colon == std::string::npos) {
+      stop();  // never leave it running (or holding our pipes) behind a failed start
       throw std::runtime_error("the Grafana fake did not start: '" + line + "'");
+    }
     port_ = std::stoi(line.substr(colon + 1));
   }
   ~FakeGrafanaProcess() { stop(); }
@@ -65,8 +67,10 @@ class FakeGrafanaProcess {
     ::kill(pid_, SIGTERM);
     int status = 0;
     ::waitpid(pid_, &status, 0);
+    exit_status_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     pid_ = -1;
   }
+  int exit_status() const { return exit_status_; }
   pid_t pid() const { return pid_; }
   int port() const { return port_; }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
@@ -74,6 +78,7 @@ class FakeGrafanaProcess {
  private:
   pid_t pid_ = -1;
   int port_ = 0;
+  int exit_status_ = -1;
 };
 
 }  // namespace stackd::testing

@@ -201,15 +201,31 @@ HttpReply Server::handle(const std::string& method, const std::string& target, c
 
   if (method == "GET" && path == "/healthz") return {200, "Ok"};
   if (method == "GET" && is({"api", "health"}))
-    return {200, R"({"commit":"fake","database":"ok","version":"11.3.0-fake"})"};
+    return {200, json({{"commit", "fake"}, {"database", "ok"}, {"version", version_string(store_.options().version)}})
+                     .dump()};
+  // Fake-only, for tests: the login_attempt table (no Grafana equivalent).
+  if (method == "GET" && is({"fake", "login-attempts"}))
+    return {200, json({{"total", store_.failed_logins_total()},
+                       {"recentForAdmin", store_.recent_failed_logins(store_.admin_login())}})
+                     .dump()};
 
   // Everything else needs credentials.
   std::string user;
   if (authorization.rfind("Basic ", 0) == 0) {
+    // GF_AUTH_BASIC_ENABLED=false: no client takes the header, so the request
+    // is not signed in (pkg/services/authn/authnimpl: errCantAuthenticateReq).
+    if (!options_.basic_auth_enabled)
+      return {401, R"({"message":"Unauthorized","messageId":"auth.unauthorized","statusCode":401})"};
     auto decoded = base64_decode(std::string_view(authorization).substr(6));
     auto colon = decoded.find(':');
-    if (colon == std::string::npos || !store_.check_basic(decoded.substr(0, colon), decoded.substr(colon + 1)))
-      return {401, R"({"message":"Invalid username or password","messageId":"password-auth.failed","statusCode":401})"};
+    if (colon == std::string::npos) return {401, R"({"message":"Invalid Basic Auth Header","messageId":"basic-auth.invalid-header","statusCode":401})"};
+    switch (store_.authenticate_password(decoded.substr(0, colon), decoded.substr(colon + 1))) {
+      case PasswordCheck::ok: break;
+      case PasswordCheck::wrong:
+        return {401, R"({"message":"Invalid username or password","messageId":"password-auth.failed","statusCode":401})"};
+      case PasswordCheck::blocked:  // pkg/services/authn/clients/password.go errLoginAttemptBlocked
+        return {401, R"({"message":"Invalid username or password","messageId":"login-attempt.blocked","statusCode":401})"};
+    }
     user = store_.admin_login();
   } else if (authorization.rfind("Bearer ", 0) == 0) {
     if (options_.api_token.empty() || authorization.substr(7) != options_.api_token)
@@ -239,11 +255,14 @@ HttpReply Server::handle(const std::string& method, const std::string& target, c
   if (method == "GET" && is({"api", "dashboards", "uid", "*", "versions", "*"}))
     return json_reply(store_.dashboard_version(p[3], p[5]));
   if (method == "GET" && is({"api", "search"})) return json_reply(store_.search(query));
+  if (method == "POST" && is({"apis", "dashboard.grafana.app", "v2alpha1", "namespaces", "default", "dashboards"}))
+    return json_reply(store_.create_v2_dashboard(body, user));
   // Folders
   if (method == "GET" && is({"api", "folders"})) return json_reply(store_.list_folders(query));
   if (method == "POST" && is({"api", "folders"})) return json_reply(store_.create_folder(body, user));
   if (method == "GET" && is({"api", "folders", "*"})) return json_reply(store_.get_folder(p[2]));
   if (method == "PUT" && is({"api", "folders", "*"})) return json_reply(store_.update_folder(p[2], body, user));
+  if (method == "POST" && is({"api", "folders", "*", "move"})) return json_reply(store_.move_folder(p[2], body));
   if (method == "DELETE" && is({"api", "folders", "*"})) return json_reply(store_.delete_folder(p[2]));
   // Datasources
   if (method == "GET" && is({"api", "datasources"})) return json_reply(store_.list_datasources());

@@ -24,6 +24,7 @@ struct ServerOptions {
   std::uint16_t port = 3000;         // GF_SERVER_HTTP_PORT (0 = any free port, printed at start)
   std::filesystem::path data_dir;    // GF_PATHS_DATA; empty = memory only
   std::string api_token;             // a service-account token accepted as Bearer
+  bool basic_auth_enabled = true;    // GF_AUTH_BASIC_ENABLED
   std::size_t max_body = 16 * 1024 * 1024;
 };
 

@@ -77,8 +77,41 @@ std::string Store::new_uid() {
   return buf;
 }
 
+// Logins and emails match case-insensitively ([users] case_insensitive_login, on by default).
 bool Store::check_basic(const std::string& user, const std::string& password) const {
-  return (user == admin_login_ || user == "admin@localhost") && password == admin_password_;
+  return (lower(user) == lower(admin_login_) || lower(user) == "admin@localhost") && password == admin_password_;
+}
+
+bool Store::unique_titles() const {
+  return options_.unique_titles.value_or(options_.version < GrafanaVersion::v11_3);
+}
+
+// pkg/services/loginattempt/loginattemptimpl/login_attempt.go: a 5-minute
+// window, usernames lower-cased, blocked when count >= max attempts.
+// pkg/services/authn/clients/password.go: Validate runs before the password
+// is checked (so a blocked user is refused even with the right password) and
+// only an invalid password for an existing user adds an attempt.
+int Store::recent_failed_logins(const std::string& user) const {
+  const auto since = options_.now() - std::chrono::minutes(5);
+  const std::string name = lower(user);
+  return static_cast<int>(std::count_if(login_attempts_.begin(), login_attempts_.end(),
+                                        [&](const LoginAttempt& a) { return a.username == name && a.at > since; }));
+}
+
+PasswordCheck Store::authenticate_password(const std::string& user, const std::string& password) {
+  if (options_.brute_force_protection && recent_failed_logins(user) >= options_.max_login_attempts)
+    return PasswordCheck::blocked;
+  if (check_basic(user, password)) return PasswordCheck::ok;
+  const bool known_user = lower(user) == lower(admin_login_) || lower(user) == "admin@localhost";
+  if (options_.brute_force_protection && known_user && !password.empty()) {
+    login_attempts_.push_back({lower(user), options_.now()});
+    // The cleanup job drops attempts older than 10 minutes.
+    const auto old = options_.now() - std::chrono::minutes(10);
+    login_attempts_.erase(std::remove_if(login_attempts_.begin(), login_attempts_.end(),
+                                         [&](const LoginAttempt& a) { return a.at < old; }),
+                          login_attempts_.end());
+  }
+  return PasswordCheck::wrong;
 }
 
 Reply Store::current_user() const {
@@ -166,9 +199,14 @@ Reply Store::save_dashboard(const json& body, const std::string& user) {
     if (!overwrite && sent_version != existing->version)
       return error(412, "The dashboard has been changed by someone else", "version-mismatch");
   }
-  // getExistingDashboardByTitleAndFolder (Grafana <= 11.2 only).
-  if (options_.unique_titles) {
+  // getExistingDashboardByTitleAndFolder (Grafana <= 11.2 only). Folders were
+  // rows of the dashboard table then, so a folder's title counts too
+  // (ErrDashboardWithSameNameAsFolder, 400 name-match).
+  if (unique_titles()) {
     std::string slug = slugify(title);
+    for (const auto& [u, f] : folders_)
+      if (f.parent_uid == folder_uid && slugify(f.title) == slug)
+        return error(400, "Dashboard name cannot be the same as folder", "name-match");
     for (auto& [u, d] : dashboards_) {
       if (d.folder_uid != folder_uid || slugify(str(d.data, "title")) != slug) continue;
       if (existing && existing->id == d.id) continue;
@@ -224,6 +262,9 @@ Reply Store::get_dashboard(const std::string& uid) const {
   auto it = dashboards_.find(uid);
   if (it == dashboards_.end()) return error(404, "Dashboard not found");
   const auto& d = it->second;
+  if (d.schema_v2)
+    return error(406, "dashboard api version not supported, use /apis/dashboard.grafana.app/v2alpha1/namespaces/default/dashboards/" +
+                          d.uid + " instead");
   const Folder* f = folder_by_uid(d.folder_uid);
   std::string slug = slugify(str(d.data, "title"));
   json meta = {{"type", "db"},
@@ -252,6 +293,33 @@ Reply Store::get_dashboard(const std::string& uid) const {
   json dash = d.data;
   dash["version"] = d.version;  // "make sure db version is in sync with json model version"
   return {200, {{"dashboard", std::move(dash)}, {"meta", std::move(meta)}}};
+}
+
+Reply Store::create_v2_dashboard(const json& body, const std::string& user) {
+  if (options_.version < GrafanaVersion::v12_0) return error(404, "Not found");
+  if (!body.is_object() || !body.contains("metadata") || !body.contains("spec") || !body["spec"].is_object())
+    return error(400, "bad request data");
+  std::string uid = str(body["metadata"], "name");
+  if (uid.empty() || !valid_uid(uid) || dashboards_.count(uid)) return error(409, "dashboard already exists");
+  Dashboard& d = dashboards_[uid];
+  d.id = next_id_++;
+  d.uid = uid;
+  d.created = d.updated = now_iso();
+  d.created_by = d.updated_by = user;
+  d.version = 1;
+  d.schema_v2 = true;
+  d.data = body["spec"];
+  d.data["uid"] = uid;
+  Version v;
+  v.id = next_version_id_++;
+  v.version = 1;
+  v.created = d.created;
+  v.created_by = user;
+  v.data = d.data;
+  d.versions.push_back(std::move(v));
+  touch();
+  return {201, {{"apiVersion", "dashboard.grafana.app/v2alpha1"}, {"kind", "Dashboard"},
+                {"metadata", {{"name", uid}, {"generation", 1}}}, {"spec", d.data}}};
 }
 
 Reply Store::delete_dashboard(const std::string& uid) {
@@ -284,9 +352,14 @@ Reply Store::dashboard_versions(const std::string& uid, const Query& q) const {
                         {"version", v->version},
                         {"created", v->created},
                         {"createdBy", v->created_by},
-                        {"message", v->message}});
+                        // pkg/api/dashboard.go GetDashboardVersions: the list
+                        // says "Initial save" for every first version, whatever
+                        // was saved; only the single-version GET has the message.
+                        {"message", v->version > 1 ? v->message : std::string("Initial save")}});
   }
-  // Grafana 11+ wraps the list; older releases answered with a bare array.
+  // A bare array up to 11.4 (docs v11.4); {"versions", "continueToken"} from
+  // 11.6 (docs v12.4).
+  if (options_.version < GrafanaVersion::v12_0) return {200, std::move(versions)};
   return {200, {{"continueToken", ""}, {"versions", std::move(versions)}}};
 }
 
@@ -306,7 +379,8 @@ Reply Store::dashboard_version(const std::string& uid, const std::string& versio
                {"createdBy", v.created_by},
                {"message", v.message},
                {"data", v.data}}};
-  return error(404, "Dashboard version not found");
+  // pkg/api/dashboard.go GetDashboardVersion answers 500 for a missing version.
+  return error(500, "Dashboard version " + version + " not found for dashboardId " + std::to_string(it->second.id));
 }
 
 json Store::dashboard_hit(const Dashboard& d) const {
@@ -413,20 +487,50 @@ json Store::folder_json(const Folder& f) const {
 Reply Store::list_folders(const Query& q) const {
   int limit = std::clamp(query_int(q, "limit", 1000), 1, 5000);
   int page = std::max(1, query_int(q, "page", 1));
+  // Nested folders (11.0+): the list holds the children of parentUid, the
+  // root's by default (pkg/api/folder.go GetFolders).
+  std::string parent = q.count("parentUid") ? q.find("parentUid")->second : "";
   std::vector<const Folder*> all;
-  for (const auto& [uid, f] : folders_) all.push_back(&f);
+  for (const auto& [uid, f] : folders_)
+    if (!nested_folders() || f.parent_uid == parent) all.push_back(&f);
   std::sort(all.begin(), all.end(), [](const Folder* a, const Folder* b) { return lower(a->title) < lower(b->title); });
   json out = json::array();
   std::size_t from = static_cast<std::size_t>(page - 1) * static_cast<std::size_t>(limit);
   for (std::size_t i = from; i < all.size() && i < from + static_cast<std::size_t>(limit); ++i)
-    out.push_back({{"id", all[i]->id}, {"uid", all[i]->uid}, {"title", all[i]->title}});
+  {
+    json item = {{"id", all[i]->id}, {"uid", all[i]->uid}, {"title", all[i]->title}};
+    if (nested_folders()) item["parentUid"] = all[i]->parent_uid;
+    out.push_back(std::move(item));
+  }
   return {200, std::move(out)};
 }
 
 Reply Store::get_folder(const std::string& uid) const {
   const Folder* f = folder_by_uid(uid);
   if (!f) return error(404, "folder not found", "not-found");
-  return {200, folder_json(*f)};
+  json out = folder_json(*f);
+  if (nested_folders()) {
+    out["parentUid"] = f->parent_uid;
+    json parents = json::array();
+    for (const Folder* p = folder_by_uid(f->parent_uid); p && parents.size() < 8; p = folder_by_uid(p->parent_uid))
+      parents.insert(parents.begin(), json{{"uid", p->uid}, {"title", p->title}});
+    out["parents"] = std::move(parents);
+  }
+  return {200, std::move(out)};
+}
+
+Reply Store::move_folder(const std::string& uid, const json& body) {
+  if (!nested_folders()) return error(404, "Not found");
+  auto it = folders_.find(uid);
+  if (it == folders_.end()) return error(404, "folder not found", "not-found");
+  std::string parent = body.is_object() ? str(body, "parentUid") : "";
+  if (!parent.empty() && !folder_by_uid(parent)) return error(404, "folder not found", "not-found");
+  for (const Folder* p = folder_by_uid(parent); p; p = folder_by_uid(p->parent_uid))
+    if (p->uid == uid) return error(400, "failed to move folder: circular reference detected");
+  it->second.parent_uid = parent;
+  it->second.version += 1;
+  touch();
+  return get_folder(uid);
 }
 
 Reply Store::create_folder(const json& body, const std::string& user) {
@@ -436,17 +540,20 @@ Reply Store::create_folder(const json& body, const std::string& user) {
   std::string uid = str(body, "uid");
   if (uid.size() > 40) return error(400, "uid too long, max 40 characters");
   if (!valid_uid(uid)) return error(400, "uid contains illegal characters");
-  if (!str(body, "parentUid").empty() && !folder_by_uid(str(body, "parentUid")))
-    return error(400, "parent folder not found");
+  // Without nested folders Grafana ignores parentUid.
+  std::string parent = nested_folders() ? str(body, "parentUid") : "";
+  if (!parent.empty() && !folder_by_uid(parent)) return error(400, "parent folder not found");
   if (!uid.empty() && folders_.count(uid)) return error(409, "a folder with the same uid already exists");
-  if (options_.unique_titles)
+  if (unique_titles())
     for (const auto& [u, f] : folders_)
-      if (lower(f.title) == lower(title)) return error(409, "a folder with the same name already exists");
+      if (f.parent_uid == parent && lower(f.title) == lower(title))
+        return error(409, "a folder with the same name already exists");
   if (uid.empty()) uid = new_uid();
   Folder f;
   f.id = next_id_++;
   f.uid = uid;
   f.title = title;
+  f.parent_uid = parent;
   f.created = f.updated = now_iso();
   f.created_by = f.updated_by = user;
   folders_[uid] = f;
@@ -516,14 +623,23 @@ Reply Store::get_datasource_by_name(const std::string& name) const {
 }
 
 namespace {
+// Core datasource plugins renamed in Grafana 10/11 keep their old id as an
+// alias (plugin.json "aliasIDs"); Grafana stores and lists the plugin's own id.
+std::string canonical_plugin_id(const std::string& type) {
+  if (type == "postgres") return "grafana-postgresql-datasource";
+  if (type == "testdata") return "grafana-testdata-datasource";
+  return type;
+}
+
 // The columns a datasource command carries; anything not sent is reset
 // (Grafana's UpdateDataSourceCommand is a full replacement).
 json datasource_from_command(const json& body) {
+  const std::string type = canonical_plugin_id(str(body, "type"));
   json ds = {{"orgId", 1},
              {"name", str(body, "name")},
-             {"type", str(body, "type")},
-             {"typeName", str(body, "type")},
-             {"typeLogoUrl", "public/app/plugins/datasource/" + str(body, "type") + "/img/logo.svg"},
+             {"type", type},
+             {"typeName", type},
+             {"typeLogoUrl", "public/app/plugins/datasource/" + type + "/img/logo.svg"},
              {"access", body.value("access", std::string("proxy"))},
              {"url", str(body, "url")},
              {"user", str(body, "user")},
@@ -630,6 +746,7 @@ json Store::to_json() const {
                  {"updatedBy", x.updated_by},
                  {"version", x.version},
                  {"provisioned", x.provisioned},
+                 {"schemaV2", x.schema_v2},
                  {"data", x.data},
                  {"versions", std::move(versions)}});
   }
@@ -637,13 +754,19 @@ json Store::to_json() const {
     f.push_back({{"id", x.id},
                  {"uid", x.uid},
                  {"title", x.title},
+                 {"parentUid", x.parent_uid},
                  {"version", x.version},
                  {"created", x.created},
                  {"updated", x.updated},
                  {"createdBy", x.created_by},
                  {"updatedBy", x.updated_by}});
   for (const auto& [uid, x] : datasources_) s.push_back(x);
+  json attempts = json::array();
+  for (const auto& a : login_attempts_)
+    attempts.push_back({{"username", a.username},
+                        {"at", std::chrono::duration_cast<std::chrono::milliseconds>(a.at.time_since_epoch()).count()}});
   return {{"admin", {{"login", admin_login_}, {"password", admin_password_}}},
+          {"loginAttempts", std::move(attempts)},
           {"nextId", next_id_},
           {"nextVersionId", next_version_id_},
           {"nextDatasourceId", next_ds_id_},
@@ -658,6 +781,9 @@ void Store::load_json(const json& st) {
     admin_login_ = st["admin"].value("login", admin_login_);
     admin_password_ = st["admin"].value("password", admin_password_);
   }
+  for (const auto& a : st.value("loginAttempts", json::array()))
+    login_attempts_.push_back({a.value("username", ""), std::chrono::system_clock::time_point(
+                                                            std::chrono::milliseconds(a.value("at", 0LL)))});
   next_id_ = st.value("nextId", 1L);
   next_version_id_ = st.value("nextVersionId", 1L);
   next_ds_id_ = st.value("nextDatasourceId", 1L);
@@ -673,6 +799,7 @@ void Store::load_json(const json& st) {
     d.updated_by = x.value("updatedBy", "");
     d.version = x.value("version", 1);
     d.provisioned = x.value("provisioned", false);
+    d.schema_v2 = x.value("schemaV2", false);
     d.data = x.value("data", json::object());
     for (const auto& v : x.value("versions", json::array()))
       d.versions.push_back({v.value("id", 0L), v.value("version", 0), v.value("created", ""),
@@ -685,6 +812,7 @@ void Store::load_json(const json& st) {
     f.id = x.value("id", 0L);
     f.uid = x.value("uid", "");
     f.title = x.value("title", "");
+    f.parent_uid = x.value("parentUid", "");
     f.version = x.value("version", 1);
     f.created = x.value("created", "");
     f.updated = x.value("updated", "");

@@ -9,9 +9,20 @@
 //   FAKE_OLLAMA_TOKEN_DELAY_MS  delay between streamed tokens (default 10)
 //   FAKE_OLLAMA_TOKENS          tokens per answer (default 8; options.num_predict overrides)
 //   FAKE_OLLAMA_MODELS          comma-separated installed models
+//   FAKE_OLLAMA_JOURNAL         a file that gets one line per request read,
+//                               "METHOD TARGET DROP-TOKEN", so a test can see
+//                               how often a request reached Ollama
 // A prompt or message containing "[fail-midstream]" makes the stream send an
 // {"error": ...} line after two tokens (status stays 200, like Ollama).
-// Models become "loaded" (listed by /api/ps) on first use.
+// Request headers that simulate failures:
+//   X-Fake-Ollama-Drop: TOKEN      the first request carrying TOKEN is read and
+//                                  its connection closed without an answer (a
+//                                  crash after receiving it); later ones with
+//                                  the same TOKEN are answered
+//   X-Fake-Ollama-Delay-Ms: N      nothing is sent for N ms before answering
+//                                  (a model load, a slow pull)
+// Models become "loaded" (listed by /api/ps) on first use. /api/pull adds a
+// model, /api/copy copies one, /api/delete removes one.
 //
 // The product never depends on this program.
 #include <boost/asio.hpp>
@@ -21,8 +32,10 @@
 #include <cstdlib>
 #include <ctime>
 #include <iostream>
+#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -46,6 +59,7 @@ struct Config {
   std::chrono::milliseconds token_delay{10};
   int tokens = 8;
   std::vector<std::string> models{"llama3.2:1b", "qwen2.5:0.5b"};
+  std::string journal;
 };
 
 int env_int(const char* name, int def) {
@@ -69,6 +83,7 @@ Config load_config() {
   c.max_queue = std::max(0, env_int("OLLAMA_MAX_QUEUE", 512));
   c.token_delay = std::chrono::milliseconds(env_int("FAKE_OLLAMA_TOKEN_DELAY_MS", 10));
   c.tokens = std::max(1, env_int("FAKE_OLLAMA_TOKENS", 8));
+  if (const char* j = std::getenv("FAKE_OLLAMA_JOURNAL"); j && *j) c.journal = j;
   if (const char* m = std::getenv("FAKE_OLLAMA_MODELS"); m && *m) {
     c.models.clear();
     std::string s(m);
@@ -102,8 +117,12 @@ struct Fake {
   stackd::fakes::Slots slots;
   std::map<std::string, Clock::time_point> loaded;  // model -> loaded since
   std::uint64_t next_id = 1;
+  std::set<std::string> dropped;  // X-Fake-Ollama-Drop tokens already used
+  std::ofstream journal;
 
-  explicit Fake(Config c) : cfg(std::move(c)), slots(cfg.parallel, cfg.max_queue) {}
+  explicit Fake(Config c) : cfg(std::move(c)), slots(cfg.parallel, cfg.max_queue) {
+    if (!cfg.journal.empty()) journal.open(cfg.journal, std::ios::app);
+  }
 
   int model_index(const std::string& name) const {
     for (std::size_t i = 0; i < cfg.models.size(); ++i)
@@ -185,6 +204,7 @@ class Session {
       pending_ = json_response(req, http::status::ok, openai_models());
       co_return co_await flush();
     }
+    if (target == "/api/delete" && req.method() == http::verb::delete_) co_return co_await remove(req);
     if (req.method() != http::verb::post) {
       pending_ = json_response(req, http::status::not_found, {{"error", "404 page not found"}});
       co_return co_await flush();
@@ -195,6 +215,8 @@ class Session {
       pending_ = json_response(req, http::status::bad_request, {{"error", "invalid JSON body"}});
       co_return co_await flush();
     }
+    if (target == "/api/pull") co_return co_await pull(req, body);
+    if (target == "/api/copy") co_return co_await copy(req, body);
     std::string model = body.value("model", "");
     if (model.empty()) {
       pending_ = json_response(req, http::status::bad_request, {{"error", "model is required"}});
@@ -243,6 +265,90 @@ class Session {
   }
 
  private:
+  static std::string model_field(const json& body) {
+    std::string m = body.value("model", "");
+    if (m.empty()) m = body.value("name", "");  // the older spelling Ollama still accepts
+    if (!m.empty() && m.find(':') == std::string::npos) m += ":latest";
+    return m;
+  }
+
+  // POST /api/pull: progress lines as NDJSON (or one {"status":"success"}
+  // with "stream": false); the model is installed afterwards.
+  net::awaitable<bool> pull(const Request& req, const json& body) {
+    std::string model = model_field(body);
+    if (model.empty()) {
+      pending_ = json_response(req, http::status::bad_request, {{"error", "model is required"}});
+      co_return co_await flush();
+    }
+    auto install = [&] {
+      if (fake_.model_index(model) < 0) fake_.cfg.models.push_back(model);
+    };
+    if (!body.value("stream", true)) {
+      install();
+      pending_ = json_response(req, http::status::ok, {{"status", "success"}});
+      co_return co_await flush();
+    }
+    http::response<http::empty_body> res{http::status::ok, req.version()};
+    res.set(http::field::content_type, "application/x-ndjson");
+    res.keep_alive(req.keep_alive());
+    res.chunked(true);
+    http::response_serializer<http::empty_body> sr{res};
+    auto [hec, hn] = co_await http::async_write_header(stream_, sr, use_tuple);
+    if (hec) co_return false;
+    const std::string digest = "sha256:" + std::string(64, 'c');
+    const std::uint64_t total = 1'300'000'000ull;
+    std::vector<json> lines{{{"status", "pulling manifest"}},
+                            {{"status", "pulling " + digest.substr(7, 12)}, {"digest", digest}, {"total", total}, {"completed", total / 2}},
+                            {{"status", "pulling " + digest.substr(7, 12)}, {"digest", digest}, {"total", total}, {"completed", total}},
+                            {{"status", "verifying sha256 digest"}},
+                            {{"status", "writing manifest"}},
+                            {{"status", "success"}}};
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      if (i + 1 == lines.size()) install();
+      if (!co_await write_chunk(lines[i].dump() + "\n")) co_return false;
+    }
+    co_return co_await finish(false, req.keep_alive());
+  }
+
+  // POST /api/copy {"source", "destination"}: 200 with an empty body, 404 when
+  // the source does not exist.
+  net::awaitable<bool> copy(const Request& req, const json& body) {
+    std::string source = body.value("source", ""), destination = body.value("destination", "");
+    if (source.empty() || destination.empty()) {
+      pending_ = json_response(req, http::status::bad_request, {{"error", "source and destination are required"}});
+      co_return co_await flush();
+    }
+    if (fake_.model_index(source) < 0) {
+      pending_ = json_response(req, http::status::not_found, {{"error", "model '" + source + "' not found"}});
+      co_return co_await flush();
+    }
+    if (destination.find(':') == std::string::npos) destination += ":latest";
+    if (fake_.model_index(destination) < 0) fake_.cfg.models.push_back(destination);
+    co_return co_await send_empty(req);
+  }
+
+  // DELETE /api/delete {"model"}: 200 with an empty body, 404 when absent.
+  net::awaitable<bool> remove(const Request& req) {
+    json body = json::parse(req.body(), nullptr, false);
+    std::string model = body.is_object() ? model_field(body) : "";
+    int index = model.empty() ? -1 : fake_.model_index(model);
+    if (index < 0) {
+      pending_ = json_response(req, http::status::not_found, {{"error", "model '" + model + "' not found"}});
+      co_return co_await flush();
+    }
+    fake_.loaded.erase(fake_.cfg.models[static_cast<std::size_t>(index)]);
+    fake_.cfg.models.erase(fake_.cfg.models.begin() + index);
+    co_return co_await send_empty(req);
+  }
+
+  net::awaitable<bool> send_empty(const Request& req) {
+    http::response<http::string_body> res{http::status::ok, req.version()};
+    res.keep_alive(req.keep_alive());
+    res.prepare_payload();
+    pending_ = std::move(res);
+    co_return co_await flush();
+  }
+
   json tags() const {
     json models = json::array();
     for (std::size_t i = 0; i < fake_.cfg.models.size(); ++i) {
@@ -508,6 +614,15 @@ net::awaitable<void> serve(Fake& fake, tcp::socket socket) {
     auto [ec, n] = co_await http::async_read(stream, buffer, parser, use_tuple);
     if (ec) break;
     auto req = parser.release();
+    std::string drop(req["X-Fake-Ollama-Drop"]);
+    if (fake.journal.is_open())
+      fake.journal << req.method_string() << ' ' << req.target() << ' ' << (drop.empty() ? "-" : drop) << std::endl;
+    if (!drop.empty() && fake.dropped.insert(drop).second) break;  // read, never answered
+    if (int delay = std::atoi(std::string(req["X-Fake-Ollama-Delay-Ms"]).c_str()); delay > 0) {
+      net::steady_timer t(stream.get_executor());
+      t.expires_after(std::chrono::milliseconds(delay));
+      co_await t.async_wait(use_tuple);
+    }
     if (!co_await session.handle(req)) break;
   }
   beast::error_code ignored;

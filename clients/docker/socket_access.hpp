@@ -1,0 +1,16 @@
+#pragma once
+// The advice to give when the Docker socket exists but this process may not
+// open it: the usual case is the non-root stackd container without the
+// socket's group. Kept apart from the HTTP client, which knows nothing of
+// Docker.
+#include <optional>
+#include <string>
+
+namespace stackd::docker {
+
+// When `socket_path` refuses this process (EACCES), a sentence saying so and
+// naming the `--group-add` that fixes it; nullopt when access is not the
+// problem (missing socket, engine down).
+std::optional<std::string> socket_permission_hint(const std::string& socket_path);
+
+}  // namespace stackd::docker
