@@ -4,41 +4,22 @@
 #include <iostream>
 
 #include "controller/cli/command_support.hpp"
+#include "controller/cli/manifest_input.hpp"
 #include "controller/cli/verbs.hpp"
 #include "reconcilers/prometheus/config_reloader.hpp"
 #include "reconcilers/prometheus/prometheus_config.hpp"
-#include "sources/git/git_cli_checkout.hpp"
 
 namespace stackd::cli {
 
 void add_validate(CLI::App& app, Action& action) {
   auto* cmd = app.add_subcommand("validate", "check a manifest and every file it references");
-  auto file = std::make_shared<std::string>();
-  auto git_settings = std::make_shared<git::GitSettings>();
-  cmd->add_option("-f,--file", *file, "manifest file (or the --git-* options)");
-  git::add_git_options(*cmd, *git_settings, /*daemon=*/false);
-  cmd->callback([&action, file, git_settings] {
-    action = [file, git_settings] {
-      // With --git-*: the commit the daemon would apply (docs/gitops.md).
-      std::unique_ptr<git::CliCheckout> checkout;
-      if (file->empty() == git_settings->url.empty()) {
-        std::cerr << "stackd validate: give -f FILE or --git-url (with --git-path)\n";
-        return int(kUsage);
-      }
-      if (git_settings->enabled()) {
-        try {
-          checkout = std::make_unique<git::CliCheckout>(*git_settings);
-        } catch (const std::invalid_argument& e) {
-          std::cerr << "stackd validate: " << e.what() << "\n";
-          return int(kUsage);
-        } catch (const std::exception& e) {
-          std::cerr << "stackd validate: " << e.what() << "\n";
-          return int(kFailed);
-        }
-        *file = checkout->manifest_path().string();
-        std::cout << "commit " << checkout->revision() << " of " << checkout->display_url() << "\n";
-      }
-      auto m = load_manifest(*file);
+  // With --git-*: the commit the daemon would apply (docs/gitops.md).
+  auto input = std::make_shared<ManifestInput>();
+  input->add_options(*cmd);
+  cmd->callback([&action, input] {
+    action = [input] {
+      if (auto rc = input->open("validate")) return *rc;
+      auto m = input->load();
       if (!m) return int(kUsage);
       // Rendering checks what the schema cannot (extra scrape configs against
       // generated jobs); promtool checks rules and config as Prometheus would.
@@ -55,7 +36,8 @@ void add_validate(CLI::App& app, Action& action) {
                 for (std::size_t at; (at = problem->find(in_container)) != std::string::npos;)
                   problem->replace(at, in_container.size(), rule.path);
               }
-              std::cerr << *file << ": promtool rejects the Prometheus configuration:\n" << *problem << "\n";
+              std::cerr << input->name() << ": promtool rejects the Prometheus configuration:\n"
+                        << input->shown(*problem) << "\n";
               return int(kUsage);
             }
           } catch (const prometheus::PromtoolMissing& e) {
@@ -64,10 +46,10 @@ void add_validate(CLI::App& app, Action& action) {
           }
         }
       } catch (const std::invalid_argument& e) {
-        std::cerr << *file << ": " << e.what() << "\n";
+        std::cerr << input->name() << ": " << input->shown(e.what()) << "\n";
         return int(kUsage);
       }
-      std::cout << *file << ": valid (revision " << m->revision.substr(0, 12) << ", " << m->enabled_components()
+      std::cout << input->name() << ": valid (revision " << m->revision.substr(0, 12) << ", " << m->enabled_components()
                 << " components, " << m->referenced_files().size() << " referenced files)\n";
       return int(kOk);
     };
