@@ -7,7 +7,10 @@
 # Repositories live in $DIR/repos. Credentials: $DIR/http-token (user "git"),
 # $DIR/ssh/user_ed25519, $DIR/ssh/known_hosts.
 #
-# usage: git-servers.sh start|stop DIR [GIT_PORT HTTP_PORT SSH_PORT]
+# http-stop and http-start take only the web server away and bring it back
+# (a remote that goes down and recovers), with the same repositories.
+#
+# usage: git-servers.sh start|stop|http-stop|http-start DIR [GIT_PORT HTTP_PORT SSH_PORT]
 set -euo pipefail
 # The servers outlive this script: they must not inherit its descriptors,
 # above all the e2e lock that `flock /tmp/stackd-e2e.lock ctest` holds (a
@@ -56,11 +59,20 @@ stop)
   stop_all
   exit 0
   ;;
+http-stop)
+  stop_pid "$DIR/nginx.pid"
+  ;;
+http-start)
+  DIR=$(cd "$DIR" && pwd)
+  nginx -p "$DIR/nginx" -c "$DIR/nginx/nginx.conf" -e "$DIR/nginx/error.log"
+  wait_port "$(cat "$DIR/http-port")"
+  ;;
 start)
   stop_all
   rm -rf "$DIR"
   mkdir -p "$DIR/repos" "$DIR/nginx" "$DIR/ssh"
   DIR=$(cd "$DIR" && pwd)
+  echo "$HTTP_PORT" > "$DIR/http-port"
 
   # git daemon: read-only, every repository under repos/.
   git daemon --reuseaddr --listen=127.0.0.1 --port="$GIT_PORT" --base-path="$DIR/repos" --export-all \
@@ -140,7 +152,7 @@ CONF
   wait_port "$SSH_PORT"
   ;;
 *)
-  echo "usage: $0 start|stop DIR [GIT_PORT HTTP_PORT SSH_PORT]" >&2
+  echo "usage: $0 start|stop|http-stop|http-start DIR [GIT_PORT HTTP_PORT SSH_PORT]" >&2
   exit 2
   ;;
 esac
