@@ -66,6 +66,7 @@ struct Manager::Impl {
   std::vector<std::unique_ptr<Reconciler>> reconcilers;  // registration order
   std::vector<std::unique_ptr<Source>> sources;
   std::vector<ProbeCheck> readiness;
+  std::map<RouteKey, RouteHandler> routes;
 
   // The pinned desired state: a pass keeps the pointer it started with.
   manifest::SnapshotPtr snapshot;
@@ -344,6 +345,7 @@ struct Manager::Impl {
     for (const auto& r : readiness) h.readiness.push_back(r);
     h.status = [this] { return status_json(); };
     h.metrics = [this] { return metrics.expose(queue.stats()); };
+    h.routes = routes;
     return h;
   }
 
@@ -394,6 +396,7 @@ void Manager::add(std::unique_ptr<Reconciler> reconciler) {
 }
 void Manager::add(std::unique_ptr<Source> source) { impl_->sources.push_back(std::move(source)); }
 void Manager::add_readiness(ProbeCheck check) { impl_->readiness.push_back(std::move(check)); }
+void Manager::add_route(RouteKey route, RouteHandler handler) { impl_->routes[std::move(route)] = std::move(handler); }
 
 void Manager::stop() { impl_->begin_stop(); }
 void Manager::enqueue(const std::string& key) { impl_->queue.add(key); }

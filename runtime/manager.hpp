@@ -59,6 +59,9 @@ class Manager {
   void add(std::unique_ptr<Source> source);
   // A /readyz check besides "the first full reconcile finished" (e.g. the Docker engine answers).
   void add_readiness(ProbeCheck check);
+  // An endpoint besides the built-in ones, served wherever the endpoints
+  // listen (e.g. the git source's POST /hooks/git).
+  void add_route(RouteKey route, RouteHandler handler);
 
   // Runs until stop() (or SIGTERM/SIGINT): returns the exit code.
   net::awaitable<int> run();

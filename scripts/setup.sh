@@ -11,7 +11,8 @@ $SUDO apt-get install -y -q --no-install-recommends \
   libboost1.81-dev libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev libcli11-dev \
   libarchive-dev libssl-dev libgtest-dev \
   docker.io prometheus prometheus-node-exporter prometheus-alertmanager wrk \
-  mmdebstrap docker-registry apache2-utils nginx docker-compose nodejs unzip
+  mmdebstrap docker-registry apache2-utils nginx docker-compose nodejs unzip \
+  fcgiwrap openssh-server openssh-client openssl
 # The libFuzzer targets (scripts/fuzz.sh) are built with clang and its runtime.
 $SUDO apt-get install -y -q --no-install-recommends clang libclang-rt-14-dev
 # The chart test (scripts/test-chart.sh) fetches helm and Kubernetes schemas

@@ -8,6 +8,7 @@
 
 #include "api/v1alpha1/loader.hpp"
 #include "clients/docker/docker_client.hpp"
+#include "clients/docker/self_container.hpp"
 #include "controller/cli/command_support.hpp"
 #include "controller/cli/verbs.hpp"
 #include "controller/setup.hpp"
@@ -15,10 +16,39 @@
 #include "runtime/clock.hpp"
 #include "runtime/manager.hpp"
 #include "runtime/sources.hpp"
+#include "sources/git/git_options.hpp"
+#include "sources/git/git_snapshot_loader.hpp"
+#include "sources/git/git_source.hpp"
+#include "sources/git/git_webhook_route.hpp"
 
 namespace stackd::cli {
 
 namespace net = boost::asio;
+
+namespace {
+// What building a commit's snapshot needs across commits: the options, and
+// the engine to ask once for the image stackd runs from (as the file loader does).
+struct GitBuildState {
+  snapshot::SnapshotOptions options;
+  docker::Api* docker = nullptr;
+  bool looked_up_own_image = false;
+};
+
+// A commit's manifest becomes a snapshot like a file's; a bad one is
+// SourceInvalid. Parameters by value: they live in the coroutine frame.
+net::awaitable<manifest::SnapshotPtr> build_git_snapshot(std::filesystem::path path, manifest::SourceRevision source,
+                                                         std::shared_ptr<GitBuildState> state) {
+  if (state->docker && !state->looked_up_own_image && state->options.own_image.empty()) {
+    state->looked_up_own_image = true;  // once: the container stackd runs in does not change
+    try {
+      if (auto image = co_await docker::own_image(*state->docker)) state->options.own_image = *image;
+    } catch (const std::exception&) {
+      // Not in a container, or the engine is down: the fallback rule applies.
+    }
+  }
+  co_return snapshot::build_snapshot(path.string(), std::move(source), state->options, "SourceInvalid");
+}
+}  // namespace
 
 void add_run(CLI::App& app, Action& action) {
   auto* cmd = app.add_subcommand("run", "watch the manifest and Docker, reconcile, repair drift, serve /metrics");
@@ -27,11 +57,14 @@ void add_run(CLI::App& app, Action& action) {
     snapshot::SnapshotOptions snapshot;
     runtime::ManagerOptions manager;
     std::string resync = "5m";
+    git::GitSettings git;
     bool grafana_only = false;
   };
   auto o = std::make_shared<Opts>();
   o->snapshot.state_dir = default_state_dir();
-  cmd->add_option("-f,--file", o->file, "manifest file")->required();
+  cmd->add_option("-f,--file", o->file, "manifest file (or the --git-* options)");
+  git::add_git_options(*cmd, o->git, /*daemon=*/true);
+  git::add_daemon_config_file(*cmd);
   cmd->add_option("--state-dir", o->snapshot.state_dir, "where stackd keeps its state");
   cmd->add_option("--listen", o->manager.listen,
                   "address:port for /healthz /readyz /status /metrics (default: spec.stackd, 127.0.0.1:9321)");
@@ -47,11 +80,24 @@ void add_run(CLI::App& app, Action& action) {
         return int(kUsage);
       }
       o->manager.resync.period = *period;
+      if (o->file.empty() == o->git.url.empty()) {
+        std::cerr << "stackd run: give -f FILE or --git-url (with --git-path), not both\n";
+        return int(kUsage);
+      }
+      std::optional<git::GitSourceSettings> git_settings;
+      if (o->git.enabled()) {
+        try {
+          git_settings = git::resolve_git_settings(o->git, o->snapshot.state_dir);
+        } catch (const std::exception& e) {
+          std::cerr << "stackd run: " << e.what() << "\n";
+          return int(kUsage);
+        }
+      }
       net::io_context io;
       runtime::SystemClock clock(io.get_executor());
       runtime::DefaultRandom random;
       metrics::Registry registry;
-      if (o->grafana_only) {
+      if (o->grafana_only && !git_settings) {
         // Refuse at once a manifest that names no external Grafana: there is
         // nothing this mode could do with it.
         try {
@@ -66,12 +112,43 @@ void add_run(CLI::App& app, Action& action) {
         }
       }
       docker::Client docker(io.get_executor(), docker::Client::endpoint_from_env());
-      snapshot::FileSnapshotLoader loader(o->file, o->snapshot, o->grafana_only ? nullptr : &docker);
-      runtime::Manager m(io.get_executor(), clock, random, registry, loader, o->manager);
+      // The desired state comes from the manifest file or from a git commit
+      // (sources/git, docs/gitops.md); the rest of the daemon is the same.
+      std::unique_ptr<runtime::SnapshotLoader> loader;
+      std::unique_ptr<git::GitTracker> git_tracker;
+      if (git_settings) {
+        // The runtime publishes stackd_source_revision_info from the pinned snapshot.
+        git_tracker = std::make_unique<git::GitTracker>(git_settings->repository, clock, nullptr);
+        auto state = std::make_shared<GitBuildState>(GitBuildState{o->snapshot, o->grafana_only ? nullptr : &docker});
+        loader = std::make_unique<git::GitSnapshotLoader>(
+            *git_tracker, git_settings->path,
+            [state](const std::filesystem::path& path, const manifest::SourceRevision& source) {
+              return build_git_snapshot(path, source, state);
+            });
+      } else {
+        loader = std::make_unique<snapshot::FileSnapshotLoader>(o->file, o->snapshot,
+                                                                o->grafana_only ? nullptr : &docker);
+      }
+      runtime::Manager m(io.get_executor(), clock, random, registry, *loader, o->manager);
       if (o->grafana_only) controller::register_grafana_only(m, io.get_executor(), registry);
       else controller::register_reconcilers(m, io.get_executor(), docker, registry);
-      m.add(std::make_unique<runtime::FileSource>(
-          io.get_executor(), clock, [&loader](const manifest::Snapshot* s) { return loader.watched_paths(s); }));
+      if (git_settings) {
+        auto source = std::make_unique<git::GitSource>(io.get_executor(), clock, random, *git_tracker,
+                                                       git_settings->source);
+        if (git_settings->webhook_secret) {
+          auto* hooked = source.get();
+          auto secret = *git_settings->webhook_secret;
+          m.add_route({boost::beast::http::verb::post, git::kWebhookPath},
+                      [hooked, secret](const runtime::HttpRequest& request) {
+                        return git::respond_git_webhook(request, secret, *hooked);
+                      });
+        }
+        m.add(std::move(source));
+      } else {
+        auto* file_loader = loader.get();
+        m.add(std::make_unique<runtime::FileSource>(
+            io.get_executor(), clock, [file_loader](const manifest::Snapshot* s) { return file_loader->watched_paths(s); }));
+      }
       if (!o->grafana_only) {
         auto events = std::make_unique<runtime::DockerEventSource>(io.get_executor(), clock, random, docker, registry);
         auto* ev = events.get();

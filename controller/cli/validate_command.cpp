@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "controller/cli/command_support.hpp"
+#include "controller/cli/manifest_input.hpp"
 #include "controller/cli/verbs.hpp"
 #include "reconcilers/prometheus/config_reloader.hpp"
 #include "reconcilers/prometheus/prometheus_config.hpp"
@@ -12,11 +13,13 @@ namespace stackd::cli {
 
 void add_validate(CLI::App& app, Action& action) {
   auto* cmd = app.add_subcommand("validate", "check a manifest and every file it references");
-  auto file = std::make_shared<std::string>();
-  cmd->add_option("-f,--file", *file, "manifest file")->required();
-  cmd->callback([&action, file] {
-    action = [file] {
-      auto m = load_manifest(*file);
+  // With --git-*: the commit the daemon would apply (docs/gitops.md).
+  auto input = std::make_shared<ManifestInput>();
+  input->add_options(*cmd);
+  cmd->callback([&action, input] {
+    action = [input] {
+      if (auto rc = input->open("validate")) return *rc;
+      auto m = input->load();
       if (!m) return int(kUsage);
       // Rendering checks what the schema cannot (extra scrape configs against
       // generated jobs); promtool checks rules and config as Prometheus would.
@@ -33,7 +36,8 @@ void add_validate(CLI::App& app, Action& action) {
                 for (std::size_t at; (at = problem->find(in_container)) != std::string::npos;)
                   problem->replace(at, in_container.size(), rule.path);
               }
-              std::cerr << *file << ": promtool rejects the Prometheus configuration:\n" << *problem << "\n";
+              std::cerr << input->name() << ": promtool rejects the Prometheus configuration:\n"
+                        << input->shown(*problem) << "\n";
               return int(kUsage);
             }
           } catch (const prometheus::PromtoolMissing& e) {
@@ -42,10 +46,10 @@ void add_validate(CLI::App& app, Action& action) {
           }
         }
       } catch (const std::invalid_argument& e) {
-        std::cerr << *file << ": " << e.what() << "\n";
+        std::cerr << input->name() << ": " << input->shown(e.what()) << "\n";
         return int(kUsage);
       }
-      std::cout << *file << ": valid (revision " << m->revision.substr(0, 12) << ", " << m->enabled_components()
+      std::cout << input->name() << ": valid (revision " << m->revision.substr(0, 12) << ", " << m->enabled_components()
                 << " components, " << m->referenced_files().size() << " referenced files)\n";
       return int(kOk);
     };
