@@ -60,7 +60,11 @@ manifest::SnapshotPtr build_snapshot(const std::string& manifest_path, manifest:
 std::vector<fs::path> watched_paths(const std::string& manifest_path, const manifest::Snapshot* current) {
   std::vector<fs::path> paths{manifest_path};
   if (!current) return paths;
-  for (const auto* f : current->manifest.referenced_files()) paths.emplace_back(f->path);
+  // Each file as the manifest names it (its directory joined with the
+  // relative path), not as resolved: in a ConfigMap-style tree the resolved
+  // path points into one generation, which a `..data` swap leaves as it was.
+  const fs::path dir = fs::path(manifest_path).parent_path();
+  for (const auto* f : current->manifest.referenced_files()) paths.emplace_back((dir / f->relative).lexically_normal());
   for (const auto& g : current->manifest.file_globs()) paths.emplace_back(g);
   return paths;
 }

@@ -17,7 +17,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr int kApi = 29371, kProm = 29372, kNode = 29373;
+constexpr int kApi = 29371, kProm = 29372, kNode = 29373, kExporter = 29374, kNoOllama = 29375;
 const std::string kImage = "stackd-test/stackd-image:e2e";
 const std::string kDaemon = "e2e-image-stackd";
 
@@ -26,7 +26,11 @@ std::string manifest(const std::string& stack) {
          "\nspec:\n  network: host\n  stackd:\n    port: " + std::to_string(kApi) +
          "\n  prometheus:\n    image: stackd-test/prometheus:2.42\n    port: " + std::to_string(kProm) +
          "\n    scrapeInterval: 1s\n    rules: [rules.yml]\n  nodeExporter:\n    image: stackd-test/node-exporter:1.5\n    port: " +
-         std::to_string(kNode) + "\n";
+         std::to_string(kNode) +
+         // No exporter image: it runs from the image of stackd's own container.
+         // Nothing listens on the upstream port; the exporter serves ollama_up 0.
+         "\n  ollama:\n    url: http://127.0.0.1:" + std::to_string(kNoOllama) + "\n    exporter:\n      port: " +
+         std::to_string(kExporter) + "\n";
 }
 
 std::string rules(const std::string& record) {
@@ -151,6 +155,14 @@ TEST(ImageE2E, RunsAsTheDaemonContainerConvergesRepairsReloadsAndSurvivesSigterm
   EXPECT_FALSE(container_exists("frontier-llm-prometheus"));
   EXPECT_TRUE(eventually([&] { return rule_loaded("first:up"); }, 20s)) << daemon.logs();
 
+  // The Ollama exporter runs from the image stackd itself runs from, found by
+  // inspecting its own container, and Prometheus scrapes it.
+  const std::string exporter = dir.stack() + "-ollama-exporter";
+  EXPECT_TRUE(eventually([&] { return inspect(exporter, "{{.State.Running}}") == "true"; }, 30s)) << daemon.logs();
+  EXPECT_EQ(inspect(exporter, "{{.Config.Image}}"), kImage);
+  EXPECT_TRUE(eventually([&] { return http_get(kExporter, "/metrics").find("ollama_up 0") != std::string::npos; }, 30s))
+      << http_get(kExporter, "/metrics");
+
   // Non-root, and healthy through its own HEALTHCHECK.
   EXPECT_EQ(sh("docker exec " + kDaemon + " id -u").output, "10001\n");
   EXPECT_TRUE(eventually([&] { return inspect(kDaemon, "{{.State.Health.Status}}") == "healthy"; }, 60s))
@@ -187,6 +199,7 @@ TEST(ImageE2E, RunsAsTheDaemonContainerConvergesRepairsReloadsAndSurvivesSigterm
   EXPECT_EQ(inspect(prom, "{{.State.Running}}"), "true");
   EXPECT_EQ(inspect(prom, "{{.State.StartedAt}}"), prom_started);
   EXPECT_EQ(inspect(node, "{{.State.StartedAt}}"), node_started);
+  EXPECT_EQ(inspect(exporter, "{{.State.Running}}"), "true");
   EXPECT_TRUE(rule_loaded("third:up"));
   // Secrets and the like never reach the labels the daemon put on its objects.
   EXPECT_EQ(inspect(prom, "{{json .Config.Labels}}").find("password"), std::string::npos);

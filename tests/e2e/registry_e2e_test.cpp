@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -18,7 +19,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr int kRegistry = 29361, kAuthRegistry = 29363, kNode = 29364, kApi = 29365;
+constexpr int kRegistry = 29361, kSlowFront = 29362, kAuthRegistry = 29363, kNode = 29364, kApi = 29365;
 const std::string kLocalNode = "stackd-test/node-exporter:1.5";
 
 std::string manifest(const std::string& stack, const std::string& image) {
@@ -84,6 +85,23 @@ std::vector<std::string> layer_lines(const std::string& output, const std::strin
   for (std::string line; std::getline(in, line);)
     if (line.rfind("  " + image + " ", 0) == 0) out.push_back(line);
   return out;
+}
+
+// TCP connections established to 127.0.0.1:port, from /proc/net/tcp.
+int established_connections(int port) {
+  std::ifstream in("/proc/net/tcp");
+  std::string line;
+  std::getline(in, line);  // header
+  char local[16];
+  std::snprintf(local, sizeof local, "0100007F:%04X", port);
+  int n = 0;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string slot, local_address, remote_address, state;
+    fields >> slot >> local_address >> remote_address >> state;
+    if (local_address == local && state == "01") ++n;
+  }
+  return n;
 }
 
 }  // namespace
@@ -155,9 +173,48 @@ TEST(RegistryE2E, FailedPullsAreOneClearErrorAndLeaveTheRunningStackUntouched) {
       << r.output;
   EXPECT_EQ(snapshot(node), before);
 
-  // Not covered yet: a registry stopped in the middle of a layer. An nginx
-  // throttle (scripts/test-registry.sh slow) did not slow the engine's
-  // download enough to catch it mid-layer here.
+}
+
+TEST(RegistryE2E, ARegistryStoppedMidPullIsOneClearErrorAndLeavesTheRunningStackUntouched) {
+  Registry registry("midpull", kRegistry);
+  StackDir dir("e2e-registry-midpull");
+  const std::string node = dir.stack() + "-node-exporter";
+  dir.write("stack.yaml", manifest(dir.stack(), kLocalNode));
+  ASSERT_EQ(run_stackd("apply -f " + dir.manifest()).exit_code, 0);
+  auto before = snapshot(node);
+  ASSERT_EQ(before.running, "true");
+
+  // A throttled front (256 KiB/s) makes the 16 MiB layer take a minute, so
+  // the registry is stopped while the engine is inside that layer's download.
+  auto front = registry.slow_front(kSlowFront, "256k");
+  const std::string image = front + "/e2e/node-exporter:midpull";
+  publish(image, 16);
+  dir.write("stack.yaml", manifest(dir.stack(), image));
+  auto log = dir.write("apply.log", "");
+  StackdProcess apply("apply -f " + dir.manifest(), log);
+  auto read = [&](const std::string&) { return apply.log(); };
+  // The engine has the manifest and queued the new layer (its base layer is
+  // local): the pull is under way. The engine only reports "Downloading"
+  // once a chunk has arrived, which at this rate can come late.
+  ASSERT_TRUE(eventually([&] { return read(log).find(": Pulling fs layer") != std::string::npos; }, 60s)) << read(log);
+  // ... and its connection to the front is open, so the layer's GET has begun.
+  EXPECT_TRUE(eventually([&] {
+    return established_connections(kSlowFront) > 0;
+  }, 10s));
+  registry.stop();
+  // The engine retries a broken layer download five times (5 s, 10 s, ...
+  // 25 s apart) before it gives up: about 75 s.
+  double seconds = 0;
+  auto rc = apply.stop(0, 240s, &seconds);
+  EXPECT_EQ(rc, 1) << read(log);
+  auto out = read(log);
+  // One error naming the image and the reason, not a line per retry.
+  EXPECT_TRUE(std::regex_search(out, std::regex("pull image " + std::regex_replace(image, std::regex("[.]"), "\\.") +
+                                                ":.*(connection refused|EOF|reset|unexpected)")))
+      << out;
+  EXPECT_EQ(out.find("pulled " + image), std::string::npos) << out;
+  EXPECT_NE(sh("docker image inspect " + image).exit_code, 0);
+  EXPECT_EQ(snapshot(node), before);
 }
 
 TEST(RegistryE2E, CredentialsComeFromTheDockerConfigAndNeverShow) {
