@@ -42,6 +42,9 @@ nlohmann::json parse_json_bounded(std::string_view text, const JsonLimits& limit
     // "[json.exception.parse_error.101] parse error at line 1, column 2: syntax error ..." -> "syntax error ..."
     if (auto p = what.find(": "); p != std::string::npos) what = what.substr(p + 2);
     throw JsonError(std::min(at, text.size()), "invalid JSON: " + what);
+  } catch (const nlohmann::json::out_of_range&) {
+    // A number too large for a double ("1e3000") is not a parse_error.
+    throw JsonError(0, "invalid JSON: a number is out of range");
   }
 }
 

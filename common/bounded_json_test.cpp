@@ -53,3 +53,11 @@ TEST(BoundedJson, DiscardedInsteadOfThrowingForServerAnswers) {
   EXPECT_TRUE(stackd::parse_json_or_discarded(std::string(100, '{')).is_discarded());
   EXPECT_EQ(stackd::parse_json_or_discarded("{\"Id\":\"x\"}")["Id"], "x");
 }
+
+// Found by fuzz_docker_events: a number beyond a double's range made
+// nlohmann throw out_of_range, which is not a parse_error, and ended the
+// process from the Docker event stream's decoder.
+TEST(BoundedJson, ANumberOutOfRangeIsAnErrorNotAnEscapingException) {
+  EXPECT_THROW(parse_json_bounded(R"({"timeNano":1e3000})", JsonLimits{}), JsonError);
+  EXPECT_TRUE(stackd::parse_json_or_discarded(R"({"timeNano":1e3000})").is_discarded());
+}
