@@ -20,7 +20,7 @@ for t in $targets; do
   work="$build/corpus/$t"
   mkdir -p "$work"
   start=$(date +%s)
-  if "$build/fuzz/fuzz_$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+  if "$build/fuzz/fuzz_$t" -seed="${STACKD_FUZZ_SEED:-1}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
        -print_final_stats=0 -artifact_prefix="$build/artifacts/$t-" "$work" "fuzz/corpus/$t" >"$build/fuzz_$t.log" 2>&1; then
     echo "fuzz_$t: ok ($(( $(date +%s) - start )) s, $(grep -o 'cov: [0-9]*' "$build/fuzz_$t.log" | tail -1))"
   else
