@@ -121,6 +121,7 @@ net::awaitable<runtime::Result> ContainerReconciler::reconcile(const runtime::Re
   const auto& revision = context.snapshot->revision;
   bool manifest_changed = converged_revision_[component] != revision;
   std::string error, reason = "ReconcileError", id;
+  bool started = false;
   for (const auto& c : plan.changes) {
     if (c.kind != "container" || c.component != component) continue;
     if (id.empty()) id = c.existing_id;
@@ -131,6 +132,7 @@ net::awaitable<runtime::Result> ContainerReconciler::reconcile(const runtime::Re
         if (c.change == Change::Conflict) reason = "NameConflict";
       }
       if (!r.id.empty() && c.change != Change::Remove) id = r.id;
+      if (r.acted && c.change == Change::Start) started = true;
       if (r.acted && !manifest_changed) {
         if (c.change == Change::Create) drift_repairs_.with({"container_created"}).inc();
         if (c.change == Change::Recreate) drift_repairs_.with({"container_recreated"}).inc();
@@ -155,6 +157,11 @@ net::awaitable<runtime::Result> ContainerReconciler::reconcile(const runtime::Re
     throw runtime::ReconcileError(reason, error);
   }
   converged_revision_[component] = revision;
+  // A container started again runs the files it held when it stopped; a
+  // reload that was cut short (the process killed mid-reload) left them
+  // older than desired. One more look plans that reload: the events of this
+  // start arrived while the key was still backing off and were not counted.
+  if (started) co_return runtime::Result{.requeue_after = std::chrono::seconds(1)};
   co_return runtime::Result{};
 }
 
