@@ -316,7 +316,7 @@ net::awaitable<ApplyResult> apply_plan(docker::Api& docker, const DesiredState& 
 
   // 1. Networks and volumes the containers need.
   bool network_ok = true;
-  std::set<std::string> blocked_components;
+  std::map<std::string, std::string> blocked_components;  // component -> why
   for (const auto& c : plan.changes) {
     if (c.kind == "container" || c.change == Change::Remove) continue;
     ComponentResult r{c.kind + " " + c.name, c.change, c.existing_id, ""};
@@ -346,7 +346,7 @@ net::awaitable<ApplyResult> apply_plan(docker::Api& docker, const DesiredState& 
     } catch (const std::exception& e) {
       r.error = describe(e);
       if (c.kind == "network") network_ok = false;
-      if (c.kind == "volume") blocked_components.insert(c.component);  // never mount what is not ours
+      if (c.kind == "volume") blocked_components.emplace(c.component, r.error);  // never mount what is not ours
     }
     out.results.push_back(r);
   }
@@ -373,7 +373,7 @@ net::awaitable<ApplyResult> apply_plan(docker::Api& docker, const DesiredState& 
       continue;
     }
     if (blocked_components.count(spec->component) && change->change != Change::Unchanged) {
-      r.error = "skipped: one of its volumes is not stackd's to mount";
+      r.error = "not created: " + blocked_components.at(spec->component);
       continue;
     }
     tasks.push_back([](docker::Api& d, const ContainerSpec* s, const PlannedChange* c, const ApplyOptions& opts,

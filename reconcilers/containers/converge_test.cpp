@@ -2,6 +2,8 @@
 // every test asserts on what the engine holds afterwards.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "api/v1alpha1/labels.hpp"
 #include "api/v1alpha1/loader.hpp"
 #include "clients/docker/fake_engine.hpp"
@@ -269,6 +271,41 @@ TEST(ComponentPlan, ReadsOnlyItsOwnContainer) {
   EXPECT_EQ(e.calls("stat_path"), stats + static_cast<int>(spec(d, kPrometheus).live_files.size()));
   EXPECT_EQ(e.calls("get_archive"), downloads);
   EXPECT_EQ(e.calls("list_networks") + e.calls("inspect_volume"), infra) << "infrastructure is not a component's";
+}
+
+// A component key that runs before the infrastructure pass made its data
+// volume (or after it failed) must not let the engine create the volume
+// without stackd's labels: every later pass would refuse it as foreign.
+TEST(ComponentPlan, CreatesNoContainerOverADataVolumeThatDoesNotExistYet) {
+  FakeEngine e;
+  auto d = desired();
+  add_images(e, d);
+  const std::string volume = d.stack + "-prometheus-data";
+  ASSERT_TRUE(std::any_of(d.volumes.begin(), d.volumes.end(), [&](const VolumeSpec& v) { return v.name == volume; }));
+  auto plan = run_await(make_component_plan(e, d, kPrometheus));
+  auto result = run_await(apply_plan(e, d, plan, quiet()));
+  EXPECT_FALSE(result.ok());
+  EXPECT_NE(result.first_error().find("does not exist yet"), std::string::npos) << result.first_error();
+  EXPECT_EQ(e.find("demo-prometheus"), nullptr);
+  EXPECT_FALSE(e.volumes().count(volume)) << "the engine made the volume, without labels";
+  // Once the whole stack is applied (infrastructure first), all is well.
+  ASSERT_TRUE(converge(e, d).ok()) << converge(e, d).first_error();
+  expect_converged_world(e, d);
+  EXPECT_EQ(e.volumes().at(volume).labels.at(kStack), d.stack);
+}
+
+TEST(ComponentPlan, NeverMountsAForeignVolumeOfItsName) {
+  FakeEngine e;
+  auto d = desired();
+  add_images(e, d);
+  const std::string volume = d.stack + "-prometheus-data";
+  const docker::Labels foreign{{"owner", "someone"}};
+  run_await(e.create_volume(volume, foreign));
+  auto plan = run_await(make_component_plan(e, d, kPrometheus));
+  auto result = run_await(apply_plan(e, d, plan, quiet()));
+  EXPECT_NE(result.first_error().find("not managed by stackd"), std::string::npos) << result.first_error();
+  EXPECT_EQ(e.find("demo-prometheus"), nullptr);
+  EXPECT_EQ(e.volumes().at(volume).labels, foreign);
 }
 
 TEST(ComponentPlan, UnknownComponentIsAnError) {

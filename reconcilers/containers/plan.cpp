@@ -157,6 +157,30 @@ const ContainerSpec& spec_of(const DesiredState& desired, const std::string& com
   throw std::invalid_argument("component " + component + " is not in the desired state of stack " + desired.stack);
 }
 
+// A container is (re)created only over data volumes that exist and are this
+// stack's: the engine would otherwise create a missing one itself, without
+// stackd's labels, and every later pass would refuse it as foreign. The
+// infrastructure pass creates them; until it has, the component waits.
+net::awaitable<std::vector<PlannedChange>> unmountable_volumes(docker::Api& docker, const DesiredState& desired,
+                                                               const std::string& component) {
+  std::vector<PlannedChange> blockers;
+  for (const auto& v : desired.volumes) {
+    if (v.component != component) continue;
+    auto have = co_await docker.inspect_volume(v.name);
+    if (!have)
+      blockers.push_back({Change::Conflict, "volume", v.name, component,
+                          "volume " + v.name + " does not exist yet: stackd creates it with its labels before " +
+                              "anything mounts it (the infrastructure pass has not succeeded)",
+                          ""});
+    else if (!owned_by(have->labels, desired.stack, component))
+      blockers.push_back({Change::Conflict, "volume", v.name, component,
+                          "a volume with this name exists and is not managed by stackd for stack " + desired.stack +
+                              "; stackd will not adopt it",
+                          ""});
+  }
+  co_return blockers;
+}
+
 }  // namespace
 
 net::awaitable<Plan> make_component_plan(docker::Api& docker, const DesiredState& desired, const std::string& component) {
@@ -199,6 +223,8 @@ net::awaitable<Plan> make_component_plan(docker::Api& docker, const DesiredState
                               holder->id});
     } else {
       plan.changes.push_back({Change::Create, "container", spec.name, component, "missing", ""});
+      auto blockers = co_await unmountable_volumes(docker, desired, component);
+      plan.changes.insert(plan.changes.end(), blockers.begin(), blockers.end());
     }
     co_return plan;
   }
@@ -240,6 +266,10 @@ net::awaitable<Plan> make_component_plan(docker::Api& docker, const DesiredState
       change.change = Change::Reload;
       change.reason = "files changed: " + join(stale);
     }
+  }
+  if (change.change == Change::Recreate) {
+    auto blockers = co_await unmountable_volumes(docker, desired, component);
+    plan.changes.insert(plan.changes.end(), blockers.begin(), blockers.end());
   }
   // The container itself first: apply acts on it before removing leftovers.
   plan.changes.insert(plan.changes.begin(), change);
@@ -296,7 +326,9 @@ net::awaitable<Plan> make_plan(docker::Api& docker, const DesiredState& desired)
     if (c.kind != "container") plan.changes.push_back(c);
   for (const auto& spec : desired.containers) {
     auto part = co_await make_component_plan(docker, desired, spec.component);
-    plan.changes.insert(plan.changes.end(), part.changes.begin(), part.changes.end());
+    // Its volumes are the infrastructure plan's to list.
+    for (auto& c : part.changes)
+      if (c.kind != "volume") plan.changes.push_back(std::move(c));
   }
   for (const auto& c : infra.changes)
     if (c.kind == "container") plan.changes.push_back(c);
