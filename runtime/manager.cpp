@@ -74,6 +74,7 @@ struct Manager::Impl {
     std::string reason, message;
   };
   std::map<std::string, KeyError> errors;      // owned by the key that raised it
+  bool desired_state_invalid = false;           // the last load was refused as invalid (not a transient failure)
   std::map<std::string, std::string> converged;  // key -> revision of its last success
   bool converged_once = false;                  // every key converged the pinned revision once
   StackStatus status;
@@ -138,14 +139,20 @@ struct Manager::Impl {
       next = co_await loader.load();
     } catch (const ReconcileError& e) {
       auto message = std::string(e.what());
-      for (const auto& line : split_lines(message)) spdlog::error("invalid desired state: {}", status.sanitize(line));
+      // Terminal: the desired state itself is wrong (an edit fixes it); else
+      // something around it failed (a state directory, a remote) and a retry may do.
+      desired_state_invalid = e.retry() == ReconcileError::Retry::Never;
+      for (const auto& line : split_lines(message))
+        spdlog::error("{}: {}", desired_state_invalid ? "invalid desired state" : "cannot load the desired state",
+                      status.sanitize(line));
       spdlog::error("keeping the last good revision{}",
                     snapshot ? " (" + snapshot->revision.substr(0, 19) + ")" : ": none yet, nothing is enforced");
-      metrics.manifest_valid(false);
+      if (desired_state_invalid) metrics.manifest_valid(false);
       if (snapshot) snapshot_changed_for_sources(*snapshot);  // keep watching what the last good one references
       throw;
     }
     errors.erase(std::string(kManifestKey));
+    desired_state_invalid = false;
     metrics.manifest_valid(true);
     if (snapshot && snapshot->revision == next->revision) {
       follow_listen();  // a move that failed (port taken) is tried again at every resync
@@ -406,6 +413,7 @@ std::vector<std::string> Manager::errors() const {
   for (const auto& [k, e] : impl_->errors) out.push_back(k + ": " + impl_->status.sanitize(e.message));
   return out;
 }
+bool Manager::desired_state_invalid() const { return impl_->desired_state_invalid; }
 nlohmann::json Manager::status() const { return impl_->status_json(); }
 std::vector<std::string> Manager::desired_keys() const { return impl_->desired_keys(); }
 std::vector<std::string> Manager::keys_for_component(const std::string& component) const {

@@ -74,6 +74,9 @@ class Manager {
 
   // "key: message" of every key in error now (what `apply` prints).
   std::vector<std::string> errors() const;
+  // The last load of the desired state was refused as invalid (a terminal
+  // error of the loader), not failed for a reason a retry may fix.
+  bool desired_state_invalid() const;
   // What /status serves.
   nlohmann::json status() const;
   // Keys of the current snapshot and the reconciler each belongs to (tests).

@@ -56,8 +56,7 @@ void add_apply(CLI::App& app, Action& action) {
         for (const auto& e : errors) std::cerr << "error: " << e << "\n";
         auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
         std::printf("%s %s in %.2fs\n", ok ? "converged" : "FAILED to converge", name.c_str(), secs);
-        bool invalid = !errors.empty() && errors.front().rfind("manifest:", 0) == 0;
-        co_return ok ? kOk : (invalid ? kUsage : kFailed);
+        co_return ok ? kOk : (manager.desired_state_invalid() ? kUsage : kFailed);
       });
     };
   });

@@ -8,6 +8,7 @@
 #include "controller/snapshot/render_context.hpp"
 #include "reconcilers/containers/desired_state.hpp"
 #include "reconcilers/grafana/grafana_api_reconciler.hpp"
+#include "reconcilers/infrastructure/infrastructure_reconciler.hpp"
 #include "runtime/reconciler.hpp"
 
 namespace stackd::snapshot {
@@ -53,6 +54,13 @@ manifest::SnapshotPtr build_snapshot(const std::string& manifest_path, manifest:
     throw;
   } catch (const std::exception& e) {
     throw invalid(manifest_path + ": " + e.what());
+  }
+  // Valid: the stack it names is recorded before anything of it is made.
+  // Not the manifest's fault when this fails, and worth retrying.
+  try {
+    infrastructure::record_managed_stack(snap->state_dir, snap->source.origin, snap->manifest.name);
+  } catch (const std::exception& e) {
+    throw ReconcileError("StateDirectoryUnwritable", e.what());
   }
   return snap;
 }

@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 
 #include "common/sha256.hpp"
@@ -46,17 +48,28 @@ void write_managed_stacks(const fs::path& state_dir, const std::string& origin, 
   auto tmp = record;
   tmp += ".tmp";
   {
+    errno = 0;
     std::ofstream out(tmp, std::ios::trunc);
     for (const auto& s : stacks) out << s << "\n";
     out.close();  // a full disk shows only when the buffer is written
     if (!out) {
+      // The stream keeps no error code; the failed open(2) or write(2) left it in errno.
+      const std::string why = errno ? std::strerror(errno) : "write failed";
       std::error_code ignored;
       fs::remove(tmp, ignored);
-      throw std::runtime_error("cannot write " + tmp.string() + " (state directory full or read-only?)");
+      throw std::runtime_error("cannot record the stacks this manifest manages in " + tmp.string() + ": " + why);
     }
   }
   fs::permissions(tmp, fs::perms::owner_read | fs::perms::owner_write);
   fs::rename(tmp, record);  // atomic: a crash leaves the old list or the new one
+}
+
+void record_managed_stack(const fs::path& state_dir, const std::string& origin, const std::string& stack) {
+  if (state_dir.empty()) return;
+  auto stacks = read_managed_stacks(state_dir, origin);
+  if (std::find(stacks.begin(), stacks.end(), stack) != stacks.end()) return;
+  stacks.push_back(stack);
+  write_managed_stacks(state_dir, origin, stacks);
 }
 
 net::awaitable<runtime::Result> InfrastructureReconciler::reconcile(const runtime::Request&, runtime::Context& context) {
@@ -64,13 +77,10 @@ net::awaitable<runtime::Result> InfrastructureReconciler::reconcile(const runtim
   auto desired = cache_->get(snapshot);
   const fs::path state_dir = snapshot.state_dir;
 
-  // Record this stack before creating anything of it, so a crash right after
-  // still leaves a record a later rename can clean up from.
+  // Pinning the snapshot recorded this stack; again here in case the record
+  // was lost since, before anything of it is created.
+  record_managed_stack(state_dir, snapshot.source.origin, desired->stack);
   auto stacks = read_managed_stacks(state_dir, snapshot.source.origin);
-  if (std::find(stacks.begin(), stacks.end(), desired->stack) == stacks.end()) {
-    stacks.push_back(desired->stack);
-    write_managed_stacks(state_dir, snapshot.source.origin, stacks);
-  }
 
   auto plan = co_await containers::make_infrastructure_plan(docker_, *desired);
   containers::ApplyOptions options;

@@ -37,5 +37,11 @@ class InfrastructureReconciler final : public runtime::Reconciler {
 std::vector<std::string> read_managed_stacks(const std::filesystem::path& state_dir, const std::string& origin);
 void write_managed_stacks(const std::filesystem::path& state_dir, const std::string& origin,
                           const std::vector<std::string>& stacks);
+// Adds `stack` to the record of `origin` unless it is there. Called when a
+// snapshot is pinned, before anything of that stack exists: a state directory
+// that cannot take the record keeps the snapshot from being pinned, so no
+// object is ever made that a later rename could not find. Throws with the
+// path and the system's reason; no-op without a state directory.
+void record_managed_stack(const std::filesystem::path& state_dir, const std::string& origin, const std::string& stack);
 
 }  // namespace stackd::infrastructure
