@@ -1,15 +1,21 @@
 // On the real engine: `stackd apply` SIGKILLed at a random point of a
 // cold apply or of a recreate, then a normal apply, leaves exactly one
 // container per component, no `-stackd-next`, and the data volume it had.
-// More trials: bench/core/chaos.sh.
+// More trials: bench/core/chaos.sh. Also: the state directory read-only and
+// full, and Grafana killed in the middle of a dashboard sync.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
+#include <filesystem>
+#include <memory>
 #include <random>
+#include <set>
 #include <sstream>
 
 #include "tests/e2e/e2e_support.hpp"
 
 using namespace stackd::e2e;
+using namespace std::chrono_literals;
 
 namespace {
 
@@ -118,4 +124,136 @@ TEST(ApplyWaitE2E, WaitsForReadinessAndReportsAContainerThatDies) {
   EXPECT_EQ(bad.exit_code, 1) << bad.output;
   EXPECT_NE(bad.output.find("node-exporter"), std::string::npos) << bad.output;
   EXPECT_NE(bad.output.find("exited with code"), std::string::npos) << bad.output;
+}
+
+// The state directory (the record of the stacks this origin manages, a
+// generated Grafana password) on a small tmpfs of its own, made read-only and
+// then full under stackd: an apply that has to write there fails with the
+// path and the reason before it touches Docker, the running stack stays as
+// it was, and once the directory is writable again the next apply converges.
+class StateDirectoryChaosE2E : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir = std::make_unique<StackDir>("e2e-chaos-state");
+    state = std::filesystem::path(dir->write("state/.keep", "")).parent_path().string();
+    std::filesystem::remove(state + "/.keep");
+    ASSERT_EQ(sh("mount -t tmpfs -o size=256k,mode=0700 stackd-e2e-state " + state).exit_code, 0)
+        << "the test needs root to mount a tmpfs";
+    mounted = true;
+  }
+  void TearDown() override {
+    if (mounted) sh("umount " + state);
+    dir.reset();
+  }
+  CommandResult apply(const std::string& name) {
+    dir->write("stack.yaml", manifest(name, "stackd-test/prometheus:2.42"));
+    return run_stackd("apply --state-dir " + state + " -f " + dir->manifest());
+  }
+  // Every container of `stack`, with what a recreate or a restart changes.
+  static std::string world(const std::string& stack) {
+    return sh("docker ps -aq --filter label=dev.stackd.stack=" + stack +
+              " | sort | xargs -r docker inspect -f '{{.Name}} {{.Id}} {{.State.StartedAt}} {{.State.Running}}'")
+        .output;
+  }
+
+  std::unique_ptr<StackDir> dir;
+  std::string state;
+  bool mounted = false;
+};
+
+TEST_F(StateDirectoryChaosE2E, ReadOnlyOrFullStateDirectoryFailsTheApplyThatMustWriteAndLosesNothing) {
+  const std::string first = dir->stack(), renamed = dir->stack() + "-b";
+  StackDir cleanup_renamed(renamed);  // `down --volumes` of the renamed stack at the end
+
+  // Read-only before the first apply: nothing may be created without its record.
+  ASSERT_EQ(sh("mount -o remount,ro " + state).exit_code, 0);
+  auto ro = apply(first);
+  EXPECT_EQ(ro.exit_code, 1) << ro.output;
+  EXPECT_NE(ro.output.find(state), std::string::npos) << ro.output;
+  EXPECT_NE(ro.output.find("Read-only file system"), std::string::npos) << ro.output;
+  EXPECT_EQ(world(first), "") << ro.output;
+
+  ASSERT_EQ(sh("mount -o remount,rw " + state).exit_code, 0);
+  auto ok = apply(first);
+  ASSERT_EQ(ok.exit_code, 0) << ok.output;
+  const auto converged = world(first);
+  ASSERT_NE(converged, "");
+
+  // Full: a rename must record the new stack first; it cannot, so the old
+  // stack keeps running untouched and nothing of the new one exists.
+  sh("dd if=/dev/zero of=" + state + "/filler bs=4k 2>/dev/null; sync");
+  auto full = apply(renamed);
+  EXPECT_EQ(full.exit_code, 1) << full.output;
+  EXPECT_NE(full.output.find("No space left on device"), std::string::npos) << full.output;
+  EXPECT_EQ(world(first), converged) << full.output;
+  EXPECT_EQ(world(renamed), "") << full.output;
+
+  // An apply of the unchanged stack has nothing to write: it still works.
+  auto unchanged = apply(first);
+  EXPECT_EQ(unchanged.exit_code, 0) << unchanged.output;
+  EXPECT_EQ(world(first), converged) << unchanged.output;
+
+  // Space again: the rename goes through, the old stack is removed.
+  std::filesystem::remove(state + "/filler");
+  auto moved = apply(renamed);
+  ASSERT_EQ(moved.exit_code, 0) << moved.output;
+  EXPECT_EQ(world(first), "") << moved.output;
+  EXPECT_EQ(stack_containers(renamed), (std::vector<std::string>{renamed + "-node-exporter", renamed + "-prometheus"}));
+}
+
+// Grafana (the fake, slowed down so the sync takes seconds) killed while the
+// daemon is pushing dashboards: once it is back, Grafana holds every
+// dashboard exactly once, in one folder, and the daemon is Ready again.
+TEST(GrafanaChaosE2E, GrafanaKilledMidSyncEndsWithEveryDashboardOnceAndTheDaemonReady) {
+  constexpr int kProm = 29760, kGrafana = 29761, kApi = 29762, kDashboards = 40;
+  StackDir dir("e2e-chaos-grafana");
+  for (int i = 0; i < kDashboards; ++i)
+    dir.write("dashboards/d" + std::to_string(i) + ".json",
+              R"({"uid":"chaos-)" + std::to_string(i) + R"(","title":"Chaos )" + std::to_string(i) +
+                  R"(","schemaVersion":39,"panels":[]})");
+  const std::string password = "chaos-e2e-grafana-password";
+  dir.write("grafana-password", password + "\n");
+  dir.write("stack.yaml", "apiVersion: stackd.dev/v1alpha1\nkind: MonitoringStack\nmetadata: {name: " + dir.stack() +
+                              "}\nspec:\n  network: host\n  stackd: {port: " + std::to_string(kApi) +
+                              "}\n  prometheus: {image: stackd-test/prometheus:2.42, port: " + std::to_string(kProm) +
+                              "}\n  grafana:\n    image: stackd-test/grafana:fake\n    port: " + std::to_string(kGrafana) +
+                              "\n    admin: {passwordFile: grafana-password}\n"
+                              "    env: {FAKE_GRAFANA_WRITE_DELAY_MS: \"60\"}\n"
+                              "    dashboards: [{path: dashboards/*.json, folder: Chaos}]\n");
+  StackdProcess daemon("run --resync 10m -f " + dir.manifest(), dir.write("daemon.log", ""));
+  const std::string auth = "admin:" + password, base = "http://127.0.0.1:" + std::to_string(kGrafana);
+  auto get = [&](const std::string& path) {
+    return nlohmann::json::parse(sh("curl -s -m 5 -u '" + auth + "' '" + base + path + "'").output, nullptr, false);
+  };
+  auto dashboards = [&] {
+    auto j = get("/api/search?type=dash-db&limit=5000");
+    return j.is_array() ? j : nlohmann::json::array();
+  };
+
+  // Mid-sync: some dashboards are there, not all.
+  std::size_t seen = 0;
+  ASSERT_TRUE(eventually([&] { return (seen = dashboards().size()) >= 2; }, 90s)) << daemon.log();
+  ASSERT_EQ(sh("docker kill " + dir.stack() + "-grafana >/dev/null").exit_code, 0);
+  ASSERT_LT(seen, static_cast<std::size_t>(kDashboards)) << "the sync was over before the kill; nothing was tested";
+
+  auto complete = [&] {
+    auto all = dashboards();
+    std::set<std::string> uids;
+    for (const auto& d : all)
+      if (d.value("folderTitle", "") == "Chaos") uids.insert(d.value("uid", ""));
+    return all.size() == static_cast<std::size_t>(kDashboards) && uids.size() == all.size();
+  };
+  EXPECT_TRUE(eventually(complete, 120s)) << dashboards().dump() << daemon.log();
+  auto folders = get("/api/folders");
+  int chaos_folders = 0;
+  for (const auto& f : folders) chaos_folders += f.value("title", "") == "Chaos";
+  EXPECT_EQ(chaos_folders, 1) << folders.dump();
+  EXPECT_TRUE(eventually([&] {
+    auto status = nlohmann::json::parse(http_get(kApi, "/status"), nullptr, false);
+    if (!status.is_object() || !status.contains("conditions")) return false;
+    for (const auto& c : status["conditions"])
+      if (c.value("type", "") == "Ready") return c.value("status", "") == "True";
+    return false;
+  }, 60s)) << http_get(kApi, "/status") << daemon.log();
+  EXPECT_TRUE(daemon.running());
 }

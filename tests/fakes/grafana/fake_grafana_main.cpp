@@ -17,6 +17,8 @@
 //                                          like (grafana_version.hpp); default 11.3
 //   FAKE_GRAFANA_UNIQUE_TITLES=true|false  force the <= 11.2 title rule on or off
 //   FAKE_GRAFANA_API_TOKEN                 a service-account token accepted as Bearer
+//   FAKE_GRAFANA_WRITE_DELAY_MS            each POST/PUT/PATCH/DELETE waits this long
+//                                          first (a slow Grafana, to act mid-sync)
 // Like Grafana, the admin password from the environment only seeds a new
 // data directory; afterwards it changes through the API.
 // Prints "listening on ADDR:PORT" once it accepts connections.
@@ -105,6 +107,7 @@ int main(int argc, char** argv) {
     opts.data_dir = env("GF_PATHS_DATA");
     opts.api_token = env("FAKE_GRAFANA_API_TOKEN");
     opts.basic_auth_enabled = env("GF_AUTH_BASIC_ENABLED", "true") != "false";
+    opts.write_delay = std::chrono::milliseconds(std::stoi(env("FAKE_GRAFANA_WRITE_DELAY_MS", "0")));
 
     Store store(so);
     load_state(store, opts.data_dir);

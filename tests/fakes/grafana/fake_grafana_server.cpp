@@ -167,6 +167,10 @@ net::awaitable<void> Server::session(tcp::socket socket) {
     }
     if (ec) break;
     auto req = parser.release();
+    if (options_.write_delay.count() > 0 && req.method() != bhttp::verb::get && req.method() != bhttp::verb::head) {
+      net::steady_timer delay(io_, options_.write_delay);
+      co_await delay.async_wait(use_tuple);
+    }
     HttpReply reply = handle(std::string(req.method_string()), std::string(req.target()),
                              std::string(req[bhttp::field::authorization]), req.body());
     bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(reply.status), req.version()};

@@ -9,6 +9,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -26,6 +27,9 @@ struct ServerOptions {
   std::string api_token;             // a service-account token accepted as Bearer
   bool basic_auth_enabled = true;    // GF_AUTH_BASIC_ENABLED
   std::size_t max_body = 16 * 1024 * 1024;
+  // Fake-only: every request that changes state waits this long before it is
+  // handled, so that a test can act while a sync is under way.
+  std::chrono::milliseconds write_delay{0};
 };
 
 struct HttpReply {
