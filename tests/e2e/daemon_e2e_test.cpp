@@ -83,7 +83,7 @@ TEST_F(DaemonE2E, RepairsRemovedAndStoppedContainers) {
     // machine, a container killed right after stackd started it was not
     // started again within 10 s (not understood yet). The in-memory engine
     // test of the daemon covers the kill itself (controller/setup_test.cpp).
-    for (const char* how : {"rm -f", "stop"}) {
+    for (const char* how : {"rm -f", "stop", "kill"}) {
       auto before = inspect(name, "{{.Id}}") + inspect(name, "{{.State.StartedAt}}");
       ASSERT_EQ(sh(std::string("docker ") + how + " " + name).exit_code, 0);
       EXPECT_TRUE(eventually([&] {
