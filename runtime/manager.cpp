@@ -231,6 +231,7 @@ struct Manager::Impl {
       record_error(key, "ReconcileError", e.what());
     }
     auto seconds = std::chrono::duration<double>(clock.now() - started).count();
+    spdlog::debug("pass of {} {} in {:.0f} ms", key, ok ? "succeeded" : "failed", seconds * 1000);
     metrics.reconciled(reconciler, ok, seconds,
                        std::chrono::duration<double>(clock.system_now().time_since_epoch()).count());
     if (ok) {
