@@ -189,7 +189,8 @@ TEST(FakeEngine, EventsReachSubscribersThatMatchTheFilter) {
     seen.push_back(ev.action + " " + ev.attributes.at("name"));
     return seen.size() < 2;
   };
-  net::co_spawn(io, e.events({{"team", "a"}}, on_event), net::detached);
+  const Labels team{{"team", "a"}};  // outlives the coroutine, which holds a reference
+  net::co_spawn(io, e.events(team, on_event), net::detached);
   net::co_spawn(io, create_two(e), net::detached);
   io.run();  // returns once the subscriber said stop
   EXPECT_EQ(seen, (std::vector<std::string>{"create mine", "start mine"}));
