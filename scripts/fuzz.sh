@@ -19,9 +19,12 @@ failed=0
 for t in $targets; do
   work="$build/corpus/$t"
   mkdir -p "$work"
+  seeds=("fuzz/corpus/$t")
+  # Every broken manifest of the corpus, under ASan/UBSan before any mutation.
+  [ "$t" = manifest_loader ] && seeds+=(tests/manifests/invalid)
   start=$(date +%s)
   if "$build/fuzz/fuzz_$t" -seed="${STACKD_FUZZ_SEED:-1}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
-       -print_final_stats=0 -artifact_prefix="$build/artifacts/$t-" "$work" "fuzz/corpus/$t" >"$build/fuzz_$t.log" 2>&1; then
+       -print_final_stats=0 -artifact_prefix="$build/artifacts/$t-" "$work" "${seeds[@]}" >"$build/fuzz_$t.log" 2>&1; then
     echo "fuzz_$t: ok ($(( $(date +%s) - start )) s, $(grep -o 'cov: [0-9]*' "$build/fuzz_$t.log" | tail -1))"
   else
     echo "fuzz_$t: FAILED, see $build/fuzz_$t.log and $build/artifacts/"; tail -30 "$build/fuzz_$t.log"; failed=1
