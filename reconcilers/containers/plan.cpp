@@ -6,6 +6,7 @@
 
 #include "common/tar_archive.hpp"
 #include "api/v1alpha1/labels.hpp"
+#include "reconcilers/live_config/live_config_reloader.hpp"  // delivered_as: a file as stackd delivered it, by stat
 
 namespace stackd::containers {
 
@@ -115,20 +116,12 @@ std::string label_or(const docker::Labels& labels, const char* key, const std::s
 // The engine's StartedAt of a container that never ran.
 bool never_started(const std::string& started_at) { return started_at.empty() || started_at.rfind("0001-", 0) == 0; }
 
-// A file still holds what stackd delivered when its stat shows the size and
-// mode it was given and the content's fingerprint as mtime (make_tar sets
-// it; an edit in place sets the current time).
-bool stat_matches(const std::optional<docker::PathStat>& st, const TarFile& f) {
-  return st && !st->is_dir() && st->size == static_cast<std::int64_t>(f.content.size()) && st->perm() == (f.mode & 0777) &&
-         st->mtime == delivered_mtime(f.content);
-}
-
 // Files of `files` that are not, by stat, what stackd delivered.
 net::awaitable<std::vector<const TarFile*>> unconfirmed_files(docker::Api& docker, const std::string& id,
                                                               const std::vector<TarFile>& files) {
   std::vector<const TarFile*> out;
   for (const auto& f : files)
-    if (!stat_matches(co_await docker.stat_path(id, "/" + f.path), f)) out.push_back(&f);
+    if (!live_config::delivered_as(co_await docker.stat_path(id, "/" + f.path), f)) out.push_back(&f);
   co_return out;
 }
 
@@ -159,7 +152,8 @@ const ContainerSpec& spec_of(const DesiredState& desired, const std::string& com
 
 }  // namespace
 
-net::awaitable<Plan> make_component_plan(docker::Api& docker, const DesiredState& desired, const std::string& component) {
+net::awaitable<Plan> make_component_plan(docker::Api& docker, const DesiredState& desired, const std::string& component,
+                                         OwnedLiveFiles owned_live_files) {
   const auto& spec = spec_of(desired, component);
   Plan plan;
   auto labels = owner_labels(desired.stack);
@@ -234,7 +228,7 @@ net::awaitable<Plan> make_component_plan(docker::Api& docker, const DesiredState
         }
       }
     }
-  } else {
+  } else if (spec.live_files_reconciler.empty() || owned_live_files == OwnedLiveFiles::Plan) {
     auto stale = co_await stale_live_files(docker, c.id, spec.live_files);
     if (!stale.empty()) {
       change.change = Change::Reload;
