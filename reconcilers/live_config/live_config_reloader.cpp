@@ -10,6 +10,7 @@
 #include "clients/http/http_client.hpp"
 #include "clients/prometheus/prometheus_client.hpp"  // post_reload, find_sample: what both components serve
 #include "common/sha256.hpp"
+#include "common/when_all.hpp"
 
 namespace stackd::live_config {
 namespace {
@@ -175,12 +176,20 @@ net::awaitable<ReloadOutcome> reload_live_files(docker::Api& docker, const std::
   // 1. Unchanged, by path stats alone: every desired file as delivered and
   //    the marker naming them. A stat is a HEAD the engine answers at once;
   //    a download of the live dir runs a tar in the container.
-  auto marker = co_await docker.stat_path(id, "/" + paths.marker);
-  bool held_by_stat = true;
-  for (const auto& f : desired) {
-    if (!held_by_stat) break;
-    held_by_stat = delivered_as(co_await docker.stat_path(id, "/" + f.path), f);
+  //    All stats at once: each is a round trip to the engine.
+  std::optional<docker::PathStat> marker;
+  std::vector<std::optional<docker::PathStat>> stats(desired.size());
+  {
+    auto stat_into = [&docker, &id](std::string path, std::optional<docker::PathStat>& out) -> net::awaitable<void> {
+      out = co_await docker.stat_path(id, path);
+    };
+    std::vector<net::awaitable<void>> looks;
+    looks.push_back(stat_into("/" + paths.marker, marker));
+    for (std::size_t i = 0; i < desired.size(); ++i) looks.push_back(stat_into("/" + desired[i].path, stats[i]));
+    co_await when_all(std::move(looks));
   }
+  bool held_by_stat = true;
+  for (std::size_t i = 0; i < desired.size(); ++i) held_by_stat = held_by_stat && delivered_as(stats[i], desired[i]);
   if (held_by_stat && delivered_as(marker, desired_marker)) {
     ReloadOutcome unchanged{Kind::Unchanged, "", desired};
     co_return unchanged;
@@ -207,9 +216,28 @@ net::awaitable<ReloadOutcome> reload_live_files(docker::Api& docker, const std::
     }
   }
 
-  // 2. Stage and validate with the checker that ships with this version.
-  co_await docker.put_archive(id, "/", make_tar(restage(desired, paths)));
-  auto checked = co_await docker.exec(id, policy.check_command(policy.staging_dir), options.promtool_timeout);
+  // 2. Stage and validate with the checker that ships with this version;
+  //    meanwhile read the reload gauges (3.): the two are independent, and
+  //    the check is most of the time of a change.
+  docker::ExecResult checked;
+  double before = 0;
+  std::optional<std::string> not_answering;
+  auto stage_and_check = [&]() -> net::awaitable<void> {
+    const auto staged = make_tar(restage(desired, paths));
+    co_await docker.put_archive(id, "/", staged);
+    checked = co_await docker.exec(id, policy.check_command(policy.staging_dir), options.promtool_timeout);
+  };
+  auto read_gauges = [&]() -> net::awaitable<void> {
+    try {
+      before = (co_await component.gauges()).success_timestamp;
+    } catch (const std::exception& e) {
+      not_answering = e.what();
+    }
+  };
+  std::vector<net::awaitable<void>> steps;
+  steps.push_back(stage_and_check());
+  steps.push_back(read_gauges());
+  co_await when_all(std::move(steps));
   if (checked.exit_code != 0) {
     // The checker names the staged copies; name the files as they would be live.
     std::string output = checked.output;
@@ -223,14 +251,13 @@ net::awaitable<ReloadOutcome> reload_live_files(docker::Api& docker, const std::
 
   // 3. Only swap into a component that answers: a starting one would load the
   //    files at some later moment we could not confirm.
-  double before = 0;
-  try {
-    before = (co_await component.gauges()).success_timestamp;
-  } catch (const std::exception& e) {
-    ReloadOutcome not_ready{Kind::NotReady, policy.component + " at " + endpoint.describe() + " is not answering: " + e.what()};
+  if (not_answering) {
+    ReloadOutcome not_ready{Kind::NotReady,
+                            policy.component + " at " + endpoint.describe() + " is not answering: " + *not_answering};
     co_return not_ready;
   }
-  co_await docker.put_archive(id, "/", make_tar(desired));
+  const auto live = make_tar(desired);
+  co_await docker.put_archive(id, "/", live);
   auto attempt = co_await component.reload_and_confirm(before, options);
   if (attempt.kind == Kind::Reloaded) {
     std::vector<TarFile> confirmed = {desired_marker};
