@@ -198,6 +198,13 @@ net::awaitable<Plan> make_component_plan(docker::Api& docker, const DesiredState
   }
 
   const auto& c = *current;
+  std::string state = c.state;
+  if (state == "running") {
+    // The engine's list is a view it updates only after announcing a death
+    // (the die event comes first): a pass woken by that event can still see
+    // "running" there and miss the death. Inspect reads the container itself.
+    if (auto info = co_await docker.inspect_container(c.id)) state = info->state.status;
+  }
   auto hash = label_or(c.labels, kSpecHash, "");
   PlannedChange change{Change::Unchanged, "container", spec.name, component, "", c.id};
   if (hash != spec.spec_hash) {
@@ -207,13 +214,13 @@ net::awaitable<Plan> make_component_plan(docker::Api& docker, const DesiredState
   } else if (c.name != spec.name) {
     change.change = Change::Recreate;
     change.reason = "renamed to " + c.name;
-  } else if (c.state == "removing") {
+  } else if (state == "removing") {
     // Someone removes it right now: its destroy event triggers the next pass.
     change.reason = "being removed";
-  } else if (c.state != "running") {
+  } else if (state != "running") {
     change.change = Change::Start;
-    change.reason = "state is " + c.state;
-    if (c.state == "created") {
+    change.reason = "state is " + state;
+    if (state == "created") {
       // Never started: a process that died between create and start (or a
       // recreate between rename and start) may not have delivered all its
       // files. Starting it without them would run the wrong thing.

@@ -238,6 +238,13 @@ net::awaitable<ReloadOutcome> reload_live_files(docker::Api& docker, const std::
   steps.push_back(stage_and_check());
   steps.push_back(read_gauges());
   co_await when_all(std::move(steps));
+  if (checked.exit_code < 0 || checked.exit_code >= 128) {
+    // Killed by a signal (137: the container was killed under it) or no
+    // exit code: no verdict on the files. Try again, do not wait for an edit.
+    ReloadOutcome not_ready{Kind::NotReady, policy.checker + " did not finish (exit " +
+                                                std::to_string(checked.exit_code) + "): " + checked.output};
+    co_return not_ready;
+  }
   if (checked.exit_code != 0) {
     // The checker names the staged copies; name the files as they would be live.
     std::string output = checked.output;
