@@ -138,6 +138,7 @@ struct PrometheusConfigReconcilerTest : ::testing::Test {
   fs::path dir = fs::temp_directory_path() / ("stackd-promcfg-test-" + std::to_string(std::random_device{}()));
   manifest::SnapshotPtr snapshot;
   std::vector<std::vector<std::string>> checks;  // promtool command lines run in the container
+  bool promtool_killed = false;                    // the container is killed under promtool
 
   static ReloadOptions fast_options() {
     ReloadOptions o;
@@ -151,6 +152,7 @@ struct PrometheusConfigReconcilerTest : ::testing::Test {
     engine.set_exec_script([this](const FakeEngine::Container& c, const std::vector<std::string>& cmd) {
       checks.push_back(cmd);
       // promtool's verdict on what is staged: a rule without a closing parenthesis fails.
+      if (promtool_killed) return docker::ExecResult{137, ""};
       auto staged = c.files.find(kStagedRulesPath);
       if (staged != c.files.end() && staged->second.content.find("sum(up\n") != std::string::npos)
         return docker::ExecResult{1, "FAILED: " + kStagedRulesPath + ": 5:15: unclosed left parenthesis\n"};
@@ -318,6 +320,17 @@ TEST_F(PrometheusConfigReconcilerTest, AStoppedPrometheusIsRetriedWithBackoff) {
   EXPECT_EQ(e.reason(), "PrometheusNotRunning");
   EXPECT_EQ(e.retry(), ReconcileError::Retry::Backoff);
   EXPECT_EQ(held(kRulesPath), rules("first:up"));
+}
+
+TEST_F(PrometheusConfigReconcilerTest, APromtoolKilledWithItsContainerIsNoVerdictAndIsRetried) {
+  created_with(rules("first:up"));
+  edit(rules("second:up"));
+  promtool_killed = true;
+  auto e = failure();
+  EXPECT_EQ(e.reason(), "PrometheusNotReady");
+  EXPECT_EQ(e.retry(), ReconcileError::Retry::Backoff);
+  EXPECT_EQ(held(kRulesPath), rules("first:up"));
+  EXPECT_EQ(prometheus.reloads(), 0);
 }
 
 TEST_F(PrometheusConfigReconcilerTest, KeysFollowTheManifest) {
