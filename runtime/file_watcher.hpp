@@ -1,6 +1,6 @@
 #pragma once
 // Watches the manifest and every file it references, and says "changed" once
-// per burst of edits (~100 ms debounce) on the io_context.
+// per burst of edits (~15 ms debounce) on the io_context.
 //
 // inotify on the parent DIRECTORIES, never only on the files' inodes, because
 // how a file changes decides which inode sees it:
@@ -43,8 +43,13 @@
 namespace stackd::runtime {
 
 struct FileWatcherConfig {
-  // Quiet time after the last event before checking (bursts coalesce).
-  Duration debounce = std::chrono::milliseconds(100);
+  // Quiet time after the last event before checking (bursts coalesce). The
+  // events of one save (an editor's write and rename, a checkout's files,
+  // a ConfigMap's symlink swap) come within a millisecond or two of each
+  // other; every millisecond more is added to "rule edit -> rule active". A
+  // burst split in two costs a second look, never a wrong result: only a
+  // changed fingerprint reports, and every report is level-triggered.
+  Duration debounce = std::chrono::milliseconds(15);
   // Longest a steady stream of events can delay a check.
   Duration max_delay = std::chrono::seconds(1);
   // Bounds: files accepted in set_files(), bytes hashed per file (a larger

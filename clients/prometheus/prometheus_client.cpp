@@ -11,6 +11,12 @@ Client::Client(net::any_io_executor executor, http::Endpoint endpoint, std::chro
     : http_(std::move(executor), std::move(endpoint), limits), timeout_(timeout) {}
 
 net::awaitable<ReloadResult> Client::reload(std::chrono::milliseconds timeout) {
+  co_return co_await post_reload(http_, "Prometheus", timeout);
+}
+
+net::awaitable<ReloadResult> post_reload(http::Client& http, std::string_view component,
+                                         std::chrono::milliseconds timeout) {
+  const std::string name(component);
   http::Request req;
   req.method = http::Verb::post;
   req.target = "/-/reload";
@@ -18,10 +24,11 @@ net::awaitable<ReloadResult> Client::reload(std::chrono::milliseconds timeout) {
   ReloadResult result;
   http::Response resp;
   try {
-    resp = co_await http_.send(req);
+    resp = co_await http.send(req);
   } catch (const http::TransportError& e) {
+    // Not behind readiness: a starting component (WAL replay) blocks here.
     result.kind = ReloadResult::Kind::NotReady;
-    result.message = "Prometheus at " + http_.endpoint().describe() + " did not answer POST /-/reload within " +
+    result.message = name + " at " + http.endpoint().describe() + " did not answer POST /-/reload within " +
                      std::to_string(timeout.count()) + " ms (still starting?): " + e.what();
     co_return result;
   }
@@ -31,10 +38,11 @@ net::awaitable<ReloadResult> Client::reload(std::chrono::milliseconds timeout) {
     result.kind = ReloadResult::Kind::Ok;
   } else if (resp.status == 403) {
     result.kind = ReloadResult::Kind::LifecycleDisabled;
-    result.message = "Prometheus refused POST /-/reload (403: " + body + "); it must run with --web.enable-lifecycle";
+    result.message = name + " refused POST /-/reload (403: " + body + ")" +
+                     (name == "Prometheus" ? "; it must run with --web.enable-lifecycle" : "");
   } else if (resp.status == 503) {
     result.kind = ReloadResult::Kind::NotReady;
-    result.message = "Prometheus is not ready (503): " + body;
+    result.message = name + " is not ready (503): " + body;
   } else {
     result.kind = ReloadResult::Kind::Failed;
     result.message = body.empty() ? "POST /-/reload answered " + std::to_string(resp.status) : body;

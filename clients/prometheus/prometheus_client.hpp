@@ -77,8 +77,7 @@ class Client {
 
   const http::Endpoint& endpoint() const { return http_.endpoint(); }
 
-  // POST /-/reload, bounded by `timeout`. Never throws on transport failure:
-  // a connect error or timeout is NotReady.
+  // POST /-/reload, bounded by `timeout` (post_reload below).
   net::awaitable<ReloadResult> reload(std::chrono::milliseconds timeout);
   // GET /-/ready == 200. A transport failure is "not ready", not an exception.
   net::awaitable<bool> ready();
@@ -98,6 +97,13 @@ class Client {
   http::Client http_;
   std::chrono::milliseconds timeout_;
 };
+
+// POST /-/reload through `http`, bounded by `timeout`: the lifecycle endpoint
+// Prometheus and Alertmanager share (Alertmanager's hot reload uses it too).
+// Never throws on transport failure: a connect error or timeout is NotReady.
+// `component` ("Prometheus", "Alertmanager") names it in messages.
+net::awaitable<ReloadResult> post_reload(http::Client& http, std::string_view component,
+                                         std::chrono::milliseconds timeout);
 
 // --- pure helpers (unit-tested) -------------------------------------------
 

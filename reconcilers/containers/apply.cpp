@@ -64,12 +64,10 @@ std::runtime_error crashed(const std::string& name, const docker::ContainerInfo&
 // right away and one a short moment later, so a process that dies at once
 // (a bad flag, a taken port) is reported, not counted as converged.
 // `--wait` is what watches it become ready.
-net::awaitable<void> confirm_running(docker::Api& docker, std::string id, std::string name, runtime::Clock* clock) {
+net::awaitable<void> confirm_running(docker::Api& docker, std::string id, std::string name, runtime::Clock& clock) {
   constexpr auto kDiesAtOnce = std::chrono::milliseconds(250);
-  std::optional<runtime::SystemClock> own;
-  if (!clock) clock = &own.emplace(co_await net::this_coro::executor);
   for (int look = 0; look < 2; ++look) {
-    if (look > 0) co_await runtime::sleep_for(*clock, kDiesAtOnce);
+    if (look > 0) co_await runtime::sleep_for(clock, kDiesAtOnce);
     auto info = co_await docker.inspect_container(id);
     if (!info) throw std::runtime_error("container " + name + " disappeared while starting");
     const auto& st = info->state;
@@ -94,10 +92,8 @@ net::awaitable<bool> answers_ready(const std::string& url) {
 }  // namespace
 
 net::awaitable<void> wait_until_ready(docker::Api& docker, const ContainerSpec& spec, const std::string& id,
-                                      std::chrono::seconds timeout, runtime::Clock* clock) {
-  std::optional<runtime::SystemClock> own;
-  if (!clock) clock = &own.emplace(co_await net::this_coro::executor);
-  auto deadline = clock->now() + timeout;
+                                      std::chrono::seconds timeout, runtime::Clock& clock) {
+  auto deadline = clock.now() + timeout;
   std::chrono::milliseconds delay(20);
   std::optional<docker::ContainerInfo> first;
   for (;;) {
@@ -113,16 +109,16 @@ net::awaitable<void> wait_until_ready(docker::Api& docker, const ContainerSpec& 
     else if (!st.health.empty() && st.health != "healthy") waiting_for = "healthy (health " + st.health + ")";
     else if (!spec.ready_url.empty() && !co_await answers_ready(spec.ready_url)) waiting_for = "ready at " + spec.ready_url;
     if (waiting_for.empty()) co_return;
-    if (clock->now() >= deadline)
+    if (clock.now() >= deadline)
       throw std::runtime_error("container " + spec.name + " not " + waiting_for + " after " +
                                std::to_string(timeout.count()) + "s");
-    co_await runtime::sleep_for(*clock, delay);
+    co_await runtime::sleep_for(clock, delay);
     delay = std::min(delay * 2, std::chrono::milliseconds(250));
   }
 }
 
 net::awaitable<void> wait_until_ready(docker::Api& docker, const DesiredState& desired, ApplyResult& result,
-                                      std::chrono::seconds timeout, runtime::Clock* clock) {
+                                      std::chrono::seconds timeout, runtime::Clock& clock) {
   std::vector<net::awaitable<void>> waits;
   for (auto& r : result.results) {
     if (!r.error.empty() || r.id.empty()) continue;
@@ -130,7 +126,7 @@ net::awaitable<void> wait_until_ready(docker::Api& docker, const DesiredState& d
                            [&](const ContainerSpec& s) { return r.name == "container " + s.name; });
     if (it == desired.containers.end()) continue;
     waits.push_back([](docker::Api& d, const ContainerSpec& spec, ComponentResult& res, std::chrono::seconds t,
-                       runtime::Clock* c) -> net::awaitable<void> {
+                       runtime::Clock& c) -> net::awaitable<void> {
       try {
         co_await wait_until_ready(d, spec, res.id, t, c);
       } catch (const std::exception& e) {
@@ -157,25 +153,24 @@ std::string desired_stack(const ContainerSpec& spec) { return spec.create_body["
 // complete label set but none of its files; it is removed so the create can
 // be made again. Anything else holding the name is left alone.
 net::awaitable<bool> removed_orphan_of_a_killed_create(docker::Api& docker, const ContainerSpec& spec,
-                                                       std::string name, runtime::Clock* clock) {
-  std::optional<runtime::SystemClock> own;
-  if (!clock) clock = &own.emplace(co_await net::this_coro::executor);
+                                                       std::string name, runtime::Clock& clock) {
   // The engine reserves the name before the container can be inspected.
-  const auto deadline = clock->now() + std::chrono::seconds(3);
+  const auto deadline = clock.now() + std::chrono::seconds(3);
   for (;;) {
     if (auto holder = co_await docker.inspect_container(name); holder && holder->name == name) {
       if (!owned_by(holder->labels, desired_stack(spec), spec.component)) co_return false;
       co_await docker.remove_container(holder->id, true);
       co_return true;
     }
-    if (clock->now() >= deadline) co_return false;
-    co_await runtime::sleep_for(*clock, std::chrono::milliseconds(100));
+    if (clock.now() >= deadline) co_return false;
+    co_await runtime::sleep_for(clock, std::chrono::milliseconds(100));
   }
 }
 
-// Creates the container under `name`, delivers its files, starts it.
+// Creates the container under `name`, delivers its files (and the marker
+// saying its live files are what it loads), starts it.
 net::awaitable<std::string> create_and_start(docker::Api& docker, const ContainerSpec& spec, std::string name,
-                                             bool start, runtime::Clock* clock) {
+                                             bool start, runtime::Clock& clock) {
   std::string id;
   try {
     id = co_await docker.create_container(name, spec.create_body);
@@ -191,6 +186,7 @@ net::awaitable<std::string> create_and_start(docker::Api& docker, const Containe
   try {
     auto all = spec.files;
     all.insert(all.end(), spec.live_files.begin(), spec.live_files.end());
+    if (spec.loaded_marker) all.push_back(*spec.loaded_marker);
     co_await put_files(docker, id, all);
     if (start) co_await docker.start_container(id);
   } catch (...) {
@@ -206,11 +202,11 @@ net::awaitable<std::string> create_and_start(docker::Api& docker, const Containe
 }
 
 net::awaitable<void> converge_container(docker::Api& docker, const ContainerSpec& spec, const PlannedChange& change,
-                                        const ApplyOptions& o, ComponentResult& result) {
+                                        const ApplyOptions& o, runtime::Clock& clock, ComponentResult& result) {
   switch (change.change) {
     case Change::Create: {
       co_await ensure_image(docker, spec.image, o);
-      result.id = co_await create_and_start(docker, spec, spec.name, true, o.clock);
+      result.id = co_await create_and_start(docker, spec, spec.name, true, clock);
       result.acted = true;
       say(o, "created container " + spec.name + " (" + result.id.substr(0, 12) + ")");
       break;
@@ -225,7 +221,7 @@ net::awaitable<void> converge_container(docker::Api& docker, const ContainerSpec
           throw std::runtime_error("container " + next + " exists and is not managed by stackd for this stack; remove it");
         co_await docker.remove_container(stale->id, true);
       }
-      auto id = co_await create_and_start(docker, spec, next, false, o.clock);
+      auto id = co_await create_and_start(docker, spec, next, false, clock);
       co_await docker.stop_container(change.existing_id);
       co_await docker.remove_container(change.existing_id, true);
       co_await docker.rename_container(id, spec.name);
@@ -250,7 +246,7 @@ net::awaitable<void> converge_container(docker::Api& docker, const ContainerSpec
         // "id already in use"). The spec is right, so a fresh container is.
         say(o, "container " + spec.name + " cannot be started (" + refused->what() + "); recreating it");
         co_await docker.remove_container(change.existing_id, true);
-        result.id = co_await create_and_start(docker, spec, spec.name, true, o.clock);
+        result.id = co_await create_and_start(docker, spec, spec.name, true, clock);
         result.acted = true;
         say(o, "recreated container " + spec.name + " (could not be started)");
         break;
@@ -261,9 +257,13 @@ net::awaitable<void> converge_container(docker::Api& docker, const ContainerSpec
       break;
     }
     case Change::Reload:
+      // Live files that no other reconciler reloads (the Grafana password):
+      // replaced; the component's API reconciler applies what they mean.
+      // Files another reconciler reloads (validated, with rollback) are its
+      // to bring up to date: overwriting them here would bypass that check.
       result.id = change.existing_id;
-      if (o.refresh_live_files) co_await o.refresh_live_files(spec, change.existing_id);
-      else co_await put_files(docker, change.existing_id, spec.live_files);
+      if (!spec.live_files_reconciler.empty()) co_return;
+      co_await put_files(docker, change.existing_id, spec.live_files);
       say(o, "updated " + spec.name + " (" + change.reason + ")");
       co_return;
     case Change::Unchanged:
@@ -274,7 +274,7 @@ net::awaitable<void> converge_container(docker::Api& docker, const ContainerSpec
     case Change::Remove:
       co_return;
   }
-  co_await confirm_running(docker, result.id, spec.name, o.clock);
+  co_await confirm_running(docker, result.id, spec.name, clock);
 }
 
 net::awaitable<void> remove_object(docker::Api& docker, const PlannedChange& c, const ApplyOptions& o) {
@@ -311,6 +311,9 @@ net::awaitable<void> remove_listed(docker::Api& docker, const Plan& plan, const 
 
 net::awaitable<ApplyResult> apply_plan(docker::Api& docker, const DesiredState& desired, const Plan& plan,
                                        const ApplyOptions& o) {
+  // The one clock of this apply: the caller's, else the system's.
+  std::optional<runtime::SystemClock> own;
+  runtime::Clock& clock = o.clock ? *o.clock : own.emplace(co_await net::this_coro::executor);
   ApplyResult out;
   auto owner = owner_labels(desired.stack);
 
@@ -377,17 +380,17 @@ net::awaitable<ApplyResult> apply_plan(docker::Api& docker, const DesiredState& 
       continue;
     }
     tasks.push_back([](docker::Api& d, const ContainerSpec* s, const PlannedChange* c, const ApplyOptions& opts,
-                       ComponentResult& res) -> net::awaitable<void> {
+                       runtime::Clock& cl, ComponentResult& res) -> net::awaitable<void> {
       try {
-        co_await converge_container(d, *s, *c, opts, res);
+        co_await converge_container(d, *s, *c, opts, cl, res);
       } catch (const std::exception& e) {
         res.error = describe(e);
       }
-    }(docker, spec, change, o, r));
+    }(docker, spec, change, o, clock, r));
   }
   co_await when_all(std::move(tasks));
   out.results.insert(out.results.end(), container_results.begin(), container_results.end());
-  if (o.wait) co_await wait_until_ready(docker, desired, out, o.ready_timeout, o.clock);
+  if (o.wait) co_await wait_until_ready(docker, desired, out, o.ready_timeout, clock);
 
   // 3. Orphans, once nothing runs in what they leave behind.
   co_await remove_listed(docker, plan, o, out);

@@ -1,8 +1,9 @@
 #pragma once
 // Executes a plan: networks and volumes first, then every container in
-// parallel (pull when missing, create/recreate/start), then orphans removed,
-// then live files refreshed. A failure in one component does not stop the
-// others; the first failure is reported after all have finished.
+// parallel (pull when missing, create/recreate/start, live files replaced
+// where no other reconciler reloads them), then orphans removed. A failure
+// in one component does not stop the others; the first failure is reported
+// after all have finished.
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
@@ -23,13 +24,12 @@ struct ApplyOptions {
   // container is created and running as the engine reports it.
   bool wait = false;
   std::chrono::seconds ready_timeout{120};  // bound of the wait, per container
-  // Time for the readiness polls; a SystemClock on the current executor when null.
+  // Time for every wait of the apply (the settle look after a start, a
+  // killed create's name, readiness); a SystemClock on the current executor
+  // when null, chosen once by apply_plan.
   runtime::Clock* clock = nullptr;
   // One line per step, for humans: "pulling prom/prometheus:v2.53.2: ..."
   std::function<void(const std::string&)> progress;
-  // Called for a running container whose live files changed (Prometheus
-  // reload, Grafana password). The default puts the files into the container.
-  std::function<boost::asio::awaitable<void>(const ContainerSpec&, const std::string& container_id)> refresh_live_files;
 };
 
 struct ComponentResult {
@@ -54,12 +54,12 @@ boost::asio::awaitable<ApplyResult> apply_plan(docker::Api& docker, const Desire
 // Throws when it exits, dies and is restarted by its restart policy, vanishes,
 // or is not ready within `timeout`.
 boost::asio::awaitable<void> wait_until_ready(docker::Api& docker, const ContainerSpec& spec, const std::string& id,
-                                              std::chrono::seconds timeout, runtime::Clock* clock = nullptr);
+                                              std::chrono::seconds timeout, runtime::Clock& clock);
 
 // wait_until_ready for every desired container that `result` reports
 // converged, in parallel; a failure becomes that container's error.
 boost::asio::awaitable<void> wait_until_ready(docker::Api& docker, const DesiredState& desired, ApplyResult& result,
-                                              std::chrono::seconds timeout, runtime::Clock* clock = nullptr);
+                                              std::chrono::seconds timeout, runtime::Clock& clock);
 
 // Removes what a down plan lists. Never touches objects without labels.
 boost::asio::awaitable<ApplyResult> apply_down(docker::Api& docker, const Plan& plan, const ApplyOptions& options);

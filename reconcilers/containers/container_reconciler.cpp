@@ -1,11 +1,7 @@
 #include "reconcilers/containers/container_reconciler.hpp"
 
-#include <spdlog/spdlog.h>
-
-#include "common/tar_archive.hpp"
 #include "reconcilers/containers/apply.hpp"
 #include "reconcilers/containers/plan.hpp"
-#include "reconcilers/prometheus/config_reloader.hpp"
 
 namespace stackd::containers {
 
@@ -44,11 +40,8 @@ ContainerReconciler::ContainerReconciler(docker::Api& docker, metrics::Registry&
       cache_(std::move(cache)),
       settings_(settings),
       drift_repairs_(registry.counter("stackd_drift_repairs_total",
-                                      "Objects brought back to the desired state without a manifest change.", {"kind"})),
-      reloads_(registry.counter("stackd_prometheus_reload_total", "Prometheus configuration reloads by result.",
-                                {"result"})) {
+                                      "Objects brought back to the desired state without a manifest change.", {"kind"})) {
   for (const char* k : {"container_created", "container_recreated", "container_started"}) drift_repairs_.with({k});
-  for (const char* r : {"reloaded", "rejected", "rolled_back", "not_ready", "unchanged"}) reloads_.with({r});
 }
 
 std::vector<std::string> ContainerReconciler::keys(const manifest::Snapshot& snapshot) const {
@@ -81,47 +74,21 @@ net::awaitable<runtime::Result> ContainerReconciler::reconcile(const runtime::Re
   if (!spec) co_return runtime::Result{};
 
   // This component's container only: no other container is inspected and
-  // no other container's files are read.
-  auto plan = co_await make_component_plan(docker_, *desired, component);
-  if (!spec->live_files_reconciler.empty()) {
-    // Stale live files of a running container are another reconciler's to
-    // reload (validated, with rollback): overwriting them here would bypass
-    // that check. `diff` still shows them as a reload.
-    for (auto& c : plan.changes)
-      if (c.kind == "container" && c.component == component && c.change == Change::Reload) c.change = Change::Unchanged;
-  }
+  // no other container's files are read. Live files another reconciler
+  // reloads (validated, with rollback) are not looked at: they are its own.
+  auto plan = co_await make_component_plan(docker_, *desired, component, OwnedLiveFiles::Skip);
 
   ApplyOptions options;
   options.progress = context.progress;
   options.wait = settings_.wait;
   options.ready_timeout = settings_.ready_timeout;
   options.clock = &context.clock;
-  options.refresh_live_files = [this](const ContainerSpec& s, const std::string& id) -> net::awaitable<void> {
-    if (s.component != kPrometheus) {
-      // Other live files (the Grafana password file) are simply replaced; the
-      // component's API reconciler applies what they mean.
-      co_await docker_.put_archive(id, "/", make_tar(s.live_files));
-      co_return;
-    }
-    using Kind = prometheus::ReloadOutcome::Kind;
-    auto outcome = co_await prometheus::reload_config(docker_, id, http::Endpoint::parse(s.api_url), s.live_files);
-    static const std::map<Kind, std::string> names{{Kind::Reloaded, "reloaded"},     {Kind::Rejected, "rejected"},
-                                                   {Kind::RolledBack, "rolled_back"}, {Kind::NotReady, "not_ready"},
-                                                   {Kind::Unchanged, "unchanged"}};
-    reloads_.with({names.at(outcome.kind)}).inc();
-    if (outcome.kind == Kind::Reloaded) spdlog::info("prometheus: configuration reloaded");
-    if (outcome.kind == Kind::Rejected || outcome.kind == Kind::RolledBack || outcome.kind == Kind::NotReady)
-      throw runtime::ReconcileError(outcome.kind == Kind::NotReady ? "PrometheusNotReady" : "PrometheusConfigRejected",
-                                    std::string("prometheus configuration ") + prometheus::to_string(outcome.kind) +
-                                        ": " + outcome.message);
-  };
   auto result = co_await apply_plan(docker_, *desired, plan, options);
 
   // A change while the manifest stood still is drift being repaired.
   const auto& revision = context.snapshot->revision;
   bool manifest_changed = converged_revision_[component] != revision;
   std::string error, reason = "ReconcileError", id;
-  bool started = false;
   for (const auto& c : plan.changes) {
     if (c.kind != "container" || c.component != component) continue;
     if (id.empty()) id = c.existing_id;
@@ -132,7 +99,6 @@ net::awaitable<runtime::Result> ContainerReconciler::reconcile(const runtime::Re
         if (c.change == Change::Conflict) reason = "NameConflict";
       }
       if (!r.id.empty() && c.change != Change::Remove) id = r.id;
-      if (r.acted && c.change == Change::Start) started = true;
       if (r.acted && !manifest_changed) {
         if (c.change == Change::Create) drift_repairs_.with({"container_created"}).inc();
         if (c.change == Change::Recreate) drift_repairs_.with({"container_recreated"}).inc();
@@ -157,11 +123,6 @@ net::awaitable<runtime::Result> ContainerReconciler::reconcile(const runtime::Re
     throw runtime::ReconcileError(reason, error);
   }
   converged_revision_[component] = revision;
-  // A container started again runs the files it held when it stopped; a
-  // reload that was cut short (the process killed mid-reload) left them
-  // older than desired. One more look plans that reload: the events of this
-  // start arrived while the key was still backing off and were not counted.
-  if (started) co_return runtime::Result{.requeue_after = std::chrono::seconds(1)};
   co_return runtime::Result{};
 }
 

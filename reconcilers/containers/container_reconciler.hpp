@@ -1,7 +1,8 @@
 #pragma once
 // One key per component container ("container/prometheus", ...): makes that
 // container equal to the snapshot's spec (create, recreate by spec hash,
-// start, deliver live files), reports a foreign name holder as a conflict,
+// start, deliver live files; those another reconciler reloads only at
+// create), reports a foreign name holder as a conflict,
 // and counts a repair made while the manifest stood still as drift.
 #include <boost/asio/any_io_executor.hpp>
 
@@ -51,7 +52,6 @@ class ContainerReconciler final : public runtime::Reconciler {
   std::shared_ptr<DesiredStateCache> cache_;
   ContainerSettings settings_;
   metrics::CounterFamily& drift_repairs_;
-  metrics::CounterFamily& reloads_;
   std::map<std::string, std::string> converged_revision_;  // component -> revision of its last success
   std::map<std::string, runtime::ComponentReport> reports_;
 };

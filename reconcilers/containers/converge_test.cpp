@@ -10,6 +10,7 @@
 #include "clients/docker/run_blocking.hpp"
 #include "reconcilers/containers/apply.hpp"
 #include "reconcilers/containers/plan.hpp"
+#include "runtime/fake_clock.hpp"
 
 using namespace stackd;
 using namespace stackd::containers;
@@ -89,7 +90,11 @@ void expect_converged_world(const FakeEngine& e, const DesiredState& d) {
     EXPECT_TRUE(c->running()) << s.name << " is " << c->status;
     EXPECT_EQ(c->labels.at(kSpecHash), s.spec_hash) << s.name;
     EXPECT_EQ(c->labels.at(kComponent), s.component);
-    for (const auto* files : {&s.files, &s.live_files})
+    // Live files another key reloads (prometheus-config) are delivered at
+    // create and its to bring up to date afterwards.
+    std::vector<const std::vector<TarFile>*> owned = {&s.files};
+    if (s.live_files_reconciler.empty()) owned.push_back(&s.live_files);
+    for (const auto* files : owned)
       for (const auto& f : *files) {
         auto it = c->files.find("/" + f.path);
         ASSERT_NE(it, c->files.end()) << s.name << " lacks /" << f.path;
@@ -137,18 +142,43 @@ TEST(Converge, LiveFileEditedInsideTheContainerIsRestored) {
   auto d = desired();
   add_images(e, d);
   ASSERT_TRUE(converge(e, d).ok());
-  const auto& prom = spec(d, kPrometheus);
-  const auto& config = prom.live_files.front();
-  auto id = e.find(prom.name)->id;
-  e.write_file(id, "/" + config.path, "global: {}\n# edited by hand\n");
+  const auto& grafana = spec(d, kGrafana);  // its password file is the container reconciler's own live file
+  const auto& password = grafana.live_files.front();
+  auto id = e.find(grafana.name)->id;
+  e.write_file(id, "/" + password.path, "edited by hand");
 
   auto plan = plan_of(e, d);
   ASSERT_TRUE(plan.has(Change::Reload)) << plan.to_text();
-  EXPECT_NE(plan.to_text().find("/" + config.path), std::string::npos) << plan.to_text();
+  EXPECT_NE(plan.to_text().find("/" + password.path), std::string::npos) << plan.to_text();
   ASSERT_TRUE(run_await(apply_plan(e, d, plan, quiet())).ok());
-  EXPECT_EQ(e.find(prom.name)->id, id) << "a live file change must not recreate";
-  EXPECT_EQ(e.find(prom.name)->files.at("/" + config.path).content, config.content);
+  EXPECT_EQ(e.find(grafana.name)->id, id) << "a live file change must not recreate";
+  EXPECT_EQ(e.find(grafana.name)->files.at("/" + password.path).content, password.content);
   EXPECT_TRUE(plan_of(e, d).converged());
+}
+
+TEST(Converge, LiveFilesAnotherReconcilerReloadsAreLeftToIt) {
+  FakeEngine e;
+  auto d = desired();
+  add_images(e, d);
+  ASSERT_TRUE(converge(e, d).ok());
+  const auto& prom = spec(d, kPrometheus);
+  ASSERT_EQ(prom.live_files_reconciler, "prometheus-config");
+  const auto& config = prom.live_files.front();
+  // Created with the marker saying its files are what it loads at start.
+  ASSERT_TRUE(prom.loaded_marker);
+  EXPECT_EQ(e.find(prom.name)->files.at("/" + prom.loaded_marker->path).content, prom.loaded_marker->content);
+  e.write_file(prom.name, "/" + config.path, "global: {}\n# edited by hand\n");
+
+  // `diff` shows the reload; the container reconciler's plan does not look,
+  // and an apply of the diff's plan does not overwrite what promtool has not checked.
+  auto plan = plan_of(e, d);
+  ASSERT_TRUE(plan.has(Change::Reload)) << plan.to_text();
+  auto stats = e.calls("stat_path");
+  auto own = run_await(make_component_plan(e, d, kPrometheus, OwnedLiveFiles::Skip));
+  EXPECT_TRUE(own.converged()) << own.to_text();
+  EXPECT_EQ(e.calls("stat_path"), stats);
+  ASSERT_TRUE(run_await(apply_plan(e, d, plan, quiet())).ok());
+  EXPECT_EQ(e.find(prom.name)->files.at("/" + config.path).content, "global: {}\n# edited by hand\n");
 }
 
 TEST(Converge, LiveFileTouchedButUnchangedIsNotStale) {
@@ -215,6 +245,12 @@ TEST(Converge, OrphanOfADisabledComponentIsRemoved) {
   ASSERT_TRUE(r.ok()) << r.first_error();
   EXPECT_EQ(e.find("demo-node-exporter"), nullptr);
   expect_converged_world(e, d2);
+  // Prometheus's scrape config without node-exporter is prometheus-config's
+  // reload (promtool first); `diff` shows it.
+  auto plan = plan_of(e, d2);
+  ASSERT_TRUE(plan.has(Change::Reload)) << plan.to_text();
+  for (const auto& c : plan.changes)
+    if (c.change == Change::Reload) EXPECT_EQ(c.name, "demo-prometheus") << plan.to_text();
 }
 
 TEST(Converge, DuplicateOfAComponentIsRemovedAndTheCanonicalKept) {
@@ -267,7 +303,7 @@ TEST(ComponentPlan, ReadsOnlyItsOwnContainer) {
   EXPECT_EQ(plan.changes[0].name, "demo-prometheus");
   EXPECT_EQ(plan.changes[0].change, Change::Unchanged);
   EXPECT_EQ(e.calls("list_containers"), lists + 1);
-  EXPECT_EQ(e.calls("inspect_container"), inspects);
+  EXPECT_EQ(e.calls("inspect_container"), inspects + 1) << "its own container's state, read from the container";
   EXPECT_EQ(e.calls("stat_path"), stats + static_cast<int>(spec(d, kPrometheus).live_files.size()));
   EXPECT_EQ(e.calls("get_archive"), downloads);
   EXPECT_EQ(e.calls("list_networks") + e.calls("inspect_volume"), infra) << "infrastructure is not a component's";
@@ -333,17 +369,18 @@ TEST(Apply, WaitFailsForAnUnhealthyContainerAndPassesForAHealthyOne) {
   ASSERT_TRUE(s.ready_url.empty());
   auto id = e.find(s.name)->id;
   std::chrono::seconds no_time(0);
-  EXPECT_NO_THROW(run_await(wait_until_ready(e, s, id, no_time)));
+  runtime::FakeClock clock;  // no wait below sleeps: each ends at its first look
+  EXPECT_NO_THROW(run_await(wait_until_ready(e, s, id, no_time, clock)));
   e.set_health(id, "starting");
   try {
-    run_await(wait_until_ready(e, s, id, no_time));
+    run_await(wait_until_ready(e, s, id, no_time, clock));
     ADD_FAILURE() << "wait passed for a container still starting";
   } catch (const std::runtime_error& err) {
     EXPECT_NE(std::string(err.what()).find("not healthy"), std::string::npos) << err.what();
   }
   e.kill_container(id, 2);
   try {
-    run_await(wait_until_ready(e, s, id, std::chrono::seconds(60)));
+    run_await(wait_until_ready(e, s, id, std::chrono::seconds(60), clock));
     ADD_FAILURE() << "wait passed for an exited container";
   } catch (const std::runtime_error& err) {
     EXPECT_NE(std::string(err.what()).find("exited with code 2"), std::string::npos) << err.what();

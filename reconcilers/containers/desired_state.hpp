@@ -26,9 +26,15 @@ struct ContainerSpec {
   // recreate the container, and a secret's digest does not belong in a label.
   std::vector<TarFile> live_files;
   // Key of the reconciler that brings a running container's live files up to
-  // date (Alertmanager's validated reload: "alertmanager-config"); empty: the
-  // container reconciler does. Either way they are delivered before start.
+  // date (a validated reload: "prometheus-config", "alertmanager-config");
+  // empty: the container reconciler replaces them (the Grafana password).
+  // Either way they are delivered before start.
   std::string live_files_reconciler;
+  // Delivered with the live files at create: the reloading reconciler's
+  // "these are loaded" marker (reconcilers/live_config). A container loads
+  // at its first start exactly what it was created with, so that reconciler
+  // finds it Unchanged and never reloads a component that is just starting.
+  std::optional<TarFile> loaded_marker;
   std::string spec_hash;
   std::map<std::string, std::string> spec_parts;  // part -> short digest
   std::string api_url;   // where stackd (on the host) reaches it: http://127.0.0.1:9090

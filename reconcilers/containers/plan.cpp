@@ -6,6 +6,7 @@
 
 #include "common/tar_archive.hpp"
 #include "api/v1alpha1/labels.hpp"
+#include "reconcilers/live_config/live_config_reloader.hpp"  // delivered_as: a file as stackd delivered it, by stat
 
 namespace stackd::containers {
 
@@ -115,20 +116,12 @@ std::string label_or(const docker::Labels& labels, const char* key, const std::s
 // The engine's StartedAt of a container that never ran.
 bool never_started(const std::string& started_at) { return started_at.empty() || started_at.rfind("0001-", 0) == 0; }
 
-// A file still holds what stackd delivered when its stat shows the size and
-// mode it was given and the content's fingerprint as mtime (make_tar sets
-// it; an edit in place sets the current time).
-bool stat_matches(const std::optional<docker::PathStat>& st, const TarFile& f) {
-  return st && !st->is_dir() && st->size == static_cast<std::int64_t>(f.content.size()) && st->perm() == (f.mode & 0777) &&
-         st->mtime == delivered_mtime(f.content);
-}
-
 // Files of `files` that are not, by stat, what stackd delivered.
 net::awaitable<std::vector<const TarFile*>> unconfirmed_files(docker::Api& docker, const std::string& id,
                                                               const std::vector<TarFile>& files) {
   std::vector<const TarFile*> out;
   for (const auto& f : files)
-    if (!stat_matches(co_await docker.stat_path(id, "/" + f.path), f)) out.push_back(&f);
+    if (!live_config::delivered_as(co_await docker.stat_path(id, "/" + f.path), f)) out.push_back(&f);
   co_return out;
 }
 
@@ -183,7 +176,8 @@ net::awaitable<std::vector<PlannedChange>> unmountable_volumes(docker::Api& dock
 
 }  // namespace
 
-net::awaitable<Plan> make_component_plan(docker::Api& docker, const DesiredState& desired, const std::string& component) {
+net::awaitable<Plan> make_component_plan(docker::Api& docker, const DesiredState& desired, const std::string& component,
+                                         OwnedLiveFiles owned_live_files) {
   const auto& spec = spec_of(desired, component);
   Plan plan;
   auto labels = owner_labels(desired.stack);
@@ -230,6 +224,13 @@ net::awaitable<Plan> make_component_plan(docker::Api& docker, const DesiredState
   }
 
   const auto& c = *current;
+  std::string state = c.state;
+  if (state == "running") {
+    // The engine's list is a view it updates only after announcing a death
+    // (the die event comes first): a pass woken by that event can still see
+    // "running" there and miss the death. Inspect reads the container itself.
+    if (auto info = co_await docker.inspect_container(c.id)) state = info->state.status;
+  }
   auto hash = label_or(c.labels, kSpecHash, "");
   PlannedChange change{Change::Unchanged, "container", spec.name, component, "", c.id};
   if (hash != spec.spec_hash) {
@@ -239,13 +240,13 @@ net::awaitable<Plan> make_component_plan(docker::Api& docker, const DesiredState
   } else if (c.name != spec.name) {
     change.change = Change::Recreate;
     change.reason = "renamed to " + c.name;
-  } else if (c.state == "removing") {
+  } else if (state == "removing") {
     // Someone removes it right now: its destroy event triggers the next pass.
     change.reason = "being removed";
-  } else if (c.state != "running") {
+  } else if (state != "running") {
     change.change = Change::Start;
-    change.reason = "state is " + c.state;
-    if (c.state == "created") {
+    change.reason = "state is " + state;
+    if (state == "created") {
       // Never started: a process that died between create and start (or a
       // recreate between rename and start) may not have delivered all its
       // files. Starting it without them would run the wrong thing.
@@ -260,7 +261,7 @@ net::awaitable<Plan> make_component_plan(docker::Api& docker, const DesiredState
         }
       }
     }
-  } else {
+  } else if (spec.live_files_reconciler.empty() || owned_live_files == OwnedLiveFiles::Plan) {
     auto stale = co_await stale_live_files(docker, c.id, spec.live_files);
     if (!stale.empty()) {
       change.change = Change::Reload;

@@ -48,8 +48,15 @@ boost::asio::awaitable<Plan> make_plan(docker::Api& docker, const DesiredState& 
 // drift is checked by path stat; a file is downloaded only when its stat is
 // not what stackd delivered. Never changes anything. Throws
 // std::invalid_argument when `component` is not in `desired`.
+//
+// Live files another reconciler reloads (ContainerSpec::live_files_reconciler)
+// are planned with OwnedLiveFiles::Plan (`diff` shows them as a reload) and
+// not looked at with Skip (the container reconciler: they are not its own,
+// and a rule edit then costs it no stat and no download).
+enum class OwnedLiveFiles { Plan, Skip };
 boost::asio::awaitable<Plan> make_component_plan(docker::Api& docker, const DesiredState& desired,
-                                                 const std::string& component);
+                                                 const std::string& component,
+                                                 OwnedLiveFiles owned_live_files = OwnedLiveFiles::Plan);
 
 // Stack-wide objects, for the key "infrastructure": the network, the data
 // volumes, and containers of this stack whose component is no longer

@@ -7,6 +7,7 @@
 #include "reconcilers/containers/desired_state.hpp"
 #include "api/v1alpha1/labels.hpp"
 #include "reconcilers/alertmanager/alertmanager_config.hpp"
+#include "reconcilers/live_config/live_config_reloader.hpp"
 #include "reconcilers/prometheus/alert_thresholds.hpp"
 #include "reconcilers/prometheus/prometheus_config.hpp"
 
@@ -152,6 +153,8 @@ ContainerSpec render_prometheus(const Manifest& m) {
     in.rule_files.emplace_back(rule_file_name(r.relative, used),
                                prometheus::render_alert_thresholds(r.content, m.alerts, r.relative));
   s.live_files = prometheus::render_files(in);
+  s.live_files_reconciler = prometheus::kConfigReconcilerKey;
+  s.loaded_marker = live_config::loaded_marker(prometheus::kConfigDir, s.live_files);
   set_urls(m, s, p);
   s.ready_url = s.api_url + "/-/ready";
   return s;
@@ -226,6 +229,7 @@ ContainerSpec render_alertmanager(const Manifest& m) {
   add_volume(s.create_body, m.name + "-alertmanager-data", alertmanager::kDataDir);
   s.live_files = alertmanager::render_files(a);
   s.live_files_reconciler = alertmanager::kConfigReconcilerKey;
+  s.loaded_marker = live_config::loaded_marker(alertmanager::kConfigDir, s.live_files);
   set_urls(m, s, a);
   return s;
 }

@@ -8,8 +8,9 @@
 #include <stdexcept>
 
 #include "clients/http/http_client.hpp"
-#include "clients/prometheus/prometheus_client.hpp"  // find_sample: the text exposition both components serve
+#include "clients/prometheus/prometheus_client.hpp"  // post_reload, find_sample: what both components serve
 #include "common/sha256.hpp"
+#include "common/when_all.hpp"
 
 namespace stackd::live_config {
 namespace {
@@ -69,34 +70,13 @@ class Component {
   };
 
   net::awaitable<Reload> post_reload(std::chrono::milliseconds timeout) {
-    http::Request req;
-    req.method = http::Verb::post;
-    req.target = "/-/reload";
-    req.timeout = timeout;
+    using Result = prometheus::ReloadResult::Kind;
+    auto answer = co_await prometheus::post_reload(http_, policy_.component, timeout);
     Reload out;
-    http::Response resp;
-    try {
-      resp = co_await http_.send(req);
-    } catch (const http::TransportError& e) {
-      // POST /-/reload is not behind readiness: a starting component blocks.
-      out.kind = Kind::NotReady;
-      out.message = policy_.component + " at " + http_.endpoint().describe() + " did not answer POST /-/reload within " +
-                    std::to_string(timeout.count()) + " ms (still starting?): " + e.what();
-      co_return out;
-    }
-    std::string body = resp.body.substr(0, 4096);
-    while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.pop_back();
-    if (resp.status == 200) co_return out;
-    if (resp.status == 503) {
-      out.kind = Kind::NotReady;
-      out.message = policy_.component + " is not ready (503): " + body;
-    } else if (resp.status == 403) {
-      out.kind = Kind::RolledBack;
-      out.message = policy_.component + " refused POST /-/reload (403: " + body + ")";
-    } else {
-      out.kind = Kind::RolledBack;
-      out.message = body.empty() ? "POST /-/reload answered " + std::to_string(resp.status) : body;
-    }
+    out.message = answer.message;
+    // Refused (403) or failed (500): what the component was given must be undone.
+    if (answer.kind == Result::NotReady) out.kind = Kind::NotReady;
+    else if (answer.kind != Result::Ok) out.kind = Kind::RolledBack;
     co_return out;
   }
 
@@ -162,6 +142,15 @@ std::vector<TarFile> rebase_archive_members(std::vector<TarFile> files, const st
   return files;
 }
 
+TarFile loaded_marker(const std::string& live_dir, const std::vector<TarFile>& files) {
+  return TarFile{live_dir.substr(1) + "/" + kLoadedMarker, files_hash(files)};
+}
+
+bool delivered_as(const std::optional<docker::PathStat>& st, const TarFile& f) {
+  return st && !st->is_dir() && st->size == static_cast<std::int64_t>(f.content.size()) &&
+         st->perm() == (f.mode & 0777) && st->mtime == delivered_mtime(f.content);
+}
+
 bool holds_all(const std::vector<TarFile>& held, const std::vector<TarFile>& desired) {
   for (const auto& d : desired) {
     bool found = false;
@@ -173,7 +162,8 @@ bool holds_all(const std::vector<TarFile>& held, const std::vector<TarFile>& des
 
 net::awaitable<ReloadOutcome> reload_live_files(docker::Api& docker, const std::string& id,
                                                 const http::Endpoint& endpoint, const std::vector<TarFile>& desired,
-                                                const ReloadPolicy& policy, ReloadOptions options) {
+                                                const ReloadPolicy& policy, ReloadOptions options,
+                                                const std::vector<TarFile>* loaded) {
   const Paths paths(policy);
   for (const auto& f : desired) {
     if (!starts_with(f.path, paths.live) || f.path.find("..") != std::string::npos || f.path == paths.marker)
@@ -181,24 +171,80 @@ net::awaitable<ReloadOutcome> reload_live_files(docker::Api& docker, const std::
   }
   Component component(co_await net::this_coro::executor, endpoint, policy);
   const std::string desired_hash = files_hash(desired);
+  const TarFile desired_marker = loaded_marker(policy.live_dir, desired);
 
-  // 1. What the container holds now, and what the component was confirmed to load.
-  std::vector<TarFile> held;
-  std::string loaded_hash;
-  if (auto archive = co_await docker.get_archive(id, policy.live_dir)) {
-    for (auto& f : rebase_archive_members(read_tar(*archive), policy.live_dir)) {
-      if (f.path == paths.marker) loaded_hash = f.content;
-      else held.push_back(std::move(f));
-    }
+  // 1. Unchanged, by path stats alone: every desired file as delivered and
+  //    the marker naming them. A stat is a HEAD the engine answers at once;
+  //    a download of the live dir runs a tar in the container.
+  //    All stats at once: each is a round trip to the engine.
+  std::optional<docker::PathStat> marker;
+  std::vector<std::optional<docker::PathStat>> stats(desired.size());
+  {
+    auto stat_into = [&docker, &id](std::string path, std::optional<docker::PathStat>& out) -> net::awaitable<void> {
+      out = co_await docker.stat_path(id, path);
+    };
+    std::vector<net::awaitable<void>> looks;
+    looks.push_back(stat_into("/" + paths.marker, marker));
+    for (std::size_t i = 0; i < desired.size(); ++i) looks.push_back(stat_into("/" + desired[i].path, stats[i]));
+    co_await when_all(std::move(looks));
   }
-  if (holds_all(held, desired) && loaded_hash == desired_hash) {
-    ReloadOutcome unchanged{Kind::Unchanged, ""};
+  bool held_by_stat = true;
+  for (std::size_t i = 0; i < desired.size(); ++i) held_by_stat = held_by_stat && delivered_as(stats[i], desired[i]);
+  if (held_by_stat && delivered_as(marker, desired_marker)) {
+    ReloadOutcome unchanged{Kind::Unchanged, "", desired};
     co_return unchanged;
   }
 
-  // 2. Stage and validate with the checker that ships with this version.
-  co_await docker.put_archive(id, "/", make_tar(restage(desired, paths)));
-  auto checked = co_await docker.exec(id, policy.check_command(policy.staging_dir), options.promtool_timeout);
+  // The last good files, restored if the component refuses the new ones:
+  // the caller's, while the marker says they are what runs; else what the
+  // container holds (a download), which also tells a touched-but-equal file
+  // from a changed one.
+  std::vector<TarFile> held;
+  if (loaded && delivered_as(marker, loaded_marker(policy.live_dir, *loaded))) {
+    held = *loaded;
+  } else {
+    std::string loaded_hash;
+    if (auto archive = co_await docker.get_archive(id, policy.live_dir)) {
+      for (auto& f : rebase_archive_members(read_tar(*archive), policy.live_dir)) {
+        if (f.path == paths.marker) loaded_hash = f.content;
+        else held.push_back(std::move(f));
+      }
+    }
+    if (holds_all(held, desired) && loaded_hash == desired_hash) {
+      ReloadOutcome unchanged{Kind::Unchanged, "", desired};
+      co_return unchanged;
+    }
+  }
+
+  // 2. Stage and validate with the checker that ships with this version;
+  //    meanwhile read the reload gauges (3.): the two are independent, and
+  //    the check is most of the time of a change.
+  docker::ExecResult checked;
+  double before = 0;
+  std::optional<std::string> not_answering;
+  auto stage_and_check = [&]() -> net::awaitable<void> {
+    const auto staged = make_tar(restage(desired, paths));
+    co_await docker.put_archive(id, "/", staged);
+    checked = co_await docker.exec(id, policy.check_command(policy.staging_dir), options.promtool_timeout);
+  };
+  auto read_gauges = [&]() -> net::awaitable<void> {
+    try {
+      before = (co_await component.gauges()).success_timestamp;
+    } catch (const std::exception& e) {
+      not_answering = e.what();
+    }
+  };
+  std::vector<net::awaitable<void>> steps;
+  steps.push_back(stage_and_check());
+  steps.push_back(read_gauges());
+  co_await when_all(std::move(steps));
+  if (checked.exit_code < 0 || checked.exit_code >= 128) {
+    // Killed by a signal (137: the container was killed under it) or no
+    // exit code: no verdict on the files. Try again, do not wait for an edit.
+    ReloadOutcome not_ready{Kind::NotReady, policy.checker + " did not finish (exit " +
+                                                std::to_string(checked.exit_code) + "): " + checked.output};
+    co_return not_ready;
+  }
   if (checked.exit_code != 0) {
     // The checker names the staged copies; name the files as they would be live.
     std::string output = checked.output;
@@ -212,19 +258,18 @@ net::awaitable<ReloadOutcome> reload_live_files(docker::Api& docker, const std::
 
   // 3. Only swap into a component that answers: a starting one would load the
   //    files at some later moment we could not confirm.
-  double before = 0;
-  try {
-    before = (co_await component.gauges()).success_timestamp;
-  } catch (const std::exception& e) {
-    ReloadOutcome not_ready{Kind::NotReady, policy.component + " at " + endpoint.describe() + " is not answering: " + e.what()};
+  if (not_answering) {
+    ReloadOutcome not_ready{Kind::NotReady,
+                            policy.component + " at " + endpoint.describe() + " is not answering: " + *not_answering};
     co_return not_ready;
   }
-  co_await docker.put_archive(id, "/", make_tar(desired));
+  const auto live = make_tar(desired);
+  co_await docker.put_archive(id, "/", live);
   auto attempt = co_await component.reload_and_confirm(before, options);
   if (attempt.kind == Kind::Reloaded) {
-    std::vector<TarFile> marker = {TarFile{paths.marker, desired_hash}};
-    co_await docker.put_archive(id, "/", make_tar(marker));
-    ReloadOutcome reloaded{Kind::Reloaded, ""};
+    std::vector<TarFile> confirmed = {desired_marker};
+    co_await docker.put_archive(id, "/", make_tar(confirmed));
+    ReloadOutcome reloaded{Kind::Reloaded, "", desired};
     co_return reloaded;
   }
   if (attempt.kind == Kind::NotReady) {
@@ -250,8 +295,9 @@ net::awaitable<ReloadOutcome> reload_live_files(docker::Api& docker, const std::
   if (restore.kind != Kind::Reloaded) {
     rolled.message += "; reloading the restored files failed too: " + restore.message;
   } else {
-    std::vector<TarFile> marker = {TarFile{paths.marker, files_hash(held)}};
-    co_await docker.put_archive(id, "/", make_tar(marker));
+    std::vector<TarFile> confirmed = {loaded_marker(policy.live_dir, held)};
+    co_await docker.put_archive(id, "/", make_tar(confirmed));
+    rolled.loaded = held;
   }
   co_return rolled;
 }

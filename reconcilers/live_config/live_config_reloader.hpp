@@ -3,8 +3,13 @@
 // into a broken state: the steps Prometheus and Alertmanager share
 // (docs/architecture.md), with what differs per component in a ReloadPolicy.
 //
-//   read what the container holds ─ same as desired and loaded? ─► Unchanged
-//     │ differs
+//   stat the live files and the marker ─ same as desired and loaded? ─► Unchanged
+//     │ differs               (a path stat, no download: make_tar's mtimes
+//     │                        fingerprint the content)
+//     ▼
+//   the last good files: those the caller says it confirmed, when the marker
+//   shows they are still what runs; else downloaded from the live dir
+//     │
 //     ▼
 //   stage the files in a staging dir inside the container (PUT archive)
 //   run the policy's checker there, INSIDE the container (promtool, amtool:
@@ -22,11 +27,14 @@
 // A marker file (".stackd-loaded", the sha256 of the files last confirmed
 // loaded) sits beside the live files, so "unchanged" means "these files ARE
 // what the component runs", even across a stackd restart or a reload that
-// never got confirmed. The marker is outside what the component reads.
+// never got confirmed. The marker is outside what the component reads. A
+// container created with its files gets the marker with them (ContainerSpec::
+// loaded_marker): what it holds before its first start is what it loads.
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,12 +63,18 @@ struct ReloadPolicy {
 struct ReloadOutcome {
   enum class Kind { Unchanged, Reloaded, Rejected, RolledBack, NotReady } kind = Kind::Unchanged;
   std::string message;
+  // The files the component is confirmed to run now, when this call knows
+  // (Unchanged, Reloaded, a confirmed rollback). A caller that keeps them and
+  // passes them back as `loaded` spares the next change a download.
+  std::optional<std::vector<TarFile>> loaded;
 };
 const char* to_string(ReloadOutcome::Kind kind);
 
 struct ReloadOptions {
   std::chrono::milliseconds reload_timeout{std::chrono::seconds(10)};  // POST /-/reload
   std::chrono::milliseconds confirm_timeout{std::chrono::seconds(5)};  // waiting for the gauges
+  // Between reads of the gauges; the first read is right after POST
+  // /-/reload answers, which it does once the new files are applied.
   std::chrono::milliseconds poll_interval{std::chrono::milliseconds(20)};
   std::chrono::seconds promtool_timeout{std::chrono::seconds(30)};  // the checker
 };
@@ -69,10 +83,21 @@ struct ReloadOptions {
 // loopback/host networking) to `desired`: tar members relative to "/", every
 // one under policy.live_dir. Transport and engine failures propagate as
 // http::TransportError / docker::DockerError; everything the component or
-// its checker decides is in the outcome.
+// its checker decides is in the outcome. `loaded`: the files the caller last
+// saw confirmed in this container (an earlier outcome's `loaded`), or null;
+// they are trusted only while the marker in the container names them.
 net::awaitable<ReloadOutcome> reload_live_files(docker::Api& docker, const std::string& container_id,
                                                 const http::Endpoint& endpoint, const std::vector<TarFile>& desired,
-                                                const ReloadPolicy& policy, ReloadOptions options = {});
+                                                const ReloadPolicy& policy, ReloadOptions options = {},
+                                                const std::vector<TarFile>* loaded = nullptr);
+
+// The marker saying `files` are loaded, as it sits in `live_dir`.
+TarFile loaded_marker(const std::string& live_dir, const std::vector<TarFile>& files);
+
+// True when a path stat shows the file `f` as make_tar delivered it: its
+// size, mode and the content's fingerprint as mtime (an edit in place sets
+// the current time). A stat is ~1 ms; a download of the same file ~50 ms.
+bool delivered_as(const std::optional<docker::PathStat>& stat, const TarFile& f);
 
 // sha256 over (0xff, path, 0xff, content) of each file, in order: the
 // identity of a set of delivered files (the Thanos reloader's scheme).

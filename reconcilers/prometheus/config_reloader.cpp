@@ -21,8 +21,9 @@ const live_config::ReloadPolicy& reload_policy() {
 }
 
 net::awaitable<ReloadOutcome> reload_config(docker::Api& docker, const std::string& id, const http::Endpoint& endpoint,
-                                            const std::vector<TarFile>& desired, ReloadOptions options) {
-  co_return co_await live_config::reload_live_files(docker, id, endpoint, desired, reload_policy(), options);
+                                            const std::vector<TarFile>& desired, ReloadOptions options,
+                                            const std::vector<TarFile>* loaded) {
+  co_return co_await live_config::reload_live_files(docker, id, endpoint, desired, reload_policy(), options, loaded);
 }
 
 }  // namespace stackd::prometheus

@@ -32,9 +32,10 @@ const live_config::ReloadPolicy& reload_policy();
 
 // Brings the running Prometheus container `container_id` (reachable at
 // `prometheus` over loopback/host networking) to `desired` (the output of
-// render_files).
+// render_files). `loaded`: what an earlier outcome said it runs (see
+// live_config::reload_live_files).
 net::awaitable<ReloadOutcome> reload_config(docker::Api& docker, const std::string& container_id,
                                             const http::Endpoint& prometheus, const std::vector<TarFile>& desired,
-                                            ReloadOptions options = {});
+                                            ReloadOptions options = {}, const std::vector<TarFile>* loaded = nullptr);
 
 }  // namespace stackd::prometheus

@@ -17,6 +17,8 @@
 
 namespace stackd::prometheus {
 
+// The key of the reconciler that reloads them in the running container.
+inline constexpr const char* kConfigReconcilerKey = "prometheus-config";
 // Where the rendered files live inside the container (absolute, no trailing '/').
 inline constexpr const char* kConfigDir = "/etc/prometheus/stackd";
 inline constexpr const char* kConfigFile = "/etc/prometheus/stackd/prometheus.yml";
