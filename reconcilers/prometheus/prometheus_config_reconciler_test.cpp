@@ -205,9 +205,15 @@ struct PrometheusConfigReconcilerTest : ::testing::Test {
   }
   double reload_count(const std::string& result) { return registry.counter("stackd_prometheus_reload_total", "", {"result"}).with({result}).value(); }
 
-  // The stack as `apply` leaves it: the container reconciler made Prometheus.
+  // The stack as `apply` leaves it: the infrastructure pass made the data
+  // volumes (with stackd's labels), the container reconciler made Prometheus.
   void created_with(const std::string& rules_text) {
     edit(rules_text);
+    for (const auto& v : cache->get(*snapshot)->volumes) {
+      auto labels = labels::owner_labels(snapshot->manifest.name);
+      labels[labels::kComponent] = v.component;
+      drive(io, clock, engine.create_volume(v.name, labels));
+    }
     reconcile(containers, "container/prometheus");
     ASSERT_TRUE(container().running());
   }
