@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "api/v1alpha1/labels.hpp"
 #include "api/v1alpha1/loader.hpp"
 #include "clients/docker/fake_engine.hpp"
 #include "clients/docker/run_blocking.hpp"
@@ -146,6 +147,13 @@ TEST(AlertmanagerContainer, ContainerReconcilerLeavesAConfigEditToTheValidatedRe
   containers::ContainerReconciler reconciler(engine, registry, cache);
   auto pass = [&](const manifest::SnapshotPtr& snap) {
     for (const auto& c : cache->get(*snap)->containers) engine.add_image(c.image);
+    // The data volumes as the infrastructure pass makes them.
+    for (const auto& v : cache->get(*snap)->volumes) {
+      if (engine.volumes().count(v.name)) continue;
+      auto labels = labels::owner_labels(snap->manifest.name);
+      labels[labels::kComponent] = v.component;
+      run_await(engine.create_volume(v.name, labels));
+    }
     runtime::Context ctx{snap, clock, [](const std::string&) {}};
     runtime::Request request{"container/alertmanager"};
     // The reconciler waits on the fake clock (its second look after a
