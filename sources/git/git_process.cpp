@@ -109,6 +109,9 @@ ProcessResult ProcessRunner::run(const ProcessSpec& spec) {
       for (auto [fd, _] : fds) ::close(fd);
     }
   } close_inherited{inherit};
+  // Descriptors 3..9 the child keeps (sorted here: no allocation after fork).
+  bool keep[10] = {};
+  for (auto [fd, target] : inherit) keep[target] = true;
   int devnull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (devnull < 0) throw std::system_error(errno, std::generic_category(), "/dev/null");
   devnull = high_cloexec(devnull);
@@ -135,6 +138,10 @@ ProcessResult ProcessRunner::run(const ProcessSpec& spec) {
     if (::dup2(devnull, 0) < 0 || ::dup2(out.write, 1) < 0 || ::dup2(err.write, 2) < 0) ::_exit(127);
     for (auto [fd, target] : inherit)
       if (::dup2(fd, target) < 0) ::_exit(127);
+    // Everything else goes, not only what was opened close-on-exec: a library
+    // (the sanitizers' runtime, for one) may hold a descriptor without it.
+    for (int fd = 3; fd < 10; ++fd)
+      if (!keep[fd]) ::close(fd);
     ::syscall(SYS_close_range, 10u, ~0u, 0u);
     if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) ::_exit(127);
     ::execve(program.c_str(), argv.data(), envp.data());
