@@ -3,6 +3,7 @@
 #include "api/v1alpha1/labels.hpp"
 #include "reconcilers/alertmanager/alertmanager_config.hpp"
 #include "reconcilers/alertmanager/alertmanager_reloader.hpp"
+#include "reconcilers/live_config/reload_failure.hpp"
 
 namespace stackd::alertmanager {
 
@@ -76,16 +77,7 @@ boost::asio::awaitable<runtime::Result> ConfigReconciler::reconcile(const runtim
   }
   r.last_error = outcome.message;
   report(r);
-  switch (outcome.kind) {
-    case Kind::Rejected:
-      throw ReconcileError("AlertmanagerConfigRejected", "alertmanager configuration rejected, last good kept: " + outcome.message,
-                           ReconcileError::Retry::Never);
-    case Kind::RolledBack:
-      throw ReconcileError("AlertmanagerReloadFailed", "alertmanager reload failed and was rolled back: " + outcome.message,
-                           ReconcileError::Retry::Never);
-    default:
-      throw ReconcileError("AlertmanagerNotReady", "alertmanager not ready for a reload: " + outcome.message);
-  }
+  throw live_config::reload_failure("Alertmanager", outcome);
 }
 
 void ConfigReconciler::forget(const std::string&) {

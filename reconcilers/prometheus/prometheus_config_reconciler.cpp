@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "reconcilers/containers/plan.hpp"
+#include "reconcilers/live_config/reload_failure.hpp"
 
 namespace stackd::prometheus {
 
@@ -90,18 +91,7 @@ boost::asio::awaitable<runtime::Result> ConfigReconciler::reconcile(const runtim
   }
   r.last_error = outcome.message;
   report(r);
-  switch (outcome.kind) {
-    case Kind::Rejected:
-      throw ReconcileError("PrometheusConfigRejected",
-                           "prometheus configuration rejected, last good kept: " + outcome.message,
-                           ReconcileError::Retry::Never);
-    case Kind::RolledBack:
-      throw ReconcileError("PrometheusReloadFailed",
-                           "prometheus reload failed and was rolled back: " + outcome.message,
-                           ReconcileError::Retry::Never);
-    default:
-      throw ReconcileError("PrometheusNotReady", "prometheus not ready for a reload: " + outcome.message);
-  }
+  throw live_config::reload_failure("Prometheus", outcome);
 }
 
 void ConfigReconciler::forget(const std::string&) {

@@ -1,0 +1,24 @@
+#include "reconcilers/live_config/reload_failure.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace stackd::live_config {
+
+runtime::ReconcileError reload_failure(const std::string& component, const ReloadOutcome& outcome) {
+  using runtime::ReconcileError;
+  std::string lower = component;
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  switch (outcome.kind) {
+    case ReloadOutcome::Kind::Rejected:
+      return ReconcileError(component + "ConfigRejected", lower + " configuration rejected, last good kept: " + outcome.message,
+                            ReconcileError::Retry::Never);
+    case ReloadOutcome::Kind::RolledBack:
+      return ReconcileError(component + "ReloadFailed", lower + " reload failed and was rolled back: " + outcome.message,
+                            ReconcileError::Retry::Never);
+    default:
+      return ReconcileError(component + "NotReady", lower + " not ready for a reload: " + outcome.message);
+  }
+}
+
+}  // namespace stackd::live_config
