@@ -150,6 +150,10 @@ const ContainerSpec& spec_of(const DesiredState& desired, const std::string& com
   throw std::invalid_argument("component " + component + " is not in the desired state of stack " + desired.stack);
 }
 
+std::string foreign_volume(const std::string& stack) {
+  return "a volume with this name exists and is not managed by stackd for stack " + stack + "; stackd will not adopt it";
+}
+
 // A container is (re)created only over data volumes that exist and are this
 // stack's: the engine would otherwise create a missing one itself, without
 // stackd's labels, and every later pass would refuse it as foreign. The
@@ -166,10 +170,7 @@ net::awaitable<std::vector<PlannedChange>> unmountable_volumes(docker::Api& dock
                               "anything mounts it (the infrastructure pass has not succeeded)",
                           ""});
     else if (!owned_by(have->labels, desired.stack, component))
-      blockers.push_back({Change::Conflict, "volume", v.name, component,
-                          "a volume with this name exists and is not managed by stackd for stack " + desired.stack +
-                              "; stackd will not adopt it",
-                          ""});
+      blockers.push_back({Change::Conflict, "volume", v.name, component, foreign_volume(desired.stack), ""});
   }
   co_return blockers;
 }
@@ -301,10 +302,7 @@ net::awaitable<Plan> make_infrastructure_plan(docker::Api& docker, const Desired
     auto have = co_await docker.inspect_volume(v.name);
     if (!have) plan.changes.push_back({Change::Create, "volume", v.name, v.component, "missing", ""});
     else if (!owned_by(have->labels, desired.stack, v.component))
-      plan.changes.push_back({Change::Conflict, "volume", v.name, v.component,
-                              "a volume with this name exists and is not managed by stackd for stack " + desired.stack +
-                                  "; stackd will not adopt it",
-                              ""});
+      plan.changes.push_back({Change::Conflict, "volume", v.name, v.component, foreign_volume(desired.stack), ""});
     else plan.changes.push_back({Change::Unchanged, "volume", v.name, v.component, "", ""});
   }
 
