@@ -64,12 +64,14 @@ void write_managed_stacks(const fs::path& state_dir, const std::string& origin, 
   fs::rename(tmp, record);  // atomic: a crash leaves the old list or the new one
 }
 
-void record_managed_stack(const fs::path& state_dir, const std::string& origin, const std::string& stack) {
-  if (state_dir.empty()) return;
+std::vector<std::string> record_managed_stack(const fs::path& state_dir, const std::string& origin,
+                                              const std::string& stack) {
+  if (state_dir.empty()) return {};
   auto stacks = read_managed_stacks(state_dir, origin);
-  if (std::find(stacks.begin(), stacks.end(), stack) != stacks.end()) return;
+  if (std::find(stacks.begin(), stacks.end(), stack) != stacks.end()) return stacks;
   stacks.push_back(stack);
   write_managed_stacks(state_dir, origin, stacks);
+  return stacks;
 }
 
 net::awaitable<runtime::Result> InfrastructureReconciler::reconcile(const runtime::Request&, runtime::Context& context) {
@@ -79,8 +81,7 @@ net::awaitable<runtime::Result> InfrastructureReconciler::reconcile(const runtim
 
   // Pinning the snapshot recorded this stack; again here in case the record
   // was lost since, before anything of it is created.
-  record_managed_stack(state_dir, snapshot.source.origin, desired->stack);
-  auto stacks = read_managed_stacks(state_dir, snapshot.source.origin);
+  auto stacks = record_managed_stack(state_dir, snapshot.source.origin, desired->stack);
 
   auto plan = co_await containers::make_infrastructure_plan(docker_, *desired);
   containers::ApplyOptions options;

@@ -41,7 +41,9 @@ void write_managed_stacks(const std::filesystem::path& state_dir, const std::str
 // snapshot is pinned, before anything of that stack exists: a state directory
 // that cannot take the record keeps the snapshot from being pinned, so no
 // object is ever made that a later rename could not find. Throws with the
-// path and the system's reason; no-op without a state directory.
-void record_managed_stack(const std::filesystem::path& state_dir, const std::string& origin, const std::string& stack);
+// path and the system's reason; no-op without a state directory. Returns
+// the record as it now stands.
+std::vector<std::string> record_managed_stack(const std::filesystem::path& state_dir, const std::string& origin,
+                                              const std::string& stack);
 
 }  // namespace stackd::infrastructure
