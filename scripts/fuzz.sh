@@ -11,7 +11,9 @@ build=${STACKD_FUZZ_BUILD:-build-fuzz}
 export CCACHE_DIR=${CCACHE_DIR:-/work/.ccache} CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD} CCACHE_SLOPPINESS=time_macros
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-cmake -S . -B "$build" -DCMAKE_CXX_COMPILER=clang++ -DSTACKD_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" >/dev/null
+generator=()
+[ -f "$build/CMakeCache.txt" ] || ! command -v ninja >/dev/null || generator=(-G Ninja)
+cmake -S . -B "$build" "${generator[@]}" -DCMAKE_CXX_COMPILER=clang++ -DSTACKD_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" >/dev/null
 targets=$(sed -n 's/^set(STACKD_FUZZ_TARGETS \(.*\)/\1/p; /^    [a-z_]*)$/s/[ )]//gp' fuzz/CMakeLists.txt | tr '\n' ' ')
 nice cmake --build "$build" -j2 --target $(for t in $targets; do printf 'fuzz_%s ' "$t"; done) >/dev/null
 mkdir -p "$build/artifacts"

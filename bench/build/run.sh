@@ -14,7 +14,9 @@ dir=$(mktemp -d /tmp/stackd-build-bench-XXXX)
 trap 'rm -rf "$dir"' EXIT
 export CCACHE_DISABLE=1
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-cmake -S "$root" -B "$dir" -DCMAKE_BUILD_TYPE="$type" >"$dir/configure.log" 2>&1 \
+generator=()
+command -v ninja >/dev/null && generator=(-G Ninja)  # as scripts/build.sh
+cmake -S "$root" -B "$dir" "${generator[@]}" -DCMAKE_BUILD_TYPE="$type" >"$dir/configure.log" 2>&1 \
   || { tail -20 "$dir/configure.log" >&2; exit 1; }
 t0=$(date +%s.%N)
 # `time` of bash reports the children's CPU time (user + sys of every compiler).
