@@ -19,15 +19,16 @@
 FROM debian:12 AS build
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
-      g++ cmake make libboost1.81-dev libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev \
+      g++ cmake ninja-build libboost1.81-dev libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev \
       libcli11-dev libarchive-dev libssl-dev libgtest-dev python3-minimal ca-certificates \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
 # Configuring the whole tree declares the test targets too: python3 is
-# installed for them, and promtool (only the Prometheus tests run it) is
-# named so configure does not look for it. Only the stackd target is built.
-RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DPROMTOOL=/bin/true >/dev/null \
+# installed for them, and promtool and amtool (only the Prometheus and
+# Alertmanager tests run them) are named so configure does not look for
+# them. Only the stackd target is built.
+RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DPROMTOOL=/bin/true -DAMTOOL=/bin/true >/dev/null \
     && cmake --build /build -j"$(nproc)" --target stackd \
     && strip /build/stackd
 
