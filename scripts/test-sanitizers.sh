@@ -21,11 +21,9 @@ start=$(date +%s)
 generator=()
 [ -f "$build/CMakeCache.txt" ] || ! command -v ninja >/dev/null || generator=(-G Ninja)
 cmake -S . -B "$build" "${generator[@]}" -DSTACKD_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O0 -g1" "${launcher[@]}" >/dev/null
-# Every unit test target (stackd_unit_test in any CMakeLists.txt), the
+# Every unit test target (unit_tests: each stackd_unit_test), the
 # integration tests' executables, and the programs those tests start.
-units=$(git ls-files '*CMakeLists.txt' | xargs grep -hoE '^\s*stackd_unit_test\([a-z_0-9]+' |
-        sed 's/.*stackd_unit_test(//' | sort -u | tr '\n' ' ')
-targets="$units daemon_integration_test prometheus_reload_integration_test grafana_sync_test
+targets="unit_tests daemon_integration_test prometheus_reload_integration_test grafana_sync_test
          git_transports_test stackd-ollama-exporter fake-ollama"
 nice cmake --build "$build" -j"${JOBS:-$(nproc)}" --target $targets
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
