@@ -19,7 +19,7 @@
 FROM debian:12 AS build
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
-      g++ cmake ninja-build libboost1.81-dev libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev \
+      g++ cmake ninja-build libboost1.81-dev libyaml-cpp-dev nlohmann-json3-dev libsimdjson-dev libspdlog-dev \
       libcli11-dev libarchive-dev libssl-dev libgtest-dev python3-minimal ca-certificates \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
@@ -46,7 +46,7 @@ LABEL org.opencontainers.image.title="stackd" \
       org.opencontainers.image.source="${SOURCE}"
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
-      libyaml-cpp0.7 libspdlog1.10 libfmt9 libarchive13 libssl3 ca-certificates git openssh-client \
+      libyaml-cpp0.7 libsimdjson14 libspdlog1.10 libfmt9 libarchive13 libssl3 ca-certificates git openssh-client \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --user-group --home-dir /var/lib/stackd --shell /usr/sbin/nologin stackd \
     && install -d -o stackd -g stackd -m 0750 /var/lib/stackd

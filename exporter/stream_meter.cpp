@@ -1,6 +1,6 @@
 #include "exporter/stream_meter.hpp"
 
-#include <nlohmann/json.hpp>
+#include <simdjson.h>
 
 #include <algorithm>
 #include <cctype>
@@ -10,38 +10,50 @@ namespace stackd::exporter {
 
 namespace {
 
-using json = nlohmann::json;
 constexpr std::size_t kHeadKeep = 256;
 constexpr std::size_t kTailKeep = 1024;
 
+// Media types are ASCII and case-insensitive; `needle` is lower case. (Not
+// std::tolower: it consults the locale for every byte of every response.)
 bool icontains(std::string_view hay, std::string_view needle) {
-  return std::search(hay.begin(), hay.end(), needle.begin(), needle.end(), [](char a, char b) {
-           return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-         }) != hay.end();
+  auto fold = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; };
+  return std::search(hay.begin(), hay.end(), needle.begin(), needle.end(),
+                     [&](char a, char b) { return fold(a) == b; }) != hay.end();
 }
 
 bool contains(std::string_view hay, std::string_view needle) { return hay.find(needle) != std::string_view::npos; }
 
-std::optional<std::uint64_t> uint_field(const json& j, const char* key) {
-  auto it = j.find(key);
-  if (it == j.end() || !it->is_number()) return std::nullopt;
-  if (it->is_number_unsigned()) return it->get<std::uint64_t>();
-  if (it->is_number_integer()) {
-    auto v = it->get<std::int64_t>();
-    return v < 0 ? std::nullopt : std::optional<std::uint64_t>(static_cast<std::uint64_t>(v));
-  }
-  auto d = it->get<double>();
-  return d < 0 ? std::nullopt : std::optional<std::uint64_t>(static_cast<std::uint64_t>(d));
+namespace dom = simdjson::dom;
+
+// One parser per thread, reused: it keeps its buffers between documents (the
+// exporter serves every connection from one thread). simdjson's DOM API picks
+// the fastest kernel for the CPU at run time; the document is a flat tape, so
+// reading an answer allocates nothing once the parser has grown to its size.
+dom::parser& shared_parser() {
+  thread_local dom::parser parser;
+  return parser;
 }
 
-bool non_empty_string(const json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() && !it->get_ref<const std::string&>().empty();
+// A count or duration: Ollama writes integers; a float is truncated and a
+// negative number means nothing.
+std::optional<std::uint64_t> uint_field(dom::object o, std::string_view key) {
+  dom::element v;
+  if (o.at_key(key).get(v)) return std::nullopt;
+  if (v.is_uint64()) return v.get_uint64().value_unsafe();
+  if (v.is_int64()) return std::nullopt;  // negative (a positive one is a uint64 too)
+  double d = 0;
+  if (v.get_double().get(d) || d < 0) return std::nullopt;
+  return static_cast<std::uint64_t>(d);
 }
 
-bool non_empty_array(const json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_array() && !it->empty();
+bool non_empty_string(dom::object o, std::string_view key) {
+  std::string_view s;
+  return !o.at_key(key).get_string().get(s) && !s.empty();
+}
+
+bool non_empty_array(dom::object o, std::string_view key) {
+  dom::array a;
+  return !o.at_key(key).get_array().get(a) && a.size() > 0;
 }
 
 // Finds `"key":<digits>` in raw JSON text (used only for overflowed lines).
@@ -162,40 +174,45 @@ void StreamMeter::object(std::string_view text, bool sse) {
   if (stats_.first_token && !contains(text, "\"error\"") && !contains(text, "\"done\":true") &&
       !contains(text, "\"done\": true") && !contains(text, "\"usage\"") && !contains(text, "_count\""))
     return;
-  json j = json::parse(text.begin(), text.end(), nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return;
-  if (j.contains("error")) {
+  // simdjson reads up to SIMDJSON_PADDING bytes past the end of the text.
+  scratch_.assign(text);
+  scratch_.resize(text.size() + simdjson::SIMDJSON_PADDING, '\0');
+  dom::element doc;
+  if (shared_parser().parse(scratch_.data(), text.size(), /*realloc_if_needed=*/false).get(doc)) return;
+  dom::object j;
+  if (doc.get_object().get(j)) return;
+  dom::element unused;
+  auto has = [&](std::string_view key) { return !j.at_key(key).get(unused); };
+  if (has("error")) {
     stats_.error = true;
     return;
   }
-  if (sse || j.contains("choices") || j.contains("usage")) {  // OpenAI shapes
-    auto choices = j.find("choices");
-    if (choices != j.end() && choices->is_array() && !choices->empty() && (*choices)[0].is_object()) {
-      const auto& c = (*choices)[0];
-      auto delta = c.find("delta");
-      if (delta != c.end() && delta->is_object()) {
-        if (non_empty_string(*delta, "content") || non_empty_string(*delta, "reasoning") ||
-            non_empty_array(*delta, "tool_calls"))
+  if (sse || has("choices") || has("usage")) {  // OpenAI shapes
+    dom::object c;
+    if (!j.at_key("choices").at(0).get_object().get(c)) {
+      dom::object delta;
+      if (!c.at_key("delta").get_object().get(delta)) {
+        if (non_empty_string(delta, "content") || non_empty_string(delta, "reasoning") ||
+            non_empty_array(delta, "tool_calls"))
           stats_.first_token = true;
       }
       if (non_empty_string(c, "text")) stats_.first_token = true;  // /v1/completions
     }
-    auto usage = j.find("usage");
-    if (usage != j.end() && usage->is_object()) {
-      if (auto v = uint_field(*usage, "prompt_tokens")) stats_.prompt_tokens = v;
-      if (auto v = uint_field(*usage, "completion_tokens")) stats_.generated_tokens = v;
+    dom::object usage;
+    if (!j.at_key("usage").get_object().get(usage)) {
+      if (auto v = uint_field(usage, "prompt_tokens")) stats_.prompt_tokens = v;
+      if (auto v = uint_field(usage, "completion_tokens")) stats_.generated_tokens = v;
     }
     return;
   }
   // Ollama native shapes.
   if (non_empty_string(j, "response") || non_empty_string(j, "thinking")) stats_.first_token = true;
-  auto msg = j.find("message");
-  if (msg != j.end() && msg->is_object() &&
-      (non_empty_string(*msg, "content") || non_empty_string(*msg, "thinking") || non_empty_array(*msg, "tool_calls")))
+  dom::object msg;
+  if (!j.at_key("message").get_object().get(msg) &&
+      (non_empty_string(msg, "content") || non_empty_string(msg, "thinking") || non_empty_array(msg, "tool_calls")))
     stats_.first_token = true;
-  auto done = j.find("done");
-  bool is_final = done != j.end() && done->is_boolean() && done->get<bool>();
-  if (is_final) stats_.done = true;
+  bool done = false;
+  if (!j.at_key("done").get_bool().get(done) && done) stats_.done = true;
   // Ollama omits zero fields; absent means zero in a final chunk.
   if (auto v = uint_field(j, "prompt_eval_count")) stats_.prompt_tokens = v;
   if (auto v = uint_field(j, "eval_count")) stats_.generated_tokens = v;

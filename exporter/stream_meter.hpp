@@ -57,6 +57,7 @@ class StreamMeter {
   std::string partial_;        // an incomplete line carried over between pieces
   bool overflow_ = false;      // the current line exceeded max_line_
   std::string head_, tail_;    // bounded first/last bytes of an overflowed line
+  std::string scratch_;        // a line copied with the padding the JSON parser reads past its end
   StreamStats stats_;
 };
 

@@ -144,6 +144,37 @@ TEST(StreamMeter, NonStreamingJsonPrettyPrinted) {
   EXPECT_EQ(openai.first.stats().generated_tokens, 4u);
 }
 
+TEST(StreamMeter, FinalObjectReadPastValuesItDoesNotNeed) {
+  // Ollama's final object: a long `context` array and nested values before
+  // the numbers; strings with escapes; floats and negatives in count fields.
+  std::string context;
+  for (int i = 0; i < 5000; ++i) context += std::to_string(128000 + i) + ",";
+  context += "1";
+  std::string body = "{\"model\":\"m\",\"response\":\"a \\\"quoted\\\" \\u00e9\",\"done\":true,"
+                     "\"context\":[" + context + "],\"nested\":{\"a\":[{\"b\":[[]]}]},"
+                     "\"prompt_eval_count\":12.9,\"eval_count\":-3,\"eval_duration\":77}";
+  auto [m, first] = run(BodyFormat::Json, body, {body.size() / 2});
+  EXPECT_TRUE(m.stats().first_token);
+  EXPECT_TRUE(m.stats().done);
+  EXPECT_EQ(m.stats().prompt_tokens, 12u);           // a float is truncated
+  EXPECT_EQ(m.stats().generated_tokens, std::nullopt);  // a negative count means nothing
+  EXPECT_EQ(m.stats().eval_duration_ns, 77u);
+}
+
+TEST(StreamMeter, HostileObjectsAreIgnoredWithoutHarm) {
+  // Nesting deeper than the parser's bound, trailing bytes, a truncated
+  // document, wrong types: nothing is counted, nothing crashes.
+  std::string deep = std::string(5000, '[') + std::string(5000, ']');
+  for (std::string body : {"{\"eval_count\":5,\"x\":" + deep + "}", std::string("{\"eval_count\":5} {\"x\":1}"),
+                           std::string("{\"eval_count\":5,\"done\":tr"), std::string("[{\"eval_count\":5}]"),
+                           std::string("{\"eval_count\":\"5\",\"done\":\"true\",\"response\":7}")}) {
+    auto [m, first] = run(BodyFormat::Json, body, {});
+    EXPECT_EQ(m.stats().generated_tokens, std::nullopt) << body.substr(0, 60);
+    EXPECT_FALSE(m.stats().done) << body.substr(0, 60);
+    EXPECT_FALSE(m.stats().first_token) << body.substr(0, 60);
+  }
+}
+
 TEST(StreamMeter, OverlongLinesAreBoundedAndStillReadFromTheTail) {
   // An embed response with a huge vector: metrics come last.
   std::string body = "{\"model\":\"e\",\"embeddings\":[[";
