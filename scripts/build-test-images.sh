@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Builds the offline images the tests use, with `docker import`, from Debian's
 # binaries (no registry is reachable here; docs/CONTRIBUTING.md). Idempotent.
-#   stackd-test/prometheus:{2.42,2.42b}  /bin/prometheus + /bin/promtool
+#   stackd-test/prometheus:{2.42,2.42b}  /bin/prometheus + /bin/promtool, and a
+#                                        shell with mv and mkdir, as upstream's
+#                                        busybox-based image has
 #   stackd-test/node-exporter:1.5        /bin/node_exporter
-#   stackd-test/alertmanager:0.25        /bin/alertmanager + /bin/amtool
+#   stackd-test/alertmanager:0.25        /bin/alertmanager + /bin/amtool, no
+#                                        shell (a distroless image: stackd
+#                                        must reload without one)
 # The "b" tag is the same content under another tag, so tests can change the
 # image of a component without needing a second Prometheus release.
 set -euo pipefail
@@ -28,11 +32,12 @@ rootfs() {  # rootfs DIR BIN... : a minimal root with the binaries and what they
 }
 
 # Bump when the rootfs recipe changes, so stale images are rebuilt.
-recipe=4
+recipe=5
 have() { [ "$(docker image inspect -f '{{index .Config.Labels "dev.stackd.test-recipe"}}' "$1" 2>/dev/null)" = "$recipe" ]; }
 
 if ! have stackd-test/prometheus:2.42 || ! have stackd-test/prometheus:2.42b; then
-  rootfs "$work/prom" /usr/bin/prometheus /usr/bin/promtool
+  rootfs "$work/prom" /usr/bin/prometheus /usr/bin/promtool /usr/bin/dash /usr/bin/mv /usr/bin/mkdir
+  mv "$work/prom/bin/dash" "$work/prom/bin/sh"
   mkdir -p "$work/prom/etc/prometheus"
   cp /etc/prometheus/prometheus.yml "$work/prom/etc/prometheus/"
   tar -C "$work/prom" -c . | docker import -c "LABEL dev.stackd.test-recipe=$recipe" \

@@ -35,6 +35,41 @@ std::vector<TarFile> restage(const std::vector<TarFile>& files, const Paths& pat
   return out;
 }
 
+// Where the container has a POSIX shell (upstream's Prometheus and
+// Alertmanager images are busybox-based), the check and the swap are one
+// exec: once the checker passes, the staged files are renamed into the live
+// dir. That spares the path of every change a second PUT /archive, which
+// costs about 55 ms whatever its size (the engine runs a tar inside the
+// container for each). Without a shell, or when a rename fails, the live
+// files are uploaded as before.
+constexpr const char* kShell = "/bin/sh";
+// The exec's exit code when the check passed but a rename failed; a
+// checker's own 125 is reported as 1, so it cannot pass for a success.
+constexpr int kSwapFailed = 125;
+
+std::string shell_quoted(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// sh -c SCRIPT NAME CHECKER-ARGV...: the checker runs as "$@", unquoted by
+// nothing; the file paths are quoted into the script.
+std::vector<std::string> check_and_swap_command(const ReloadPolicy& policy, const std::vector<TarFile>& desired,
+                                                const Paths& paths) {
+  std::string script = "\"$@\" || { s=$?; [ \"$s\" -eq " + std::to_string(kSwapFailed) + " ] && s=1; exit \"$s\"; }\n";
+  for (const auto& f : desired) {
+    const std::string rel = f.path.substr(paths.live.size());
+    const std::string from = policy.staging_dir + "/" + rel, to = policy.live_dir + "/" + rel;
+    if (auto slash = to.find_last_of('/'); slash > policy.live_dir.size())
+      script += "mkdir -p " + shell_quoted(to.substr(0, slash)) + " || exit " + std::to_string(kSwapFailed) + "\n";
+    script += "mv -f " + shell_quoted(from) + " " + shell_quoted(to) + " || exit " + std::to_string(kSwapFailed) + "\n";
+  }
+  std::vector<std::string> argv = {kShell, "-c", script, "stackd-check-and-swap"};
+  for (auto& a : policy.check_command(policy.staging_dir)) argv.push_back(std::move(a));
+  return argv;
+}
+
 net::awaitable<void> sleep_for(std::chrono::milliseconds d) {
   net::steady_timer timer(co_await net::this_coro::executor, d);
   co_await timer.async_wait(net::use_awaitable);
@@ -177,7 +212,7 @@ net::awaitable<ReloadOutcome> reload_live_files(docker::Api& docker, const std::
   //    the marker naming them. A stat is a HEAD the engine answers at once;
   //    a download of the live dir runs a tar in the container.
   //    All stats at once: each is a round trip to the engine.
-  std::optional<docker::PathStat> marker;
+  std::optional<docker::PathStat> marker, shell;
   std::vector<std::optional<docker::PathStat>> stats(desired.size());
   {
     auto stat_into = [&docker, &id](std::string path, std::optional<docker::PathStat>& out) -> net::awaitable<void> {
@@ -185,6 +220,7 @@ net::awaitable<ReloadOutcome> reload_live_files(docker::Api& docker, const std::
     };
     std::vector<net::awaitable<void>> looks;
     looks.push_back(stat_into("/" + paths.marker, marker));
+    looks.push_back(stat_into(kShell, shell));
     for (std::size_t i = 0; i < desired.size(); ++i) looks.push_back(stat_into("/" + desired[i].path, stats[i]));
     co_await when_all(std::move(looks));
   }
@@ -216,16 +252,16 @@ net::awaitable<ReloadOutcome> reload_live_files(docker::Api& docker, const std::
     }
   }
 
-  // 2. Stage and validate with the checker that ships with this version;
-  //    meanwhile read the reload gauges (3.): the two are independent, and
-  //    the check is most of the time of a change.
+  // 2. Stage the files and, meanwhile, read the reload gauges (3.): the two
+  //    are independent. Then validate with the checker that ships with this
+  //    version, and where the container has a shell and the component
+  //    answers, swap in the same exec.
   docker::ExecResult checked;
   double before = 0;
   std::optional<std::string> not_answering;
-  auto stage_and_check = [&]() -> net::awaitable<void> {
+  auto stage = [&]() -> net::awaitable<void> {
     const auto staged = make_tar(restage(desired, paths));
     co_await docker.put_archive(id, "/", staged);
-    checked = co_await docker.exec(id, policy.check_command(policy.staging_dir), options.promtool_timeout);
   };
   auto read_gauges = [&]() -> net::awaitable<void> {
     try {
@@ -235,9 +271,20 @@ net::awaitable<ReloadOutcome> reload_live_files(docker::Api& docker, const std::
     }
   };
   std::vector<net::awaitable<void>> steps;
-  steps.push_back(stage_and_check());
+  steps.push_back(stage());
   steps.push_back(read_gauges());
   co_await when_all(std::move(steps));
+  const bool swap_in_check = shell && !not_answering;
+  // Named: GCC 12 mishandles a temporary inside a co_await expression.
+  const auto command =
+      swap_in_check ? check_and_swap_command(policy, desired, paths) : policy.check_command(policy.staging_dir);
+  checked = co_await docker.exec(id, command, options.promtool_timeout);
+  bool swapped = swap_in_check && checked.exit_code == 0;
+  if (swap_in_check && checked.exit_code == kSwapFailed) {
+    spdlog::debug("{}: moving the checked files into place failed ({}); uploading them", policy.component,
+                  checked.output);
+    checked.exit_code = 0;
+  }
   if (checked.exit_code < 0 || checked.exit_code >= 128) {
     // Killed by a signal (137: the container was killed under it) or no
     // exit code: no verdict on the files. Try again, do not wait for an edit.
@@ -263,8 +310,10 @@ net::awaitable<ReloadOutcome> reload_live_files(docker::Api& docker, const std::
                             policy.component + " at " + endpoint.describe() + " is not answering: " + *not_answering};
     co_return not_ready;
   }
-  const auto live = make_tar(desired);
-  co_await docker.put_archive(id, "/", live);
+  if (!swapped) {
+    const auto live = make_tar(desired);
+    co_await docker.put_archive(id, "/", live);
+  }
   auto attempt = co_await component.reload_and_confirm(before, options);
   if (attempt.kind == Kind::Reloaded) {
     std::vector<TarFile> confirmed = {desired_marker};

@@ -17,7 +17,10 @@
 //   own message; live files untouched)
 //     │ ok
 //     ▼
-//   swap (PUT archive into the live dir) ─► POST /-/reload (bounded: NotReady on timeout)
+//   swap: where the container has /bin/sh, the checker's exec renames the
+//   staged files into the live dir once it passes (no second PUT archive);
+//   else, or when a rename fails, PUT archive into the live dir
+//     ─► POST /-/reload (bounded: NotReady on timeout)
 //   confirm: <component>_config_last_reload_successful == 1 with a newer
 //   success timestamp ─ ok ─► Reloaded
 //     │ failed

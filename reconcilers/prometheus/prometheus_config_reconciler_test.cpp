@@ -262,6 +262,36 @@ TEST_F(PrometheusConfigReconcilerTest, ARuleEditIsCheckedSwappedReloadedAndMarke
   EXPECT_EQ(prometheus.reloads(), 1);
 }
 
+// A container with a shell: promtool and the swap run as one exec. The fake
+// runs no shell; it answers that the check passed and a rename failed, the
+// one case the reconciler must finish itself: the files are then uploaded.
+TEST_F(PrometheusConfigReconcilerTest, WithAShellTheCheckAndTheSwapAreOneExecAndAFailedRenameFallsBackToAnUpload) {
+  created_with(rules("first:up"));
+  reconcile(reconciler, ConfigReconciler::kKey);
+  engine.write_file("demo-prometheus", "/bin/sh", "#!", 0755);
+  engine.set_exec_script([this](const FakeEngine::Container&, const std::vector<std::string>& cmd) {
+    checks.push_back(cmd);
+    return docker::ExecResult{125, "mv: cannot move: Permission denied\n"};
+  });
+
+  edit(rules("second:up"));
+  reconcile(reconciler, ConfigReconciler::kKey);
+
+  ASSERT_EQ(checks.size(), 1u);
+  const auto& cmd = checks[0];
+  ASSERT_GE(cmd.size(), 8u);
+  EXPECT_EQ(std::vector<std::string>(cmd.begin(), cmd.begin() + 2), (std::vector<std::string>{"/bin/sh", "-c"}));
+  EXPECT_EQ(std::vector<std::string>(cmd.end() - 4, cmd.end()),
+            (std::vector<std::string>{"/bin/promtool", "check", "config", "/etc/prometheus/stackd-staging/prometheus.yml"}))
+      << "the checker is the script's \"$@\"";
+  EXPECT_NE(cmd[2].find("mv -f '/etc/prometheus/stackd-staging/rules/alerts.yml' '/etc/prometheus/stackd/rules/alerts.yml'"),
+            std::string::npos)
+      << cmd[2];
+  EXPECT_EQ(state(), "reloaded");
+  EXPECT_EQ(held(kRulesPath), rules("second:up")) << "uploaded after the rename failed";
+  EXPECT_EQ(prometheus.loaded_rules(), rules("second:up"));
+}
+
 TEST_F(PrometheusConfigReconcilerTest, ARuleThatPromtoolRejectsLeavesTheLiveFilesAndWaitsForAnEdit) {
   created_with(rules("first:up"));
   edit("groups:\n  - name: g\n    rules:\n      - record: broken:up\n        expr: sum(up\n");

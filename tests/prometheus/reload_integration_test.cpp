@@ -94,6 +94,10 @@ class PrometheusReload : public ::testing::Test {
     });
   }
 
+  bool exists(const std::string& path) {
+    return exec([&]() { return docker_->stat_path(id_, path); }).has_value();
+  }
+
   net::io_context io_;
   std::unique_ptr<docker::Client> docker_;
   unsigned short port_ = 0;
@@ -117,8 +121,14 @@ TEST_F(PrometheusReload, RuleAndScrapeEditsBecomeActiveWithoutRestart) {
   });
   EXPECT_NE(loaded.find("scrape_interval: 7s"), std::string::npos) << loaded;
   EXPECT_EQ(started_at(), started) << "Prometheus was restarted";
+  // The test image has a shell, as upstream's does: promtool's exec renamed
+  // the checked files into place, so none is left in the staging dir.
+  ASSERT_TRUE(exists("/bin/sh"));
+  EXPECT_TRUE(exists("/etc/prometheus/stackd/prometheus.yml"));
+  EXPECT_FALSE(exists("/etc/prometheus/stackd-staging/prometheus.yml"));
 
-  // Level-triggered: the same desired files again change nothing.
+  // Level-triggered: the same desired files again change nothing (the
+  // renamed files kept the mtime that fingerprints their content).
   EXPECT_EQ(apply(render_files(edited)).kind, Kind::Unchanged);
 }
 
