@@ -50,6 +50,9 @@ void add_apply(CLI::App& app, Action& action) {
         runtime::Manager manager(ex, clock, random, registry, loader, options);
         auto settings = o->containers;
         settings.ready_timeout = std::chrono::seconds(o->timeout);
+        // Plain apply returns once every container runs as the engine
+        // reports it; --wait (and the daemon) also see it survive its start.
+        if (!settings.wait) settings.start_grace = std::chrono::milliseconds(0);
         controller::register_reconcilers(manager, ex, docker, registry, settings);
         bool ok = co_await manager.run_once([](const std::string& line) { std::cout << line << std::endl; });
         auto errors = manager.errors();

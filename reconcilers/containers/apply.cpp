@@ -61,13 +61,14 @@ std::runtime_error crashed(const std::string& name, const docker::ContainerInfo&
 }
 
 // The container runs as the engine reports it after the start: one inspect
-// right away and one a short moment later, so a process that dies at once
-// (a bad flag, a taken port) is reported, not counted as converged.
-// `--wait` is what watches it become ready.
-net::awaitable<void> confirm_running(docker::Api& docker, std::string id, std::string name, runtime::Clock& clock) {
-  constexpr auto kDiesAtOnce = std::chrono::milliseconds(250);
-  for (int look = 0; look < 2; ++look) {
-    if (look > 0) co_await runtime::sleep_for(clock, kDiesAtOnce);
+// right away and, with a grace (ApplyOptions::start_grace), one when it is
+// over, so a process that dies at once (a bad flag, a taken port) is
+// reported, not counted as converged.
+net::awaitable<void> confirm_running(docker::Api& docker, std::string id, std::string name, runtime::Clock& clock,
+                                     std::chrono::milliseconds grace) {
+  const int looks = grace.count() > 0 ? 2 : 1;
+  for (int look = 0; look < looks; ++look) {
+    if (look > 0) co_await runtime::sleep_for(clock, grace);
     auto info = co_await docker.inspect_container(id);
     if (!info) throw std::runtime_error("container " + name + " disappeared while starting");
     const auto& st = info->state;
@@ -274,7 +275,7 @@ net::awaitable<void> converge_container(docker::Api& docker, const ContainerSpec
     case Change::Remove:
       co_return;
   }
-  co_await confirm_running(docker, result.id, spec.name, clock);
+  co_await confirm_running(docker, result.id, spec.name, clock, o.start_grace);
 }
 
 net::awaitable<void> remove_object(docker::Api& docker, const PlannedChange& c, const ApplyOptions& o) {

@@ -24,6 +24,14 @@ struct ApplyOptions {
   // container is created and running as the engine reports it.
   bool wait = false;
   std::chrono::seconds ready_timeout{120};  // bound of the wait, per container
+  // How long after its start a container must still run to count as
+  // converged: a bad flag or a taken port makes it exit at once. The daemon
+  // needs it (a pass that "succeeds" for a container that dies would reset
+  // its crash backoff), and so does --wait (a container without a ready URL
+  // is ready once it runs). 0: one look right after the start, which is
+  // what plain `stackd apply` promises: every container created and running
+  // as the engine reports it.
+  std::chrono::milliseconds start_grace{250};
   // Time for every wait of the apply (the settle look after a start, a
   // killed create's name, readiness); a SystemClock on the current executor
   // when null, chosen once by apply_plan.

@@ -82,6 +82,7 @@ net::awaitable<runtime::Result> ContainerReconciler::reconcile(const runtime::Re
   options.progress = context.progress;
   options.wait = settings_.wait;
   options.ready_timeout = settings_.ready_timeout;
+  options.start_grace = settings_.start_grace;
   options.clock = &context.clock;
   auto result = co_await apply_plan(docker_, *desired, plan, options);
 

@@ -34,6 +34,8 @@ RenderContext render_context_of(const manifest::Snapshot& snapshot);
 struct ContainerSettings {
   bool wait = false;  // `apply --wait`: also wait for readiness (healthchecks, ready URLs)
   std::chrono::seconds ready_timeout{120};
+  // See ApplyOptions::start_grace. `stackd apply` without --wait sets 0.
+  std::chrono::milliseconds start_grace{250};
 };
 
 class ContainerReconciler final : public runtime::Reconciler {

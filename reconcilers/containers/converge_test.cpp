@@ -3,6 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <future>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
 
 #include "api/v1alpha1/labels.hpp"
 #include "api/v1alpha1/loader.hpp"
@@ -358,6 +363,37 @@ TEST(Apply, ContainerThatDiesAtOnceIsReportedFailed) {
   auto r = converge(e, d);
   EXPECT_FALSE(r.ok());
   EXPECT_NE(r.first_error().find("exited with code 1"), std::string::npos) << r.first_error();
+}
+
+// Plain `stackd apply` (start_grace 0) returns once the engine reports every
+// container running; the daemon's default grace looks again 250 ms later.
+TEST(Apply, AStartGraceOfZeroReturnsAtOnceAndTheDefaultOneLooksAgainWhenItIsOver) {
+  for (auto grace : {std::chrono::milliseconds(0), ApplyOptions{}.start_grace}) {
+    FakeEngine e;
+    auto d = desired();
+    add_images(e, d);
+    runtime::FakeClock clock;
+    auto o = quiet();
+    o.clock = &clock;
+    o.start_grace = grace;
+    auto plan = run_await(make_plan(e, d));
+    boost::asio::io_context io;
+    auto done = boost::asio::co_spawn(io, apply_plan(e, d, plan, o), boost::asio::use_future);
+    io.poll();  // everything runnable now; a sleeping apply waits for the fake clock
+    for (const auto& c : d.containers) EXPECT_TRUE(e.find(c.name)->running()) << c.name;
+    if (grace.count() == 0) {
+      ASSERT_EQ(done.wait_for(std::chrono::seconds(0)), std::future_status::ready) << "apply waits on a timer";
+      EXPECT_EQ(clock.pending(), 0u);
+    } else {
+      EXPECT_NE(done.wait_for(std::chrono::seconds(0)), std::future_status::ready) << "no second look";
+      EXPECT_EQ(clock.pending(), d.containers.size()) << "one second look per started container";
+      clock.advance(grace);
+      io.restart();
+      io.poll();
+      ASSERT_EQ(done.wait_for(std::chrono::seconds(0)), std::future_status::ready);
+    }
+    EXPECT_TRUE(done.get().ok());
+  }
 }
 
 TEST(Apply, WaitFailsForAnUnhealthyContainerAndPassesForAHealthyOne) {
