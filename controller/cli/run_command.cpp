@@ -8,7 +8,6 @@
 
 #include "api/v1alpha1/loader.hpp"
 #include "clients/docker/docker_client.hpp"
-#include "clients/docker/self_container.hpp"
 #include "controller/cli/command_support.hpp"
 #include "controller/cli/verbs.hpp"
 #include "controller/setup.hpp"
@@ -30,23 +29,17 @@ namespace {
 // the engine to ask once for the image stackd runs from (as the file loader does).
 struct GitBuildState {
   snapshot::SnapshotOptions options;
-  docker::Api* docker = nullptr;
-  bool looked_up_own_image = false;
+  snapshot::OwnImageLookup own_image{nullptr};
 };
 
 // A commit's manifest becomes a snapshot like a file's; a bad one is
 // SourceInvalid. Parameters by value: they live in the coroutine frame.
 net::awaitable<manifest::SnapshotPtr> build_git_snapshot(std::filesystem::path path, manifest::SourceRevision source,
                                                          std::shared_ptr<GitBuildState> state) {
-  if (state->docker && !state->looked_up_own_image && state->options.own_image.empty()) {
-    state->looked_up_own_image = true;  // once: the container stackd runs in does not change
-    try {
-      if (auto image = co_await docker::own_image(*state->docker)) state->options.own_image = *image;
-    } catch (const std::exception&) {
-      // Not in a container, or the engine is down: the fallback rule applies.
-    }
-  }
-  co_return snapshot::build_snapshot(path.string(), std::move(source), state->options, "SourceInvalid");
+  auto snap = snapshot::build_snapshot(path.string(), source, state->options, "SourceInvalid");
+  if (co_await state->own_image.resolve(snap->manifest, state->options.own_image))
+    snap = snapshot::build_snapshot(path.string(), source, state->options, "SourceInvalid");
+  co_return snap;
 }
 }  // namespace
 
@@ -119,7 +112,8 @@ void add_run(CLI::App& app, Action& action) {
       if (git_settings) {
         // The runtime publishes stackd_source_revision_info from the pinned snapshot.
         git_tracker = std::make_unique<git::GitTracker>(git_settings->repository, clock, nullptr);
-        auto state = std::make_shared<GitBuildState>(GitBuildState{o->snapshot, o->grafana_only ? nullptr : &docker});
+        auto state = std::make_shared<GitBuildState>(
+            GitBuildState{o->snapshot, snapshot::OwnImageLookup(o->grafana_only ? nullptr : &docker)});
         loader = std::make_unique<git::GitSnapshotLoader>(
             *git_tracker, git_settings->path,
             [state](const std::filesystem::path& path, const manifest::SourceRevision& source) {

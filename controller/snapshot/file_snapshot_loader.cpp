@@ -78,24 +78,18 @@ std::vector<fs::path> watched_paths(const std::string& manifest_path, const mani
 }
 
 FileSnapshotLoader::FileSnapshotLoader(std::string manifest_path, SnapshotOptions options, docker::Api* docker)
-    : manifest_path_(std::move(manifest_path)), options_(std::move(options)), docker_(docker) {}
+    : manifest_path_(std::move(manifest_path)), options_(std::move(options)), own_image_(docker) {}
 
 boost::asio::awaitable<manifest::SnapshotPtr> FileSnapshotLoader::load() {
-  if (docker_ && !looked_up_own_image_ && options_.own_image.empty()) {
-    looked_up_own_image_ = true;  // once: the container stackd runs in does not change
-    try {
-      if (auto image = co_await docker::own_image(*docker_)) options_.own_image = *image;
-    } catch (const std::exception&) {
-      // Not in a container, or the engine is down: the fallback rule applies.
-    }
-  }
   std::error_code ec;
   auto absolute = fs::absolute(manifest_path_, ec);
   manifest::SourceRevision source{.source = "file",
                                   .revision = manifest_path_,
                                   .display_url = "",
                                   .origin = "file:" + (ec ? manifest_path_ : absolute.lexically_normal().string())};
-  co_return build_snapshot(manifest_path_, std::move(source), options_);
+  auto snap = build_snapshot(manifest_path_, source, options_);
+  if (co_await own_image_.resolve(snap->manifest, options_.own_image)) snap = build_snapshot(manifest_path_, source, options_);
+  co_return snap;
 }
 
 std::vector<fs::path> FileSnapshotLoader::watched_paths(const manifest::Snapshot* current) const {

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "clients/docker/docker_api.hpp"
+#include "controller/snapshot/own_image_lookup.hpp"
 #include "runtime/snapshot_loader.hpp"
 
 namespace stackd::snapshot {
@@ -39,8 +40,7 @@ class FileSnapshotLoader final : public runtime::SnapshotLoader {
  private:
   std::string manifest_path_;
   SnapshotOptions options_;
-  docker::Api* docker_;
-  bool looked_up_own_image_ = false;
+  OwnImageLookup own_image_;
 };
 
 }  // namespace stackd::snapshot
