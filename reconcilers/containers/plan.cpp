@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "common/tar_archive.hpp"
+#include "common/when_all.hpp"
 #include "api/v1alpha1/labels.hpp"
 #include "reconcilers/live_config/live_config_reloader.hpp"  // delivered_as: a file as stackd delivered it, by stat
 
@@ -282,24 +283,49 @@ net::awaitable<Plan> make_infrastructure_plan(docker::Api& docker, const Desired
   Plan plan;
   auto owner = owner_labels(desired.stack);
 
+  // Every read at once: each is a round trip to the engine, and none
+  // depends on another (a no-op apply is mostly these waits).
+  std::optional<docker::NetworkInfo> named;
+  std::vector<docker::NetworkInfo> networks;
+  std::vector<std::optional<docker::VolumeInfo>> volumes(desired.volumes.size());
+  std::vector<docker::ContainerSummary> containers;
+  {
+    std::vector<net::awaitable<void>> reads;
+    if (desired.network)
+      reads.push_back([](docker::Api& d, std::string name, std::optional<docker::NetworkInfo>& out) -> net::awaitable<void> {
+        out = co_await d.inspect_network(name);
+      }(docker, *desired.network, named));
+    reads.push_back([](docker::Api& d, docker::Labels owner, std::vector<docker::NetworkInfo>& out) -> net::awaitable<void> {
+      out = co_await d.list_networks(owner);
+    }(docker, owner, networks));
+    for (std::size_t i = 0; i < desired.volumes.size(); ++i)
+      reads.push_back([](docker::Api& d, std::string name, std::optional<docker::VolumeInfo>& out) -> net::awaitable<void> {
+        out = co_await d.inspect_volume(name);
+      }(docker, desired.volumes[i].name, volumes[i]));
+    reads.push_back([](docker::Api& d, docker::Labels owner, std::vector<docker::ContainerSummary>& out) -> net::awaitable<void> {
+      out = co_await d.list_containers(owner, true);
+    }(docker, owner, containers));
+    co_await when_all(std::move(reads));
+  }
+
   // Network
   if (desired.network) {
-    auto net = co_await docker.inspect_network(*desired.network);
-    if (!net) plan.changes.push_back({Change::Create, "network", *desired.network, "", "missing", ""});
-    else if (!network_owned_by(net->labels, desired.stack))
+    if (!named) plan.changes.push_back({Change::Create, "network", *desired.network, "", "missing", ""});
+    else if (!network_owned_by(named->labels, desired.stack))
       plan.changes.push_back({Change::Conflict, "network", *desired.network, "",
                               "a network with this name exists and is not managed by stackd for stack " + desired.stack +
-                                  " (id " + net->id.substr(0, 12) + "); remove it or choose another spec.network",
-                              net->id});
-    else plan.changes.push_back({Change::Unchanged, "network", *desired.network, "", "", net->id});
+                                  " (id " + named->id.substr(0, 12) + "); remove it or choose another spec.network",
+                              named->id});
+    else plan.changes.push_back({Change::Unchanged, "network", *desired.network, "", "", named->id});
   }
-  for (const auto& n : co_await docker.list_networks(owner))
+  for (const auto& n : networks)
     if (network_owned_by(n.labels, desired.stack) && (!desired.network || n.name != *desired.network))
       plan.changes.push_back({Change::Remove, "network", n.name, "", "no longer in the manifest", n.id});
 
   // Volumes: created when missing; an owned volume no longer used is kept (data).
-  for (const auto& v : desired.volumes) {
-    auto have = co_await docker.inspect_volume(v.name);
+  for (std::size_t i = 0; i < desired.volumes.size(); ++i) {
+    const auto& v = desired.volumes[i];
+    const auto& have = volumes[i];
     if (!have) plan.changes.push_back({Change::Create, "volume", v.name, v.component, "missing", ""});
     else if (!owned_by(have->labels, desired.stack, v.component))
       plan.changes.push_back({Change::Conflict, "volume", v.name, v.component, foreign_volume(desired.stack), ""});
@@ -310,7 +336,7 @@ net::awaitable<Plan> make_infrastructure_plan(docker::Api& docker, const Desired
   // label is not stackd's (its label set is incomplete): left alone.
   std::set<std::string> wanted;
   for (const auto& spec : desired.containers) wanted.insert(spec.component);
-  for (const auto& c : co_await docker.list_containers(owner, true)) {
+  for (const auto& c : containers) {
     auto component = label_or(c.labels, kComponent, "");
     if (!owned_by(c.labels, desired.stack, component) || wanted.count(component)) continue;
     plan.changes.push_back({Change::Remove, "container", c.name, component, "no longer in the manifest", c.id});
