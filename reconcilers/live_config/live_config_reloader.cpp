@@ -53,8 +53,9 @@ std::string shell_quoted(const std::string& s) {
   return out + "'";
 }
 
-// sh -c SCRIPT NAME CHECKER-ARGV...: the checker runs as "$@", unquoted by
-// nothing; the file paths are quoted into the script.
+// sh -c SCRIPT NAME CHECKER-ARGV...: the checker's argv reaches the script
+// as its arguments and runs as "$@", so it needs no quoting; the (absolute)
+// file paths are quoted into the script.
 std::vector<std::string> check_and_swap_command(const ReloadPolicy& policy, const std::vector<TarFile>& desired,
                                                 const Paths& paths) {
   std::string script = "\"$@\" || { s=$?; [ \"$s\" -eq " + std::to_string(kSwapFailed) + " ] && s=1; exit \"$s\"; }\n";
