@@ -6,9 +6,10 @@
 // needs it: a stack without the exporter never pays for it.
 #include <boost/asio/awaitable.hpp>
 
+#include <string>
+
 #include "api/v1alpha1/manifest.hpp"
 #include "clients/docker/docker_api.hpp"
-#include <string>
 
 namespace stackd::snapshot {
 

@@ -12,6 +12,7 @@
 
 #include "clients/docker/docker_api.hpp"
 #include "common/metrics/metrics.hpp"
+#include "reconcilers/containers/apply.hpp"
 #include "reconcilers/containers/desired_state.hpp"
 #include "runtime/reconciler.hpp"
 
@@ -35,7 +36,7 @@ struct ContainerSettings {
   bool wait = false;  // `apply --wait`: also wait for readiness (healthchecks, ready URLs)
   std::chrono::seconds ready_timeout{120};
   // See ApplyOptions::start_grace. `stackd apply` without --wait sets 0.
-  std::chrono::milliseconds start_grace{250};
+  std::chrono::milliseconds start_grace = ApplyOptions{}.start_grace;
 };
 
 class ContainerReconciler final : public runtime::Reconciler {
