@@ -58,7 +58,8 @@ void ConnectionWatchdog::check_all(WatchedConnection::Clock::time_point now) {
 net::awaitable<void> ConnectionWatchdog::run() {
   while (!stopped_) {
     timer_.expires_after(tick_);
-    auto [ec] = co_await timer_.async_wait(net::as_tuple(net::use_awaitable));
+    // as_tuple: a cancelled wait is stop(), seen on the next line, not an error.
+    co_await timer_.async_wait(net::as_tuple(net::use_awaitable));
     if (stopped_) break;
     check_all(WatchedConnection::Clock::now());
   }
