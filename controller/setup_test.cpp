@@ -71,9 +71,10 @@ struct DaemonOnTheInMemoryEngine : ::testing::Test {
   }
   void write_manifest(const std::string& text) { std::ofstream(dir / "stack.yaml") << text; }
 
-  void start(const std::string& text) {
+  void start(const std::string& text) { start(text, (dir / "state").string()); }
+  void start(const std::string& text, const std::string& state_dir) {
     write_manifest(text);
-    snapshot::SnapshotOptions options{.state_dir = (dir / "state").string(), .own_image = "stackd:test"};
+    snapshot::SnapshotOptions options{.state_dir = state_dir, .own_image = "stackd:test"};
     loader = std::make_unique<snapshot::FileSnapshotLoader>((dir / "stack.yaml").string(), options);
     runtime::ManagerOptions o;
     o.serve_http = false;
@@ -123,6 +124,19 @@ TEST_F(DaemonOnTheInMemoryEngine, ConvergesFromNothingAndIsReady) {
   EXPECT_EQ(ours(), 2u);
   EXPECT_TRUE(engine.volumes().count("demo-prometheus-data"));
   EXPECT_TRUE(ready()) << manager->status().dump();
+}
+
+// Without a state directory there is no record of the stacks a manifest
+// managed (so no rename clean-up), and nothing lands in the working directory.
+TEST_F(DaemonOnTheInMemoryEngine, WithoutAStateDirectoryWritesNothingWhereItRuns) {
+  const auto cwd = fs::current_path();
+  fs::create_directories(dir / "cwd");
+  fs::current_path(dir / "cwd");
+  start(manifest_text("demo"), "");
+  fs::current_path(cwd);
+  ASSERT_NE(running("demo-prometheus"), nullptr);
+  EXPECT_TRUE(ready()) << manager->status().dump();
+  EXPECT_TRUE(fs::is_empty(dir / "cwd")) << fs::directory_iterator(dir / "cwd")->path();
 }
 
 TEST_F(DaemonOnTheInMemoryEngine, RepairsARemovedAStoppedAndAKilledContainer) {

@@ -66,7 +66,7 @@ void write_managed_stacks(const fs::path& state_dir, const std::string& origin, 
 
 std::vector<std::string> record_managed_stack(const fs::path& state_dir, const std::string& origin,
                                               const std::string& stack) {
-  if (state_dir.empty()) return {};
+  if (state_dir.empty()) return {stack};  // no record: no other stack is known
   auto stacks = read_managed_stacks(state_dir, origin);
   if (std::find(stacks.begin(), stacks.end(), stack) != stacks.end()) return stacks;
   stacks.push_back(stack);

@@ -41,8 +41,8 @@ void write_managed_stacks(const std::filesystem::path& state_dir, const std::str
 // snapshot is pinned, before anything of that stack exists: a state directory
 // that cannot take the record keeps the snapshot from being pinned, so no
 // object is ever made that a later rename could not find. Throws with the
-// path and the system's reason; no-op without a state directory. Returns
-// the record as it now stands.
+// path and the system's reason. Returns the record as it now stands; without
+// a state directory, nothing is read or written and it is `stack` alone.
 std::vector<std::string> record_managed_stack(const std::filesystem::path& state_dir, const std::string& origin,
                                               const std::string& stack);
 
