@@ -19,4 +19,15 @@ inline std::map<std::string, std::string> owner_labels(const std::string& stack)
   return {{kManagedBy, kManagedByValue}, {kStack, stack}};
 }
 
+// True when `labels` carry stackd's complete label set for this stack and
+// component: only such objects are stopped, removed, adopted or reloaded into.
+inline bool owned_by(const std::map<std::string, std::string>& labels, const std::string& stack,
+                     const std::string& component) {
+  auto has = [&](const char* key, const std::string& value) {
+    auto it = labels.find(key);
+    return it != labels.end() && it->second == value;
+  };
+  return !component.empty() && has(kManagedBy, kManagedByValue) && has(kStack, stack) && has(kComponent, component);
+}
+
 }  // namespace stackd::labels

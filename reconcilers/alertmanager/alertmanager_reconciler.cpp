@@ -1,9 +1,9 @@
 #include "reconcilers/alertmanager/alertmanager_reconciler.hpp"
 
-#include "api/v1alpha1/labels.hpp"
 #include "reconcilers/alertmanager/alertmanager_config.hpp"
 #include "reconcilers/alertmanager/alertmanager_reloader.hpp"
 #include "reconcilers/live_config/reload_failure.hpp"
+#include "reconcilers/live_config/running_container.hpp"
 
 namespace stackd::alertmanager {
 
@@ -48,19 +48,8 @@ boost::asio::awaitable<runtime::Result> ConfigReconciler::reconcile(const runtim
     co_return runtime::Result{};
   }
   const std::string name = m.name + "-alertmanager";
-  auto info = co_await docker_.inspect_container(name);
-  // Only a container stackd made for this stack: never a foreign one of the same name.
-  auto owned = [&](const docker::ContainerInfo& c) {
-    auto has = [&](const char* k, const std::string& v) {
-      auto it = c.labels.find(k);
-      return it != c.labels.end() && it->second == v;
-    };
-    return has(labels::kManagedBy, labels::kManagedByValue) && has(labels::kStack, m.name) &&
-           has(labels::kComponent, "alertmanager");
-  };
-  if (!info || !owned(*info) || !info->state.running) {
-    r.state = !info ? "missing" : !owned(*info) ? "foreign" : info->state.status;
-    r.last_error = name + " is " + r.state + "; the container reconciler creates and starts it";
+  auto info = co_await live_config::running_container(docker_, name, m.name, "alertmanager", r);
+  if (!info) {
     report(r);
     throw ReconcileError("AlertmanagerNotRunning", r.last_error);
   }

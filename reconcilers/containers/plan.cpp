@@ -86,14 +86,6 @@ std::vector<std::string> changed_parts(const std::string& parts_label, const std
 
 std::string next_name(const std::string& container_name) { return container_name + "-stackd-next"; }
 
-bool owned_by(const docker::Labels& labels, const std::string& stack, const std::string& component) {
-  auto has = [&](const char* key, const std::string& value) {
-    auto it = labels.find(key);
-    return it != labels.end() && it->second == value;
-  };
-  return !component.empty() && has(kManagedBy, kManagedByValue) && has(kStack, stack) && has(kComponent, component);
-}
-
 namespace {
 
 std::string join(const std::vector<std::string>& v) {

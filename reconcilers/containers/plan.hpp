@@ -68,10 +68,6 @@ boost::asio::awaitable<Plan> make_infrastructure_plan(docker::Api& docker, const
 // Name of the replacement a recreate builds before it swaps it in.
 std::string next_name(const std::string& container_name);
 
-// True when labels carry stackd's complete label set for this stack and
-// component: only such objects are stopped, removed or adopted.
-bool owned_by(const docker::Labels& labels, const std::string& stack, const std::string& component);
-
 // The plan for `down`: every object this stack owns, to be removed; volumes
 // only when remove_volumes.
 boost::asio::awaitable<Plan> make_down_plan(docker::Api& docker, const std::string& stack, bool remove_volumes);

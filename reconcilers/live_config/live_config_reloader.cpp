@@ -157,8 +157,8 @@ const char* to_string(ReloadOutcome::Kind kind) {
     case Kind::Unchanged: return "unchanged";
     case Kind::Reloaded: return "reloaded";
     case Kind::Rejected: return "rejected";
-    case Kind::RolledBack: return "rolled-back";
-    case Kind::NotReady: return "not-ready";
+    case Kind::RolledBack: return "rolled_back";
+    case Kind::NotReady: return "not_ready";
   }
   return "?";
 }

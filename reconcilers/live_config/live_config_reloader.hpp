@@ -71,6 +71,8 @@ struct ReloadOutcome {
   // passes them back as `loaded` spares the next change a download.
   std::optional<std::vector<TarFile>> loaded;
 };
+// An outcome as /status states it and as the result label of
+// stackd_prometheus_reload_total and stackd_alertmanager_reload_total.
 const char* to_string(ReloadOutcome::Kind kind);
 
 struct ReloadOptions {

@@ -30,8 +30,8 @@ TEST(ConfigReloader, FilesHashSeparatesPathAndContent) {
 }
 
 TEST(ConfigReloader, OutcomeNames) {
-  EXPECT_STREQ(to_string(ReloadOutcome::Kind::RolledBack), "rolled-back");
-  EXPECT_STREQ(to_string(ReloadOutcome::Kind::NotReady), "not-ready");
+  EXPECT_STREQ(to_string(ReloadOutcome::Kind::RolledBack), "rolled_back");
+  EXPECT_STREQ(to_string(ReloadOutcome::Kind::NotReady), "not_ready");
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include "reconcilers/containers/plan.hpp"
 #include "reconcilers/live_config/reload_failure.hpp"
+#include "reconcilers/live_config/running_container.hpp"
 
 namespace stackd::prometheus {
 
@@ -20,17 +21,6 @@ const containers::ContainerSpec* prometheus_spec(const containers::DesiredState&
 
 }  // namespace
 
-const char* reload_result_label(Kind kind) {
-  switch (kind) {
-    case Kind::Reloaded: return "reloaded";
-    case Kind::Rejected: return "rejected";
-    case Kind::RolledBack: return "rolled_back";
-    case Kind::NotReady: return "not_ready";
-    case Kind::Unchanged: return "unchanged";
-  }
-  return "?";
-}
-
 ConfigReconciler::ConfigReconciler(docker::Api& docker, metrics::Registry& registry,
                                    std::shared_ptr<containers::DesiredStateCache> cache, ReloadOptions options)
     : docker_(docker),
@@ -39,7 +29,7 @@ ConfigReconciler::ConfigReconciler(docker::Api& docker, metrics::Registry& regis
       cache_(std::move(cache)),
       options_(options) {
   for (auto k : {Kind::Reloaded, Kind::Rejected, Kind::RolledBack, Kind::NotReady, Kind::Unchanged})
-    reloads_.with({reload_result_label(k)});
+    reloads_.with({live_config::to_string(k)});
 }
 
 std::vector<std::string> ConfigReconciler::keys(const manifest::Snapshot& snapshot) const {
@@ -64,12 +54,8 @@ boost::asio::awaitable<runtime::Result> ConfigReconciler::reconcile(const runtim
   if (!spec) co_return runtime::Result{};
   runtime::ComponentReport r{.name = kKey, .last_reconcile_time = context.clock.system_now()};
 
-  // Only the container stackd made for this stack: never a foreign one of the same name.
-  auto info = co_await docker_.inspect_container(spec->name);
-  const bool owned = info && containers::owned_by(info->labels, desired->stack, containers::kPrometheus);
-  if (!owned || !info->state.running) {
-    r.state = !info ? "missing" : !owned ? "foreign" : info->state.status;
-    r.last_error = spec->name + " is " + r.state + "; the container reconciler creates and starts it";
+  auto info = co_await live_config::running_container(docker_, spec->name, desired->stack, containers::kPrometheus, r);
+  if (!info) {
     report(r);
     throw ReconcileError("PrometheusNotRunning", r.last_error);
   }
@@ -79,7 +65,7 @@ boost::asio::awaitable<runtime::Result> ConfigReconciler::reconcile(const runtim
   const auto endpoint = http::Endpoint::parse(spec->api_url);
   auto outcome = co_await reload_config(docker_, info->id, endpoint, spec->live_files, options_, loaded);
   if (outcome.loaded) loaded_ = Loaded{info->id, std::move(*outcome.loaded)};
-  r.state = reload_result_label(outcome.kind);
+  r.state = live_config::to_string(outcome.kind);
   reloads_.with({r.state}).inc();
   if (outcome.kind == Kind::Unchanged || outcome.kind == Kind::Reloaded) {
     if (outcome.kind == Kind::Reloaded) {

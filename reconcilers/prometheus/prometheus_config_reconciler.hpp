@@ -60,7 +60,4 @@ class ConfigReconciler final : public runtime::Reconciler {
   std::optional<runtime::ComponentReport> last_;
 };
 
-// stackd_prometheus_reload_total's result label of an outcome.
-const char* reload_result_label(ReloadOutcome::Kind kind);
-
 }  // namespace stackd::prometheus
