@@ -116,7 +116,9 @@ TEST(EventWatcherEngine, SelfCausedNoiseIsDroppedAndStateChangesMapToTheComponen
     // Drift: someone stops the container.
     co_await client.stop_container(id, 1);
     EXPECT_TRUE(co_await eventually([&] { return !keys.empty(); })) << "stop not seen";
-    if (!keys.empty()) EXPECT_EQ(keys.front(), "node-exporter");
+    if (!keys.empty()) {
+      EXPECT_EQ(keys.front(), "node-exporter");
+    }
 
     co_await client.remove_container(id, true);
     EXPECT_EQ(connects, 1);

@@ -74,13 +74,6 @@ const ContainerSpec& spec(const DesiredState& d, const std::string& component) {
   throw std::runtime_error("no " + component);
 }
 
-std::vector<FakeEngine::Container> named_like(const FakeEngine& e, const std::string& prefix) {
-  std::vector<FakeEngine::Container> out;
-  for (auto& c : e.containers())
-    if (c.name.rfind(prefix, 0) == 0) out.push_back(c);
-  return out;
-}
-
 // Exactly one running container per desired component, under its own name,
 // with the desired spec hash and every file delivered; nothing else of ours.
 void expect_converged_world(const FakeEngine& e, const DesiredState& d) {
@@ -254,8 +247,11 @@ TEST(Converge, OrphanOfADisabledComponentIsRemoved) {
   // reload (promtool first); `diff` shows it.
   auto plan = plan_of(e, d2);
   ASSERT_TRUE(plan.has(Change::Reload)) << plan.to_text();
-  for (const auto& c : plan.changes)
-    if (c.change == Change::Reload) EXPECT_EQ(c.name, "demo-prometheus") << plan.to_text();
+  for (const auto& c : plan.changes) {
+    if (c.change == Change::Reload) {
+      EXPECT_EQ(c.name, "demo-prometheus") << plan.to_text();
+    }
+  }
 }
 
 TEST(Converge, DuplicateOfAComponentIsRemovedAndTheCanonicalKept) {
@@ -515,7 +511,9 @@ TEST(Crash, EachIntermediateStateOfARecreateIsRecognised) {
     auto r = run_await(apply_plan(e, d2, plan, quiet()));
     ASSERT_TRUE(r.ok()) << r.first_error() << "\n" << plan.to_text();
     expect_converged_world(e, d2);
-    if (state == State::RenamedNotStarted) EXPECT_EQ(e.find("demo-prometheus")->id, id) << "finished, not redone";
+    if (state == State::RenamedNotStarted) {
+      EXPECT_EQ(e.find("demo-prometheus")->id, id) << "finished, not redone";
+    }
   }
 }
 
