@@ -9,7 +9,9 @@
 # -O0 -g1: a sanitized unit compiles in about 60 % of the time it takes at
 # -O1 (which is what makes the whole suite fit CI's time budget on 2 cores),
 # the sanitizers find as much or more unoptimised, and line tables are enough
-# for their reports. Called from .ci/run. Integration tests that start
+# for their reports. Shared libraries: each of the 25 sanitized test programs
+# would otherwise hold its own copy of every library (4 GB in all, against
+# 1.6 GB), and CI machines can be short of disk. Called from .ci/run. Integration tests that start
 # services use fixed ports and the e2e lock.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,7 +22,7 @@ command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 start=$(date +%s)
 generator=()
 [ -f "$build/CMakeCache.txt" ] || ! command -v ninja >/dev/null || generator=(-G Ninja)
-cmake -S . -B "$build" "${generator[@]}" -DSTACKD_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O0 -g1" "${launcher[@]}" >/dev/null
+cmake -S . -B "$build" "${generator[@]}" -DSTACKD_SANITIZE=ON -DBUILD_SHARED_LIBS=ON -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O0 -g1" "${launcher[@]}" >/dev/null
 # Every unit test target (unit_tests: each stackd_unit_test), the
 # integration tests' executables, and the programs those tests start.
 targets="unit_tests daemon_integration_test prometheus_reload_integration_test grafana_sync_test
