@@ -8,25 +8,10 @@ socket), i.e. what any tool must pay at least.
 
 Usage: daemon_bench.py STACKD_BIN DOCKER_SOCKET [--trials 20] [--idle 60]
 """
-import argparse, http.client, json, os, socket, statistics, subprocess, sys, tempfile, time, urllib.parse
+import argparse, http.client, json, os, subprocess, sys, tempfile, time, urllib.parse
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from benchlib import UnixHTTP, api, pct
 
-class UnixHTTP(http.client.HTTPConnection):
-    def __init__(self, path, timeout=30):
-        super().__init__("localhost", timeout=timeout)
-        self.path = path
-    def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(self.timeout)
-        self.sock.connect(self.path)
-
-def api(sock, method, path, body=None):
-    c = UnixHTTP(sock)
-    headers = {"Content-Type": "application/json"} if body is not None else {}
-    c.request(method, "/v1.41" + path, body=json.dumps(body) if body is not None else None, headers=headers)
-    r = c.getresponse()
-    data = r.read()
-    c.close()
-    return r.status, (json.loads(data) if data and data[:1] in b"{[" else data)
 
 class Events:
     """One /events stream; next_start(name) waits for that container's start."""
@@ -45,10 +30,6 @@ class Events:
             if ev.get("Actor", {}).get("Attributes", {}).get("name") == name:
                 return time.monotonic()
         raise RuntimeError("no start event for " + name)
-
-def pct(xs, p):
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
 
 def manifest(stack, port_base, args):
     return f"""apiVersion: stackd.dev/v1alpha1

@@ -21,6 +21,9 @@ The remote is git http-backend behind nginx with a token
 Usage: gitops_bench.py STACKD_BIN DOCKER_SOCKET SERVERS_DIR [--trials 20]
 """
 import argparse, shutil, hashlib, hmac, http.client, json, os, subprocess, sys, tempfile, time
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from benchlib import pct
+
 
 PROM, NODE, API, HTTP_GIT = 29680, 29681, 29689, 29686
 STACK = "bench-gitops"
@@ -68,10 +71,6 @@ def wait_rule(record, deadline_s=60):
             return time.monotonic()
         time.sleep(0.02)
     raise RuntimeError("rule " + record + " never became active")
-
-def pct(xs, p):
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
 
 def git(work, *args):
     env = dict(os.environ, GIT_AUTHOR_NAME="bench", GIT_AUTHOR_EMAIL="bench@example.com",

@@ -18,28 +18,10 @@ Targets: stackd's p95 < 500 ms and within 1.5x of the floor's p95.
 
 Usage: rule_edit_bench.py STACKD_BIN DOCKER_SOCKET [--trials 20] [--port-base 29670]
 """
-import argparse, http.client, io, json, os, socket, subprocess, sys, tarfile, tempfile, time
+import argparse, http.client, io, json, os, subprocess, sys, tarfile, tempfile, time
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from benchlib import api, pct
 
-class UnixHTTP(http.client.HTTPConnection):
-    def __init__(self, path, timeout=30):
-        super().__init__("localhost", timeout=timeout)
-        self.path = path
-    def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(self.timeout)
-        self.sock.connect(self.path)
-
-def api(sock, method, path, body=None, raw=None, content_type="application/json"):
-    c = UnixHTTP(sock)
-    if raw is not None:
-        c.request(method, "/v1.41" + path, body=raw, headers={"Content-Type": content_type})
-    else:
-        headers = {"Content-Type": "application/json"} if body is not None else {}
-        c.request(method, "/v1.41" + path, body=json.dumps(body) if body is not None else None, headers=headers)
-    r = c.getresponse()
-    data = r.read()
-    c.close()
-    return r.status, (json.loads(data) if data and data[:1] in b"{[" else data)
 
 def rules_yaml(alert):
     return f"groups:\n- name: bench\n  rules:\n  - alert: {alert}\n    expr: vector(1) > 2\n    for: 1m\n"
@@ -159,10 +141,6 @@ class Floor:
 
     def remove(self):
         api(self.sock, "DELETE", f"/containers/{self.name}?force=1")
-
-def pct(xs, p):
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
 
 def main():
     ap = argparse.ArgumentParser()
