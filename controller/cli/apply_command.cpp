@@ -37,7 +37,8 @@ void add_apply(CLI::App& app, Action& action) {
     action = [o] {
       auto m = load_manifest(o->file);  // every problem printed as file:line:col
       if (!m) return int(kUsage);
-      return run_coroutine([o, name = m->name]() -> net::awaitable<int> {
+      const std::string name = m->name;
+      return run_coroutine([o, name, loaded = std::move(*m)]() mutable -> net::awaitable<int> {
         auto started = std::chrono::steady_clock::now();
         auto ex = co_await net::this_coro::executor;
         runtime::SystemClock clock(ex);
@@ -45,6 +46,7 @@ void add_apply(CLI::App& app, Action& action) {
         metrics::Registry registry;
         docker::Client docker(ex, docker::Client::endpoint_from_env());
         snapshot::FileSnapshotLoader loader(o->file, o->snapshot, &docker);
+        loader.start_from(std::move(loaded));
         runtime::ManagerOptions options;
         options.serve_http = false;
         runtime::Manager manager(ex, clock, random, registry, loader, options);

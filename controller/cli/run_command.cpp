@@ -38,7 +38,7 @@ net::awaitable<manifest::SnapshotPtr> build_git_snapshot(std::filesystem::path p
                                                          std::shared_ptr<GitBuildState> state) {
   auto snap = snapshot::build_snapshot(path.string(), source, state->options, "SourceInvalid");
   if (co_await state->own_image.resolve(snap->manifest, state->options.own_image))
-    snap = snapshot::build_snapshot(path.string(), source, state->options, "SourceInvalid");
+    snap = snapshot::build_snapshot(path.string(), snap->manifest, source, state->options, "SourceInvalid");
   co_return snap;
 }
 }  // namespace

@@ -1,6 +1,7 @@
 #include "controller/snapshot/file_snapshot_loader.hpp"
 
 #include <set>
+#include <utility>
 
 #include "api/v1alpha1/diagnostics.hpp"
 #include "api/v1alpha1/loader.hpp"
@@ -16,21 +17,33 @@ namespace stackd::snapshot {
 namespace fs = std::filesystem;
 using runtime::ReconcileError;
 
+namespace {
+// A manifest that cannot become a snapshot: the same bytes fail the same way.
+ReconcileError invalid_manifest(const std::string& reason, const std::string& message) {
+  return ReconcileError(reason, message, ReconcileError::Retry::Never);
+}
+}  // namespace
+
 manifest::SnapshotPtr build_snapshot(const std::string& manifest_path, manifest::SourceRevision source,
                                      const SnapshotOptions& options, const std::string& invalid_reason) {
-  auto invalid = [&](const std::string& message) {
-    return ReconcileError(invalid_reason, message, ReconcileError::Retry::Never);
-  };
   manifest::LoadOptions lo;
   lo.allow_empty = options.allow_empty;
-  auto snap = std::make_shared<manifest::Snapshot>();
+  manifest::Manifest loaded;
   try {
-    snap->manifest = manifest::load(manifest_path, lo);
+    loaded = manifest::load(manifest_path, lo);
   } catch (const manifest::ManifestError& e) {
-    throw invalid(e.what());
+    throw invalid_manifest(invalid_reason, e.what());
   } catch (const std::exception& e) {
-    throw invalid(manifest_path + ": " + e.what());
+    throw invalid_manifest(invalid_reason, manifest_path + ": " + e.what());
   }
+  return build_snapshot(manifest_path, std::move(loaded), std::move(source), options, invalid_reason);
+}
+
+manifest::SnapshotPtr build_snapshot(const std::string& manifest_path, manifest::Manifest loaded,
+                                     manifest::SourceRevision source, const SnapshotOptions& options,
+                                     const std::string& invalid_reason) {
+  auto snap = std::make_shared<manifest::Snapshot>();
+  snap->manifest = std::move(loaded);
   snap->revision = snap->manifest.revision;
   snap->source = std::move(source);
   snap->state_dir = options.state_dir;
@@ -48,12 +61,12 @@ manifest::SnapshotPtr build_snapshot(const std::string& manifest_path, manifest:
     if (!errors.empty()) {
       std::string all;
       for (const auto& e : errors) all += (all.empty() ? "" : "\n") + e;
-      throw invalid(all);
+      throw invalid_manifest(invalid_reason, all);
     }
   } catch (const ReconcileError&) {
     throw;
   } catch (const std::exception& e) {
-    throw invalid(manifest_path + ": " + e.what());
+    throw invalid_manifest(invalid_reason, manifest_path + ": " + e.what());
   }
   // Valid: the stack it names is recorded before anything of it is made.
   // Not the manifest's fault when this fails, and worth retrying.
@@ -87,8 +100,10 @@ boost::asio::awaitable<manifest::SnapshotPtr> FileSnapshotLoader::load() {
                                   .revision = manifest_path_,
                                   .display_url = "",
                                   .origin = "file:" + (ec ? manifest_path_ : absolute.lexically_normal().string())};
-  auto snap = build_snapshot(manifest_path_, source, options_);
-  if (co_await own_image_.resolve(snap->manifest, options_.own_image)) snap = build_snapshot(manifest_path_, source, options_);
+  auto snap = first_ ? build_snapshot(manifest_path_, *std::exchange(first_, std::nullopt), source, options_)
+                     : build_snapshot(manifest_path_, source, options_);
+  if (co_await own_image_.resolve(snap->manifest, options_.own_image))
+    snap = build_snapshot(manifest_path_, snap->manifest, source, options_);
   co_return snap;
 }
 

@@ -3,6 +3,7 @@
 // references, read once, bounded and validated (api/v1alpha1/loader), the
 // secrets it points at resolved, and every reconciler's objects rendered once
 // so that a snapshot that exists always renders.
+#include <optional>
 #include <string>
 
 #include "clients/docker/docker_api.hpp"
@@ -25,6 +26,12 @@ struct SnapshotOptions {
 // runtime::ReconcileError(reason, ..., Retry::Never) when it is invalid.
 manifest::SnapshotPtr build_snapshot(const std::string& manifest_path, manifest::SourceRevision source,
                                      const SnapshotOptions& options, const std::string& invalid_reason = "ManifestInvalid");
+// The same from the manifest already loaded from manifest_path (named as
+// the user named it, for messages): reading and validating the files again
+// costs a no-op apply as much CPU as the engine calls.
+manifest::SnapshotPtr build_snapshot(const std::string& manifest_path, manifest::Manifest loaded,
+                                     manifest::SourceRevision source, const SnapshotOptions& options,
+                                     const std::string& invalid_reason = "ManifestInvalid");
 
 // Every path whose edit should re-read the desired state: the manifest, each
 // referenced file, and the directory of each glob (a new file matching it).
@@ -34,6 +41,10 @@ class FileSnapshotLoader final : public runtime::SnapshotLoader {
  public:
   // With `docker`, the first load looks up the image stackd runs from.
   FileSnapshotLoader(std::string manifest_path, SnapshotOptions options, docker::Api* docker = nullptr);
+  // The manifest as the caller just loaded it from manifest_path (the CLI,
+  // to print its problems first): the first load() builds from it instead of
+  // reading the files again.
+  void start_from(manifest::Manifest loaded) { first_ = std::move(loaded); }
   boost::asio::awaitable<manifest::SnapshotPtr> load() override;
   std::vector<std::filesystem::path> watched_paths(const manifest::Snapshot* current) const override;
 
@@ -41,6 +52,7 @@ class FileSnapshotLoader final : public runtime::SnapshotLoader {
   std::string manifest_path_;
   SnapshotOptions options_;
   OwnImageLookup own_image_;
+  std::optional<manifest::Manifest> first_;
 };
 
 }  // namespace stackd::snapshot
