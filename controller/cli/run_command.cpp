@@ -36,10 +36,10 @@ struct GitBuildState {
 // SourceInvalid. Parameters by value: they live in the coroutine frame.
 net::awaitable<manifest::SnapshotPtr> build_git_snapshot(std::filesystem::path path, manifest::SourceRevision source,
                                                          std::shared_ptr<GitBuildState> state) {
-  auto snap = snapshot::build_snapshot(path.string(), source, state->options, "SourceInvalid");
-  if (co_await state->own_image.resolve(snap->manifest, state->options.own_image))
-    snap = snapshot::build_snapshot(path.string(), snap->manifest, source, state->options, "SourceInvalid");
-  co_return snap;
+  auto loaded = snapshot::load_for_snapshot(path.string(), state->options, "SourceInvalid");
+  co_await state->own_image.resolve(loaded, state->options.own_image);
+  co_return snapshot::build_snapshot(path.string(), std::move(loaded), std::move(source), state->options,
+                                     "SourceInvalid");
 }
 }  // namespace
 

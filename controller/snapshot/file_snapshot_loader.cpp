@@ -24,19 +24,17 @@ ReconcileError invalid_manifest(const std::string& reason, const std::string& me
 }
 }  // namespace
 
-manifest::SnapshotPtr build_snapshot(const std::string& manifest_path, manifest::SourceRevision source,
-                                     const SnapshotOptions& options, const std::string& invalid_reason) {
+manifest::Manifest load_for_snapshot(const std::string& manifest_path, const SnapshotOptions& options,
+                                     const std::string& invalid_reason) {
   manifest::LoadOptions lo;
   lo.allow_empty = options.allow_empty;
-  manifest::Manifest loaded;
   try {
-    loaded = manifest::load(manifest_path, lo);
+    return manifest::load(manifest_path, lo);
   } catch (const manifest::ManifestError& e) {
     throw invalid_manifest(invalid_reason, e.what());
   } catch (const std::exception& e) {
     throw invalid_manifest(invalid_reason, manifest_path + ": " + e.what());
   }
-  return build_snapshot(manifest_path, std::move(loaded), std::move(source), options, invalid_reason);
 }
 
 manifest::SnapshotPtr build_snapshot(const std::string& manifest_path, manifest::Manifest loaded,
@@ -100,11 +98,9 @@ boost::asio::awaitable<manifest::SnapshotPtr> FileSnapshotLoader::load() {
                                   .revision = manifest_path_,
                                   .display_url = "",
                                   .origin = "file:" + (ec ? manifest_path_ : absolute.lexically_normal().string())};
-  auto snap = first_ ? build_snapshot(manifest_path_, *std::exchange(first_, std::nullopt), source, options_)
-                     : build_snapshot(manifest_path_, source, options_);
-  if (co_await own_image_.resolve(snap->manifest, options_.own_image))
-    snap = build_snapshot(manifest_path_, snap->manifest, source, options_);
-  co_return snap;
+  auto loaded = first_ ? *std::exchange(first_, std::nullopt) : load_for_snapshot(manifest_path_, options_);
+  co_await own_image_.resolve(loaded, options_.own_image);
+  co_return build_snapshot(manifest_path_, std::move(loaded), std::move(source), options_);
 }
 
 std::vector<fs::path> FileSnapshotLoader::watched_paths(const manifest::Snapshot* current) const {

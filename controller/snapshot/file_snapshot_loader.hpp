@@ -21,14 +21,15 @@ struct SnapshotOptions {
   std::string own_image;
 };
 
-// Builds and checks a snapshot from a manifest file (also what the git
-// source does with the manifest of a commit). Throws
-// runtime::ReconcileError(reason, ..., Retry::Never) when it is invalid.
-manifest::SnapshotPtr build_snapshot(const std::string& manifest_path, manifest::SourceRevision source,
-                                     const SnapshotOptions& options, const std::string& invalid_reason = "ManifestInvalid");
-// The same from the manifest already loaded from manifest_path (named as
-// the user named it, for messages): reading and validating the files again
-// costs a no-op apply as much CPU as the engine calls.
+// A snapshot in two steps, for a manifest file (and for the manifest of a
+// git commit): load_for_snapshot reads and validates the files, then
+// build_snapshot renders and checks everything from what was read. Between
+// them a loader looks up stackd's own image for a manifest that needs it, so
+// each snapshot is built once. Both throw runtime::ReconcileError(reason,
+// ..., Retry::Never) for an invalid manifest; manifest_path is named as the
+// user named it, for messages.
+manifest::Manifest load_for_snapshot(const std::string& manifest_path, const SnapshotOptions& options,
+                                     const std::string& invalid_reason = "ManifestInvalid");
 manifest::SnapshotPtr build_snapshot(const std::string& manifest_path, manifest::Manifest loaded,
                                      manifest::SourceRevision source, const SnapshotOptions& options,
                                      const std::string& invalid_reason = "ManifestInvalid");

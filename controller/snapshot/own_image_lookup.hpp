@@ -21,8 +21,8 @@ class OwnImageLookup {
   explicit OwnImageLookup(docker::Api* docker) : docker_(docker) {}
   // For a manifest that needs it, the first time: sets `own_image`
   // (SnapshotOptions::own_image) when the engine knows the container stackd
-  // runs in. True when it did: a snapshot built before is to be built again.
-  boost::asio::awaitable<bool> resolve(const manifest::Manifest& m, std::string& own_image);
+  // runs in. Called between loading a manifest and building its snapshot.
+  boost::asio::awaitable<void> resolve(const manifest::Manifest& m, std::string& own_image);
 
  private:
   docker::Api* docker_;
