@@ -20,7 +20,7 @@ FROM debian:12 AS build
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
       g++ cmake ninja-build libboost1.81-dev libyaml-cpp-dev nlohmann-json3-dev libsimdjson-dev libspdlog-dev \
-      libcli11-dev libarchive-dev libssl-dev libgtest-dev python3-minimal ca-certificates \
+      libcli11-dev libarchive-dev libssl-dev libgtest-dev libdtl-dev libcmark-dev python3-minimal ca-certificates \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -46,14 +46,15 @@ LABEL org.opencontainers.image.title="stackd" \
       org.opencontainers.image.source="${SOURCE}"
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
-      libyaml-cpp0.7 libsimdjson14 libspdlog1.10 libfmt9 libarchive13 libssl3 ca-certificates git openssh-client \
+      libyaml-cpp0.7 libcmark0.30.2 libsimdjson14 libspdlog1.10 libfmt9 libarchive13 libssl3 ca-certificates git openssh-client \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --user-group --home-dir /var/lib/stackd --shell /usr/sbin/nologin stackd \
     && install -d -o stackd -g stackd -m 0750 /var/lib/stackd
 COPY --from=build /build/stackd /usr/bin/stackd
 # The embedded default stack; a directory mounted at /etc/stackd replaces it.
 COPY manifests/ /etc/stackd/
-ENV STACKD_STATE_DIR=/var/lib/stackd HOME=/var/lib/stackd
+# STACKD_CONTAINER: stackd runs in its own image, where the host's paths are not its own.
+ENV STACKD_STATE_DIR=/var/lib/stackd HOME=/var/lib/stackd STACKD_CONTAINER=1
 VOLUME /var/lib/stackd
 # stackd healthcheck asks http://127.0.0.1:9321/healthz; with another --listen,
 # set STACKD_HEALTHCHECK_ADDRESS=http://ADDR:PORT too.

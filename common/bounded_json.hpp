@@ -29,6 +29,15 @@ class JsonError : public std::runtime_error {
   std::size_t offset_;
 };
 
+// A parse error of nlohmann's (`byte` and `what` of its parse_error) as a
+// sentence a person understands, at the byte to fix: the start of the token
+// that was not expected, a trailing comma, an unterminated string's quote.
+struct JsonSyntaxProblem {
+  std::size_t offset = 0;  // 0-based
+  std::string message;
+};
+JsonSyntaxProblem explain_json_error(std::string_view text, std::size_t byte, std::string_view what);
+
 nlohmann::json parse_json_bounded(std::string_view text, const JsonLimits& limits = {});
 
 // For answers from servers: a discarded value (is_discarded()) instead of an

@@ -44,8 +44,36 @@ TEST(BoundedJson, InvalidJsonCarriesTheOffset) {
     auto p = stackd::position_at(text, e.offset());
     EXPECT_EQ(p.line, 3);
     EXPECT_EQ(p.column, 3);
-    EXPECT_NE(std::string(e.what()).find("invalid JSON"), std::string::npos);
+    EXPECT_EQ(std::string(e.what()), "an object key must be a string in double quotes");
   }
+}
+
+namespace {
+// "line:col: message" of parsing `text`.
+std::string where(const std::string& text) {
+  try {
+    parse_json_bounded(text);
+  } catch (const JsonError& e) {
+    auto p = stackd::position_at(text, e.offset());
+    return std::to_string(p.line) + ":" + std::to_string(p.column) + ": " + e.what();
+  }
+  return "valid";
+}
+}  // namespace
+
+// nlohmann's parse errors as sentences at the token to fix.
+TEST(BoundedJson, SyntaxErrorsNameWhatIsMissingWhereItIsMissing) {
+  EXPECT_EQ(where("{\n  \"a\": 1\n  \"b\": 2\n}"), "3:3: expected ',' or '}' (a ',' missing after the value before?)");
+  EXPECT_EQ(where("{\"a\": 1,}"), "1:8: a ',' before '}': JSON allows no trailing comma");
+  EXPECT_EQ(where("[1, 2,]"), "1:6: a ',' before ']': JSON allows no trailing comma");
+  EXPECT_EQ(where("{\"a\" 1}"), "1:6: expected ':' after the key");
+  EXPECT_EQ(where("[1 2]"), "1:4: expected ',' or ']' (a ',' missing after the element before?)");
+  EXPECT_EQ(where("{\"a\": tru}"), "1:7: not a JSON value: write true, false, null, a number or a \"string\"");
+  EXPECT_EQ(where("{\"a\": \"x\ny\"}"), "1:7: this string is not closed: a '\"' is missing before the end of the line");
+  EXPECT_EQ(where("{\"a\": {\"b\": 1}"), "1:15: expected ',' or '}': the file ends inside an object (a '}' is missing)");
+  EXPECT_EQ(where("{\"a\":1} x"), "1:9: text after the end of the JSON document (one top-level value per file)");
+  EXPECT_EQ(where("{'a': 1}"), "1:2: an object key must be a string in double quotes");
+  EXPECT_EQ(where(""), "1:1: the file ends where a JSON value should be");
 }
 
 TEST(BoundedJson, DiscardedInsteadOfThrowingForServerAnswers) {

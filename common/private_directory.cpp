@@ -3,8 +3,14 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <cstring>
 
 namespace stackd {
+
+StateDirectoryError::StateDirectoryError(const std::filesystem::path& path, const std::string& reason)
+    : std::runtime_error("cannot write the state directory: " + path.string() + ": " + reason +
+                         ". stackd keeps a generated Grafana admin password there until Grafana holds it: make "
+                         "it writable for this user, or name another with --state-dir DIR or STACKD_STATE_DIR") {}
 
 void create_private_directories(const std::filesystem::path& dir) {
   namespace fs = std::filesystem;
@@ -15,9 +21,11 @@ void create_private_directories(const std::filesystem::path& dir) {
   std::error_code ec;
   if (!parent.empty() && parent != dir && !fs::exists(parent, ec)) create_private_directories(parent);
   if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
-    throw fs::filesystem_error("cannot create directory", dir, std::error_code(errno, std::generic_category()));
+    throw StateDirectoryError(dir, std::string("cannot create it: ") + std::strerror(errno));
   // mkdir's mode is masked by the umask, and an old directory may be 0755.
-  fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace);
+  std::error_code perms;
+  fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, perms);
+  if (perms) throw StateDirectoryError(dir, "cannot make it private: " + perms.message());
 }
 
 }  // namespace stackd

@@ -2,6 +2,7 @@
 // reconcilers, the Docker event source), against the in-memory engine: every
 // test asserts on what the engine holds.
 #include "controller/setup.hpp"
+#include "controller/configs_refused_before_changes.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -199,6 +200,103 @@ TEST_F(DaemonOnTheInMemoryEngine, RenamingTheStackRemovesTheOldStacksContainers)
   EXPECT_EQ(engine.find("old-prometheus"), nullptr);
   EXPECT_EQ(engine.find("old-node-exporter"), nullptr);
   EXPECT_EQ(ours(), 2u);
+}
+
+// The daemon judges a raw Alertmanager config with the image's amtool before
+// it creates the container (as `apply` does: the same registration), and
+// creates it once the file is fixed.
+TEST_F(DaemonOnTheInMemoryEngine, ARawAlertmanagerConfigTheImagesAmtoolRefusesCreatesNoContainer) {
+  engine.add_image("prom/alertmanager:v0.27.0");
+  // The image's amtool as the real one answers; the component's own
+  // container (no entrypoint of its own) runs Alertmanager.
+  engine.set_image_behaviour("prom/alertmanager:v0.27.0",
+                             {.runs_to_completion = [](const FakeEngine::Container& c)
+                                  -> std::optional<std::pair<int, std::string>> {
+                                if (c.create_body.value("Entrypoint", nlohmann::json::array()).empty()) return std::nullopt;
+                                const std::string path = "/etc/alertmanager/stackd/alertmanager.yml";
+                                auto f = c.files.find(path);
+                                if (f != c.files.end() && f->second.content.find("receiver: pager") != std::string::npos)
+                                  return std::pair<int, std::string>{
+                                      1, "Checking '" + path + "'  FAILED: undefined receiver \"pager\" used in route\n"};
+                                return std::pair<int, std::string>{0, "Checking '" + path + "'  SUCCESS\n"};
+                              }});
+  fs::create_directories(dir / "alertmanager");
+  std::ofstream(dir / "alertmanager/custom.yml")
+      << "route:\n  receiver: ops\n  routes:\n    - matchers: ['severity=\"critical\"']\n      receiver: pager\n"
+         "receivers:\n  - name: ops\n";
+  const auto text = manifest_text("demo") +
+                    "  alertmanager:\n    image: prom/alertmanager:v0.27.0\n    port: 19093\n"
+                    "    configFile: alertmanager/custom.yml\n";
+  start(text);
+  ASSERT_NE(running("demo-prometheus"), nullptr);
+  EXPECT_EQ(engine.find("demo-alertmanager"), nullptr);
+  EXPECT_EQ(engine.find("demo-alertmanager-config-check"), nullptr);
+  EXPECT_TRUE(condition_true("Degraded")) << manager->status().dump();
+  EXPECT_NE(manager->status().dump().find("alertmanager/custom.yml:5:17: undefined receiver \\\"pager\\\" used in route"),
+            std::string::npos)
+      << manager->status().dump();
+
+  std::ofstream(dir / "alertmanager/custom.yml") << "route:\n  receiver: ops\nreceivers:\n  - name: ops\n";
+  edits->enqueue.key(std::string(runtime::kManifestKey));
+  advance(5s);
+  ASSERT_NE(running("demo-alertmanager"), nullptr) << manager->status().dump();
+  EXPECT_EQ(engine.find("demo-alertmanager-config-check"), nullptr);
+}
+
+// spec.gpu.vendor: nvidia on an engine without the NVIDIA container toolkit:
+// the engine creates the exporter and refuses to start it. The rest of the
+// stack converges, the stack is Degraded with GPUUnavailable and the fix,
+// and the refused start is not tried again until something changes; once
+// the engine has the toolkit (it restarts, so the event stream reconnects)
+// the exporter runs.
+TEST_F(DaemonOnTheInMemoryEngine, AGpuTheEngineCannotGiveIsDegradedNotRetriedInALoop) {
+  engine.add_image("nvcr.io/nvidia/k8s/dcgm-exporter:4.5.3-4.8.2-distroless");
+  start(manifest_text("demo") + "  gpu: {vendor: nvidia}\n");
+  ASSERT_NE(running("demo-prometheus"), nullptr);
+  ASSERT_NE(running("demo-node-exporter"), nullptr);
+  const auto* gpu = engine.find("demo-gpu-exporter");
+  ASSERT_NE(gpu, nullptr);
+  EXPECT_EQ(gpu->status, "created");
+  EXPECT_EQ(gpu->error, "could not select device driver \"nvidia\" with capabilities: [[gpu]]");
+  const auto status = manager->status();
+  bool degraded = false;
+  for (const auto& c : status["conditions"])
+    if (c["type"] == "Degraded") {
+      degraded = c["status"] == "True" && c["reason"] == "GPUUnavailable";
+      EXPECT_NE(c["message"].get<std::string>().find("install the NVIDIA container toolkit"), std::string::npos) << c;
+      EXPECT_NE(c["message"].get<std::string>().find("spec.gpu.vendor: none"), std::string::npos) << c;
+    }
+  EXPECT_TRUE(degraded) << status.dump();
+  EXPECT_FALSE(ready());
+  // The first pass and the one its own create event queued: one create, two
+  // refused starts; then nothing for a minute.
+  EXPECT_EQ(engine.calls("create_container"), 3);  // prometheus, node-exporter, the exporter
+  const int starts = engine.calls("start_container");
+  EXPECT_EQ(starts, 2 + 2);  // prometheus, node-exporter, the exporter twice
+  advance(60s);
+  EXPECT_EQ(engine.calls("start_container"), starts) << "a refused start is not retried in a loop";
+  EXPECT_EQ(engine.calls("create_container"), 3);
+
+  engine.set_device_drivers({"nvidia"});
+  engine.close_event_streams();  // the engine restarted with the toolkit
+  advance(5s);
+  ASSERT_NE(running("demo-gpu-exporter"), nullptr) << manager->status().dump();
+  EXPECT_EQ(engine.calls("create_container"), 3) << "started, not created again";
+  EXPECT_TRUE(ready()) << manager->status().dump();
+}
+
+// apply judges a raw config before it changes anything only for a container
+// it will make: one that is missing or runs another spec.
+TEST(ConfigsRefusedBeforeChanges, OnlyAContainerTheApplyMakesIsJudged) {
+  desired::ContainerSpec spec;
+  spec.spec_hash = "new";
+  EXPECT_TRUE(made_by_apply(spec, nullptr));
+  docker::ContainerInfo running;
+  EXPECT_TRUE(made_by_apply(spec, &running)) << "no spec hash: not made by this stackd";
+  running.labels[labels::kSpecHash] = "old";
+  EXPECT_TRUE(made_by_apply(spec, &running));
+  running.labels[labels::kSpecHash] = "new";
+  EXPECT_FALSE(made_by_apply(spec, &running));
 }
 
 }  // namespace

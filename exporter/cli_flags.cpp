@@ -21,6 +21,12 @@ void add_flags(CLI::App& app, Options& o) {
          "--upstream-timeout-ms", [&o](const int& ms) { o.upstream_timeout = std::chrono::milliseconds(ms); },
          "longest silence from Ollama before the client gets 504 (default 600000)")
       ->check(CLI::Range(100, 24 * 3600 * 1000));
+  app.add_option_function<std::string>(
+         "--openai-usage", [&o](const std::string& v) { o.inject_openai_usage = v == "inject"; },
+         "off: /v1 streams report usage only when the client asks (stream_options.include_usage); inject: the "
+         "exporter asks for it and removes it from what the client receives, so their tokens are counted "
+         "(default off)")
+      ->check(CLI::IsMember({"off", "inject"}));
 }
 
 }  // namespace stackd::exporter

@@ -8,8 +8,8 @@
 namespace stackd::exporter {
 
 // Adds --upstream, --listen, --poll-interval-ms, --num-parallel,
-// --max-connections and --upstream-timeout-ms to `app`, writing into
-// `options` (which must outlive parsing).
+// --max-connections, --upstream-timeout-ms and --openai-usage to `app`,
+// writing into `options` (which must outlive parsing).
 void add_flags(CLI::App& app, Options& options);
 
 }  // namespace stackd::exporter

@@ -69,12 +69,14 @@ int run(const Options& options) {
   metrics::Registry registry;
   OllamaMetrics metrics(registry);
   ModelLabels labels;
+  LoadedModels models;
   ProxyConfig cfg;
   cfg.upstream_host = upstream.host;
   cfg.upstream_port = upstream.port;
   cfg.num_parallel = options.num_parallel > 0 ? options.num_parallel : parallel_from_env();
   cfg.upstream_timeout = options.upstream_timeout;
-  Proxy proxy(ioc.get_executor(), cfg, registry, metrics, labels);
+  cfg.inject_openai_usage = options.inject_openai_usage;
+  Proxy proxy(ioc.get_executor(), cfg, registry, metrics, labels, models);
 
   tcp::acceptor acceptor(ioc);
   try {
@@ -88,13 +90,14 @@ int run(const Options& options) {
   }
 
   http::Client poll_client(ioc.get_executor(), upstream);
-  PsPoller poller(poll_client, metrics, labels, options.poll_interval);
+  PsPoller poller(poll_client, metrics, labels, models, options.poll_interval);
 
   const std::size_t max_connections = options.max_connections > 0 ? options.max_connections : default_max_connections();
   AcceptLoop accept_loop(acceptor, proxy, max_connections);
   spdlog::info("ollama-exporter listening on {} for {} (metrics on /metrics, {} parallel slot(s) per model, "
-               "at most {} client connections)",
-               options.listen, upstream.describe(), cfg.num_parallel, max_connections);
+               "at most {} client connections, OpenAI usage {})",
+               options.listen, upstream.describe(), cfg.num_parallel, max_connections,
+               cfg.inject_openai_usage ? "injected into /v1 streams" : "as the clients ask");
   net::co_spawn(ioc, accept_loop.run(), net::detached);
   net::co_spawn(ioc, proxy.run_watchdog(), net::detached);
   net::co_spawn(ioc, poller.run(), net::detached);

@@ -21,6 +21,9 @@ struct Options {
   // Longest silence from Ollama while it queues, loads the model or
   // evaluates the prompt; then the client gets 504 (never a replay).
   std::chrono::milliseconds upstream_timeout{std::chrono::seconds(600)};
+  // --openai-usage=inject: ask Ollama for usage on /v1 streams that did not
+  // (and hide it from the client), so their tokens are counted.
+  bool inject_openai_usage = false;
 };
 
 // Blocks until SIGINT/SIGTERM, then stops accepting, lets running requests

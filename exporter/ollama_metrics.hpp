@@ -24,6 +24,27 @@ struct OllamaMetrics {
   metrics::GaugeFamily& queue_depth;               // ollama_queue_depth
   metrics::GaugeFamily& model_loaded;              // ollama_model_loaded{model}
   metrics::GaugeFamily& model_memory;              // ollama_model_memory_bytes{model,location}
+
+  // Beyond what other Ollama exporters measure (docs/exporter.md, second table).
+  metrics::HistogramFamily& inter_token_latency;   // ollama_inter_token_latency_seconds{model}
+  metrics::HistogramFamily& time_per_output_token; // ollama_time_per_output_token_seconds{model}
+  metrics::HistogramFamily& prefill_duration;      // ollama_request_prefill_duration_seconds{model}
+  metrics::HistogramFamily& decode_duration;       // ollama_request_decode_duration_seconds{model}
+  metrics::HistogramFamily& load_duration;         // ollama_request_load_duration_seconds{model}
+  metrics::HistogramFamily& queue_wait;            // ollama_request_queue_wait_seconds{model}
+  metrics::HistogramFamily& prefill_tokens_per_second;  // ollama_prefill_tokens_per_second{model}
+  metrics::CounterFamily& cached_prompt_tokens;    // ollama_prompt_cached_tokens_total{model}
+  metrics::HistogramFamily& request_prompt_tokens;      // ollama_request_prompt_tokens{model}
+  metrics::HistogramFamily& request_generation_tokens;  // ollama_request_generation_tokens{model}
+  metrics::CounterFamily& finished;                // ollama_requests_finished_total{model,reason}
+  metrics::CounterFamily& errors;                  // ollama_request_errors_total{endpoint,model,kind}
+  metrics::GaugeFamily& model_context_length;      // ollama_model_context_length{model}
+  metrics::GaugeFamily& model_offload_ratio;       // ollama_model_offload_ratio{model}
+  metrics::GaugeFamily& model_expires_in;          // ollama_model_expires_in_seconds{model}
+  metrics::CounterFamily& model_loads;             // ollama_model_loads_total{model}
+  metrics::HistogramFamily& context_fill;          // ollama_context_fill_ratio{model}
+  metrics::GaugeFamily& version_info;              // ollama_version_info{version}
+  metrics::GaugeFamily& parallel_slots;            // ollama_parallel_slots
 };
 
 // Status label values besides HTTP codes.

@@ -17,6 +17,20 @@ metrics::Counter& EndpointSeries::requests(std::string_view status) {
   return c;
 }
 
+metrics::Counter& EndpointSeries::errors(ErrorKind kind) {
+  auto& c = errors_[static_cast<std::size_t>(kind)];
+  if (!c) c = &metrics_.errors.with({endpoint_, model_, std::string(error_kind_label(kind))});
+  return *c;
+}
+
+metrics::Counter& ModelSeries::finished(std::string_view reason) {
+  for (auto& [r, c] : finished_)
+    if (r == reason) return *c;
+  auto& c = metrics_.finished.with({labels_[0], std::string(reason)});
+  finished_.emplace_back(std::string(reason), &c);
+  return c;
+}
+
 ModelSeries& RequestSeries::by_model(std::string_view model) {
   if (auto it = models_.find(model); it != models_.end()) return *it->second;
   auto s = std::make_unique<ModelSeries>(metrics_, std::string(model));

@@ -9,6 +9,7 @@
 // values. None of these families ever drops a child (only the /api/ps gauges
 // do, and they are not cached here), so the references stay valid for the
 // registry's lifetime. Single-threaded, like the proxy.
+#include <array>
 #include <map>
 #include <memory>
 #include <string>
@@ -18,6 +19,7 @@
 
 #include "common/metrics/metrics.hpp"
 #include "exporter/ollama_metrics.hpp"
+#include "exporter/request_outcome.hpp"
 
 namespace stackd::exporter {
 
@@ -31,6 +33,19 @@ class ModelSeries {
   metrics::Counter& prompt_tokens() { return child(prompt_tokens_, metrics_.prompt_tokens); }
   metrics::Counter& generated_tokens() { return child(generated_tokens_, metrics_.generated_tokens); }
   metrics::Histogram& tokens_per_second() { return child(tokens_per_second_, metrics_.tokens_per_second); }
+  metrics::Histogram& inter_token_latency() { return child(itl_, metrics_.inter_token_latency); }
+  metrics::Histogram& time_per_output_token() { return child(tpot_, metrics_.time_per_output_token); }
+  metrics::Histogram& prefill_duration() { return child(prefill_, metrics_.prefill_duration); }
+  metrics::Histogram& decode_duration() { return child(decode_, metrics_.decode_duration); }
+  metrics::Histogram& load_duration() { return child(load_, metrics_.load_duration); }
+  metrics::Histogram& queue_wait() { return child(queue_wait_, metrics_.queue_wait); }
+  metrics::Histogram& prefill_tokens_per_second() { return child(prefill_tps_, metrics_.prefill_tokens_per_second); }
+  metrics::Counter& cached_prompt_tokens() { return child(cached_, metrics_.cached_prompt_tokens); }
+  metrics::Histogram& request_prompt_tokens() { return child(request_prompt_, metrics_.request_prompt_tokens); }
+  metrics::Histogram& request_generation_tokens() { return child(request_generation_, metrics_.request_generation_tokens); }
+  metrics::Histogram& context_fill() { return child(context_fill_, metrics_.context_fill); }
+  // ollama_requests_finished_total{reason}: `reason` is already bounded (ReasonLabels).
+  metrics::Counter& finished(std::string_view reason);
 
  private:
   template <class Child, class Family>
@@ -45,6 +60,18 @@ class ModelSeries {
   metrics::Counter* prompt_tokens_ = nullptr;
   metrics::Counter* generated_tokens_ = nullptr;
   metrics::Histogram* tokens_per_second_ = nullptr;
+  metrics::Histogram* itl_ = nullptr;
+  metrics::Histogram* tpot_ = nullptr;
+  metrics::Histogram* prefill_ = nullptr;
+  metrics::Histogram* decode_ = nullptr;
+  metrics::Histogram* load_ = nullptr;
+  metrics::Histogram* queue_wait_ = nullptr;
+  metrics::Histogram* prefill_tps_ = nullptr;
+  metrics::Counter* cached_ = nullptr;
+  metrics::Histogram* request_prompt_ = nullptr;
+  metrics::Histogram* request_generation_ = nullptr;
+  metrics::Histogram* context_fill_ = nullptr;
+  std::vector<std::pair<std::string, metrics::Counter*>> finished_;  // by reason, few per model
 };
 
 // Children labelled by endpoint and model (and status).
@@ -54,6 +81,7 @@ class EndpointSeries {
   ModelSeries& model() { return by_model_; }
   metrics::Histogram& duration() { return duration_; }
   metrics::Counter& requests(std::string_view status);
+  metrics::Counter& errors(ErrorKind kind);
 
  private:
   OllamaMetrics& metrics_;
@@ -62,6 +90,7 @@ class EndpointSeries {
   ModelSeries& by_model_;
   metrics::Histogram& duration_;
   std::vector<std::pair<std::string, metrics::Counter*>> requests_;  // by status, few per series
+  std::array<metrics::Counter*, kErrorKinds> errors_{};               // by kind, created at first use
 };
 
 class RequestSeries {

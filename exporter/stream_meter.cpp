@@ -34,16 +34,25 @@ dom::parser& shared_parser() {
   return parser;
 }
 
-// A count or duration: Ollama writes integers; a float is truncated and a
-// negative number means nothing.
-std::optional<std::uint64_t> uint_field(dom::object o, std::string_view key) {
+// A count or duration: Ollama writes integers; a float is truncated. A
+// negative number or another type means nothing (and sets `invalid`).
+std::optional<std::uint64_t> uint_field(dom::object o, std::string_view key, bool& invalid) {
   dom::element v;
   if (o.at_key(key).get(v)) return std::nullopt;
   if (v.is_uint64()) return v.get_uint64().value_unsafe();
-  if (v.is_int64()) return std::nullopt;  // negative (a positive one is a uint64 too)
   double d = 0;
-  if (v.get_double().get(d) || d < 0) return std::nullopt;
+  if (v.is_int64() || v.get_double().get(d) || d < 0) {  // an int64 that is no uint64 is negative
+    invalid = true;
+    return std::nullopt;
+  }
   return static_cast<std::uint64_t>(d);
+}
+
+// A short string value (done_reason, finish_reason); empty when absent or not a string.
+std::string_view string_field(dom::object o, std::string_view key) {
+  std::string_view s;
+  if (o.at_key(key).get_string().get(s)) return {};
+  return s;
 }
 
 bool non_empty_string(dom::object o, std::string_view key) {
@@ -54,6 +63,18 @@ bool non_empty_string(dom::object o, std::string_view key) {
 bool non_empty_array(dom::object o, std::string_view key) {
   dom::array a;
   return !o.at_key(key).get_array().get(a) && a.size() > 0;
+}
+
+// Finds `"key":"<value>"` in raw JSON text (used only for overflowed lines);
+// values with escapes are not read.
+std::string_view scan_string(std::string_view text, std::string_view key) {
+  std::string pattern = "\"" + std::string(key) + "\":\"";
+  auto pos = text.find(pattern);
+  if (pos == std::string_view::npos) return {};
+  auto start = pos + pattern.size();
+  auto end = text.find('"', start);
+  if (end == std::string_view::npos || text.substr(start, end - start).find('\\') != std::string_view::npos) return {};
+  return text.substr(start, end - start);
 }
 
 // Finds `"key":<digits>` in raw JSON text (used only for overflowed lines).
@@ -85,9 +106,9 @@ BodyFormat body_format(std::string_view ct) {
 
 StreamMeter::StreamMeter(BodyFormat format, std::size_t max_line) : format_(format), max_line_(max_line) {}
 
-bool StreamMeter::feed(std::string_view piece) {
-  if (format_ == BodyFormat::Other || piece.empty()) return false;
-  bool had_token = stats_.first_token;
+PieceStats StreamMeter::feed(std::string_view piece) {
+  piece_ = {};
+  if (format_ == BodyFormat::Other || piece.empty()) return piece_;
   if (format_ == BodyFormat::Json) {
     // One document, possibly pretty-printed: never split on newlines.
     if (overflow_) {
@@ -100,7 +121,7 @@ bool StreamMeter::feed(std::string_view piece) {
     } else {
       partial_.append(piece);
     }
-    return false;
+    return piece_;
   }
   while (!piece.empty()) {
     auto nl = piece.find('\n');
@@ -127,7 +148,13 @@ bool StreamMeter::feed(std::string_view piece) {
     tail_.clear();
     piece.remove_prefix(nl + 1);
   }
-  return !had_token && stats_.first_token;
+  return piece_;
+}
+
+void StreamMeter::token_line() {
+  if (!stats_.first_token) piece_.first_token = true;
+  stats_.first_token = true;
+  piece_.token = true;
 }
 
 // Keeps the first and last bytes of the text a + b (a line that became too long).
@@ -169,11 +196,6 @@ void StreamMeter::line(std::string_view text) {
 
 void StreamMeter::object(std::string_view text, bool sse) {
   if (text.empty()) return;
-  // Once the first token is seen, only lines that can change the numbers are
-  // parsed: errors, final chunks, usage. Token lines are skipped cheaply.
-  if (stats_.first_token && !contains(text, "\"error\"") && !contains(text, "\"done\":true") &&
-      !contains(text, "\"done\": true") && !contains(text, "\"usage\"") && !contains(text, "_count\""))
-    return;
   // simdjson reads up to SIMDJSON_PADDING bytes past the end of the text.
   scratch_.assign(text);
   scratch_.resize(text.size() + simdjson::SIMDJSON_PADDING, '\0');
@@ -187,6 +209,10 @@ void StreamMeter::object(std::string_view text, bool sse) {
     stats_.error = true;
     return;
   }
+  bool& invalid = stats_.invalid_metrics;
+  auto reason = [&](std::string_view r) {
+    if (!r.empty()) stats_.done_reason.assign(r.substr(0, StreamStats::kMaxReason));
+  };
   if (sse || has("choices") || has("usage")) {  // OpenAI shapes
     dom::object c;
     if (!j.at_key("choices").at(0).get_object().get(c)) {
@@ -194,29 +220,37 @@ void StreamMeter::object(std::string_view text, bool sse) {
       if (!c.at_key("delta").get_object().get(delta)) {
         if (non_empty_string(delta, "content") || non_empty_string(delta, "reasoning") ||
             non_empty_array(delta, "tool_calls"))
-          stats_.first_token = true;
+          token_line();
       }
-      if (non_empty_string(c, "text")) stats_.first_token = true;  // /v1/completions
+      if (non_empty_string(c, "text")) token_line();  // /v1/completions
+      reason(string_field(c, "finish_reason"));
     }
     dom::object usage;
     if (!j.at_key("usage").get_object().get(usage)) {
-      if (auto v = uint_field(usage, "prompt_tokens")) stats_.prompt_tokens = v;
-      if (auto v = uint_field(usage, "completion_tokens")) stats_.generated_tokens = v;
+      if (auto v = uint_field(usage, "prompt_tokens", invalid)) stats_.prompt_tokens = v;
+      if (auto v = uint_field(usage, "completion_tokens", invalid)) stats_.generated_tokens = v;
+      dom::object details;
+      if (!usage.at_key("prompt_tokens_details").get_object().get(details))
+        if (auto v = uint_field(details, "cached_tokens", invalid)) stats_.cached_prompt_tokens = v;
     }
     return;
   }
   // Ollama native shapes.
-  if (non_empty_string(j, "response") || non_empty_string(j, "thinking")) stats_.first_token = true;
   dom::object msg;
-  if (!j.at_key("message").get_object().get(msg) &&
-      (non_empty_string(msg, "content") || non_empty_string(msg, "thinking") || non_empty_array(msg, "tool_calls")))
-    stats_.first_token = true;
+  if (non_empty_string(j, "response") || non_empty_string(j, "thinking") ||
+      (!j.at_key("message").get_object().get(msg) &&
+       (non_empty_string(msg, "content") || non_empty_string(msg, "thinking") || non_empty_array(msg, "tool_calls"))))
+    token_line();
   bool done = false;
   if (!j.at_key("done").get_bool().get(done) && done) stats_.done = true;
-  // Ollama omits zero fields; absent means zero in a final chunk.
-  if (auto v = uint_field(j, "prompt_eval_count")) stats_.prompt_tokens = v;
-  if (auto v = uint_field(j, "eval_count")) stats_.generated_tokens = v;
-  if (auto v = uint_field(j, "eval_duration")) stats_.eval_duration_ns = v;
+  reason(string_field(j, "done_reason"));
+  if (auto v = uint_field(j, "prompt_eval_count", invalid)) stats_.prompt_tokens = v;
+  if (auto v = uint_field(j, "prompt_eval_cached_count", invalid)) stats_.cached_prompt_tokens = v;
+  if (auto v = uint_field(j, "eval_count", invalid)) stats_.generated_tokens = v;
+  if (auto v = uint_field(j, "total_duration", invalid)) stats_.total_duration_ns = v;
+  if (auto v = uint_field(j, "load_duration", invalid)) stats_.load_duration_ns = v;
+  if (auto v = uint_field(j, "prompt_eval_duration", invalid)) stats_.prompt_eval_duration_ns = v;
+  if (auto v = uint_field(j, "eval_duration", invalid)) stats_.eval_duration_ns = v;
 }
 
 void StreamMeter::overflowed_line() {
@@ -229,7 +263,15 @@ void StreamMeter::overflowed_line() {
   else if (auto u = scan_uint(tail_, "prompt_tokens")) stats_.prompt_tokens = u;
   if (auto v = scan_uint(tail_, "eval_count")) stats_.generated_tokens = v;
   else if (auto u = scan_uint(tail_, "completion_tokens")) stats_.generated_tokens = u;
+  if (auto v = scan_uint(tail_, "prompt_eval_cached_count")) stats_.cached_prompt_tokens = v;
+  else if (auto u = scan_uint(tail_, "cached_tokens")) stats_.cached_prompt_tokens = u;
+  if (auto v = scan_uint(tail_, "total_duration")) stats_.total_duration_ns = v;
+  if (auto v = scan_uint(tail_, "load_duration")) stats_.load_duration_ns = v;
+  if (auto v = scan_uint(tail_, "prompt_eval_duration")) stats_.prompt_eval_duration_ns = v;
   if (auto v = scan_uint(tail_, "eval_duration")) stats_.eval_duration_ns = v;
+  auto reason = scan_string(tail_, "done_reason");
+  if (reason.empty()) reason = scan_string(tail_, "finish_reason");
+  if (!reason.empty()) stats_.done_reason.assign(reason.substr(0, StreamStats::kMaxReason));
   if (contains(tail_, "\"done\":true")) stats_.done = true;
   head_.clear();
   tail_.clear();

@@ -6,7 +6,6 @@
 #include <string>
 #include <vector>
 
-#include "exporter/request_model.hpp"
 
 namespace stackd::exporter {
 namespace {
@@ -41,7 +40,7 @@ std::pair<StreamMeter, int> run(BodyFormat f, const std::string& body, const std
   auto pieces = cuts;
   pieces.push_back(body.size());
   for (auto c : pieces) {
-    if (m.feed(std::string_view(body).substr(prev, c - prev))) {
+    if (m.feed(std::string_view(body).substr(prev, c - prev)).first_token) {
       EXPECT_EQ(first, -1) << "first token reported twice";
       first = i;
     }
@@ -116,7 +115,7 @@ TEST(StreamMeter, SseEmptyFirstDeltaIsNotAToken) {
   auto [m, first] = run(BodyFormat::Sse, kSse, {});
   EXPECT_EQ(first, 0);
   StreamMeter only_role(BodyFormat::Sse);
-  EXPECT_FALSE(only_role.feed(kSse.substr(0, kSse.find("\n\n") + 2)));
+  EXPECT_FALSE(only_role.feed(kSse.substr(0, kSse.find("\n\n") + 2)).token);
   EXPECT_FALSE(only_role.stats().first_token);
 }
 
@@ -207,15 +206,89 @@ TEST(StreamMeter, ContentTypes) {
   EXPECT_EQ(body_format("text/plain"), BodyFormat::Other);
 }
 
-TEST(RequestModel, FindsTopLevelModelInPrefixes) {
-  EXPECT_EQ(request_model(R"({"model":"llama3.2:1b","prompt":"hi"})"), "llama3.2:1b");
-  EXPECT_EQ(request_model(R"({"options":{"model":"nested"},"model":"top"})"), "top");
-  EXPECT_EQ(request_model(R"({"messages":[{"model":"x"}],"model":"m"})"), "m");
-  EXPECT_EQ(request_model(R"({"model":"m","images":["AAAA)"), "m");  // truncated after the model
-  EXPECT_EQ(request_model(R"({"prompt":"x","mod)"), "");
-  EXPECT_EQ(request_model(R"({"model":42})"), "");
-  EXPECT_EQ(request_model("not json"), "");
-  EXPECT_EQ(request_model(""), "");
+TEST(StreamMeter, FinalChunkFieldsAndDoneReason) {
+  auto [m, first] = run(BodyFormat::NdJson, kGenerate, {kGenerate.size() / 2});
+  const auto& s = m.stats();
+  EXPECT_EQ(s.total_duration_ns, 5043500667u);
+  EXPECT_EQ(s.load_duration_ns, 5025959u);
+  EXPECT_EQ(s.prompt_eval_duration_ns, 325953000u);
+  EXPECT_EQ(s.cached_prompt_tokens, std::nullopt);  // older Ollama: no prompt_eval_cached_count
+  EXPECT_EQ(s.done_reason, "stop");
+  EXPECT_FALSE(s.invalid_metrics);
+  // Ollama with ollama/ollama#17943 (a real final chunk of that release).
+  const std::string cached =
+      "{\"model\":\"llama3.2:1b\",\"created_at\":\"2026-09-17T15:42:59.7420965Z\",\"message\":{\"role\":\"assistant\","
+      "\"content\":\"\"},\"done\":true,\"done_reason\":\"length\",\"total_duration\":30258609300,\"load_duration\":"
+      "19906358300,\"prompt_eval_count\":29,\"prompt_eval_cached_count\":16,\"prompt_eval_duration\":10175903000,"
+      "\"eval_count\":3,\"eval_duration\":173639000}\n";
+  auto c = run(BodyFormat::NdJson, cached, {}).first.stats();
+  EXPECT_EQ(c.cached_prompt_tokens, 16u);
+  EXPECT_EQ(c.done_reason, "length");
+}
+
+TEST(StreamMeter, LoadAndUnloadAnswersCarryOnlyTheirReason) {
+  for (std::string reason : {"load", "unload"}) {
+    auto body = "{\"model\":\"m\",\"created_at\":\"t\",\"response\":\"\",\"done\":true,\"done_reason\":\"" + reason + "\"}";
+    auto s = run(BodyFormat::Json, body, {}).first.stats();
+    EXPECT_TRUE(s.done);
+    EXPECT_EQ(s.done_reason, reason);
+    EXPECT_FALSE(s.first_token);
+    EXPECT_FALSE(s.total_duration_ns || s.prompt_tokens || s.generated_tokens);
+  }
+}
+
+TEST(StreamMeter, NegativeOrWrongTypedMetricsAreInvalid) {
+  auto s = run(BodyFormat::Json, R"({"done":true,"total_duration":-5,"eval_count":3,"eval_duration":"x"})", {})
+               .first.stats();
+  EXPECT_TRUE(s.invalid_metrics);
+  EXPECT_EQ(s.total_duration_ns, std::nullopt);
+  EXPECT_EQ(s.eval_duration_ns, std::nullopt);
+  EXPECT_EQ(s.generated_tokens, 3u);
+  EXPECT_EQ(s.done_reason.size(), 0u);
+  auto long_reason = run(BodyFormat::Json, "{\"done\":true,\"done_reason\":\"" + std::string(500, 'z') + "\"}", {});
+  EXPECT_EQ(long_reason.first.stats().done_reason.size(), StreamStats::kMaxReason);
+}
+
+TEST(StreamMeter, OpenAiFinishReasonAndCachedTokens) {
+  auto s = run(BodyFormat::Sse, kSse, {}).first.stats();
+  EXPECT_EQ(s.done_reason, "stop");
+  const std::string cached =
+      "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":40,\"completion_tokens\":2,\"total_tokens\":42,"
+      "\"prompt_tokens_details\":{\"cached_tokens\":32}}}\n\n";
+  EXPECT_EQ(run(BodyFormat::Sse, cached, {}).first.stats().cached_prompt_tokens, 32u);
+}
+
+TEST(StreamMeter, EveryPieceThatCarriesATokenIsReported) {
+  // Three token lines in three pieces, then the final chunk alone.
+  StreamMeter m(BodyFormat::NdJson);
+  auto lines = kGenerate;
+  auto first_nl = lines.find('\n'), second_nl = lines.find('\n', first_nl + 1);
+  auto a = m.feed(std::string_view(lines).substr(0, first_nl + 1));
+  EXPECT_TRUE(a.first_token);
+  EXPECT_TRUE(a.token);
+  auto b = m.feed(std::string_view(lines).substr(first_nl + 1, second_nl - first_nl));
+  EXPECT_FALSE(b.first_token);
+  EXPECT_TRUE(b.token);
+  auto c = m.feed(std::string_view(lines).substr(second_nl + 1));
+  EXPECT_FALSE(c.token);  // the final chunk carries no content
+  // A piece that ends inside a token line reports it with the piece that completes it.
+  StreamMeter split(BodyFormat::NdJson);
+  EXPECT_FALSE(split.feed(std::string_view(lines).substr(0, 10)).token);
+  EXPECT_TRUE(split.feed(std::string_view(lines).substr(10, first_nl - 9)).token);
+}
+
+TEST(StreamMeter, OverlongFinalLineKeepsItsReasonAndDurations) {
+  std::string body = "{\"model\":\"m\",\"response\":\"" + std::string(10000, 'x') +
+                     "\",\"done\":true,\"done_reason\":\"length\",\"total_duration\":900,\"load_duration\":100,"
+                     "\"prompt_eval_count\":5,\"prompt_eval_duration\":200,\"eval_count\":3,\"eval_duration\":300}";
+  auto s = run(BodyFormat::Json, body, {5000}, 4096).first.stats();
+  EXPECT_EQ(s.done_reason, "length");
+  EXPECT_EQ(s.total_duration_ns, 900u);
+  EXPECT_EQ(s.load_duration_ns, 100u);
+  EXPECT_EQ(s.prompt_eval_duration_ns, 200u);
+  EXPECT_EQ(s.eval_duration_ns, 300u);
+  EXPECT_EQ(s.prompt_tokens, 5u);
+  EXPECT_EQ(s.generated_tokens, 3u);
 }
 
 }  // namespace

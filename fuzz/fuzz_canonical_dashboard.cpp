@@ -4,7 +4,7 @@
 #include <string_view>
 
 #include "common/bounded_json.hpp"
-#include "reconcilers/grafana/canonical_dashboard.hpp"
+#include "desired/grafana/canonical_dashboard.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   auto j = stackd::parse_json_or_discarded(std::string_view(reinterpret_cast<const char*>(data), size));

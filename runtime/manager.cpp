@@ -11,6 +11,7 @@
 #include <set>
 
 #include "common/when_all.hpp"
+#include "runtime/conditions.hpp"
 #include "runtime/runtime_metrics.hpp"
 #include "runtime/signals.hpp"
 #include "runtime/status.hpp"
@@ -37,6 +38,20 @@ std::pair<std::string, std::uint16_t> split_listen(const std::string& listen) {
   if (port < 1 || port > 65535) throw std::invalid_argument("--listen: invalid port in '" + listen + "'");
   return {address, static_cast<std::uint16_t>(port)};
 }
+
+}  // namespace
+
+std::string endpoints_listen(const std::string& listen, const desired::Snapshot* snapshot) {
+  if (!listen.empty()) return listen;
+  if (snapshot) {
+    const auto& c = snapshot->manifest.controller;
+    auto address = c.listen.find(':') != std::string::npos ? "[" + c.listen + "]" : c.listen;
+    return address + ":" + std::to_string(c.port);
+  }
+  return kDefaultListen;
+}
+
+namespace {
 
 std::string prefix_of(const std::string& key) { return key.substr(0, key.find('/')); }
 
@@ -69,14 +84,18 @@ struct Manager::Impl {
   std::map<RouteKey, RouteHandler> routes;
 
   // The pinned desired state: a pass keeps the pointer it started with.
-  manifest::SnapshotPtr snapshot;
+  desired::SnapshotPtr snapshot;
   struct KeyError {
     std::string reason, message;
+    bool waits_for_edit = false;  // ReconcileError::Retry::Never: the key kept what it had
   };
   std::map<std::string, KeyError> errors;      // owned by the key that raised it
   bool desired_state_invalid = false;           // the last load was refused as invalid (not a transient failure)
   std::map<std::string, std::string> converged;  // key -> revision of its last success
-  bool converged_once = false;                  // every key converged the pinned revision once
+  // Every key converged one revision, once: /readyz from then on. A later
+  // edit does not reset it; the Ready condition says what runs.
+  bool first_reconcile_done = false;
+  bool one_shot = false;                        // run_once()/plan(): each key once, no retries
   StackStatus status;
   std::vector<std::string> secrets_seen;  // every secret ever pinned stays redacted
 
@@ -134,7 +153,7 @@ struct Manager::Impl {
   // Loads the desired state; a new revision is pinned and every key
   // enqueued, keys that left it are forgotten (their errors with them).
   net::awaitable<void> load_snapshot() {
-    manifest::SnapshotPtr next;
+    desired::SnapshotPtr next;
     try {
       next = co_await loader.load();
     } catch (const ReconcileError& e) {
@@ -158,6 +177,7 @@ struct Manager::Impl {
       follow_listen();  // a move that failed (port taken) is tried again at every resync
       co_return;
     }
+    if (!snapshot && options.admit) co_await admit(next);
     spdlog::info("desired state: revision {} from {} {}{}", next->revision.substr(0, 19), next->source.source,
                  next->source.revision, snapshot ? " (was " + snapshot->revision.substr(0, 19) + ")" : "");
     auto before = desired_keys();
@@ -165,7 +185,6 @@ struct Manager::Impl {
     auto after = desired_keys();
     for (const auto& k : before)
       if (std::find(after.begin(), after.end(), k) == after.end()) forget(k);
-    converged_once = false;
     status.stack = snapshot->manifest.name;
     status.attempted_revision = snapshot->revision;
     for (const auto& s : snapshot->secrets.all())
@@ -178,7 +197,22 @@ struct Manager::Impl {
     enqueue_all();
   }
 
-  void snapshot_changed_for_sources(const manifest::Snapshot& s) {
+  // The first desired state passes options.admit before it is pinned.
+  net::awaitable<void> admit(desired::SnapshotPtr next) {
+    try {
+      co_await options.admit(next);
+    } catch (const ReconcileError& e) {
+      if (e.retry() == ReconcileError::Retry::Never) {
+        refused = true;
+        for (const auto& line : split_lines(e.what())) spdlog::critical("{}", line);
+        begin_stop();
+      }
+      throw;
+    }
+  }
+  bool refused = false;  // options.admit refused the desired state: run() returns 1
+
+  void snapshot_changed_for_sources(const desired::Snapshot& s) {
     for (const auto& src : sources) src->snapshot_changed(s);
   }
 
@@ -192,7 +226,8 @@ struct Manager::Impl {
   // ---- one key -------------------------------------------------------------
 
   // Parameters by value: a coroutine outlives the caller's temporaries.
-  net::awaitable<void> process(std::string key, std::function<void(const std::string&)> progress) {
+  net::awaitable<void> process(std::string key, std::function<void(const std::string&)> progress,
+                               std::function<void(const Change&)> applied = {}) {
     auto started = clock.now();
     std::string reconciler = prefix_of(key);
     bool ok = true;
@@ -208,7 +243,7 @@ struct Manager::Impl {
           co_return;
         }
         auto pinned = snapshot;
-        Context ctx{.snapshot = pinned, .clock = clock, .progress = progress};
+        Context ctx{.snapshot = pinned, .clock = clock, .progress = progress, .applied = applied};
         Request request{key};  // a named object: GCC 12 mishandles temporaries inside co_await
         auto result = co_await r->reconcile(request, ctx);
         errors.erase(key);
@@ -219,7 +254,7 @@ struct Manager::Impl {
       ok = false;
       retry = e.retry() == ReconcileError::Retry::Backoff;
       if (e.retry() == ReconcileError::Retry::After) retry_after = e.retry_after();
-      record_error(key, e.reason(), e.what());
+      record_error(key, e.reason(), e.what(), e.retry() == ReconcileError::Retry::Never);
     } catch (const boost::system::system_error& e) {
       if (stopping && e.code() == net::error::operation_aborted) co_return;  // cancelled by stop()
       ok = false;
@@ -236,49 +271,61 @@ struct Manager::Impl {
                        std::chrono::duration<double>(clock.system_now().time_since_epoch()).count());
     if (ok) {
       queue.forget(key);
+    } else if (one_shot) {
+      // `apply` and `diff` pass over every key once: nothing is retried, so
+      // nothing says it is.
     } else if (retry_after && !stopping) {
       queue.add_after(key, *retry_after);
     } else if (retry && !stopping) {
       queue.add_rate_limited(key);
-      spdlog::warn("retrying {} (attempt {})", key, queue.num_requeues(key));
+      // Said once (record_error logs each new error); every attempt only at debug.
+      spdlog::debug("retrying {} (attempt {})", key, queue.num_requeues(key));
     }
     update_conditions();
   }
 
-  void record_error(const std::string& key, const std::string& reason, const std::string& message) {
+  // Logs state changes, not attempts: a key's error when it is new, once
+  // while the same error holds (retries back off quietly), and once for
+  // every key failing the same way (the engine down fails them all).
+  void record_error(const std::string& key, const std::string& reason, const std::string& message,
+                    bool waits_for_edit = false) {
     auto text = status.sanitize(message);
-    if (key != kManifestKey) spdlog::error("reconcile {} failed ({}): {}", key, reason, text);
-    errors[key] = KeyError{reason, message};
+    bool said = false;
+    for (const auto& [k, e] : errors) said = said || e.message == message;
+    if (key != kManifestKey) {
+      if (said) spdlog::debug("reconcile {} failed ({}): {}", key, reason, text);
+      else spdlog::error("reconcile {} failed ({}): {}", key, reason, text);
+    }
+    errors[key] = KeyError{reason, message, waits_for_edit};
   }
 
   void update_conditions() {
     auto now = clock.system_now();
-    auto keys = desired_keys();
-    bool all_converged = snapshot != nullptr;
-    for (const auto& k : keys)
-      all_converged = all_converged && converged.contains(k) && converged.at(k) == snapshot->revision;
-    std::size_t key_errors = 0;
-    for (const auto& [k, e] : errors) key_errors += k != kManifestKey;
-    if (all_converged && key_errors == 0) {
-      converged_once = true;
+    ConditionInputs in;
+    in.pinned_revision = snapshot ? snapshot->revision : "";
+    in.pinned_converged = snapshot != nullptr;
+    for (const auto& k : desired_keys())
+      in.pinned_converged = in.pinned_converged && converged.contains(k) && converged.at(k) == snapshot->revision;
+    for (const auto& [k, e] : errors) {
+      KeyFailure f{k, e.reason, e.message, e.waits_for_edit, converged.contains(k) ? converged.at(k) : ""};
+      if (k == kManifestKey) in.desired_state = std::move(f);
+      else in.keys.push_back(std::move(f));
+    }
+    if (in.pinned_converged && in.keys.empty()) {
+      first_reconcile_done = true;
       status.applied_revision = snapshot->revision;
     }
-
-    if (auto it = errors.find(std::string(kManifestKey)); it != errors.end()) {
-      status.set_condition(kConditionDegraded, true, it->second.reason, it->second.message, now);
-    } else if (!errors.empty()) {
-      std::string message;
-      for (const auto& [k, e] : errors) message += (message.empty() ? "" : "; ") + k + ": " + e.message;
-      status.set_condition(kConditionDegraded, true, errors.begin()->second.reason, message, now);
-    } else {
-      status.set_condition(kConditionDegraded, false, "AsExpected", "", now);
-    }
+    in.first_reconcile_done = first_reconcile_done;
+    in.applied_revision = status.applied_revision;
     auto q = queue.stats();
-    bool busy = q.depth + q.processing > 0;
-    status.set_condition(kConditionProgressing, busy, busy ? "Reconciling" : "Idle", "", now);
-    bool ready = converged_once && key_errors == 0;
-    status.set_condition(kConditionReady, ready, ready ? "Converged" : (converged_once ? "Degraded" : "Starting"), "",
-                         now);
+    in.busy = q.depth + q.processing > 0;
+    auto derived = derive_conditions(in);
+    auto set = [&](std::string_view type, DerivedCondition& c) {
+      status.set_condition(type, c.status, std::move(c.reason), std::move(c.message), now);
+    };
+    set(kConditionDegraded, derived.degraded);
+    set(kConditionProgressing, derived.progressing);
+    set(kConditionReady, derived.ready);
   }
 
   net::awaitable<void> worker() {
@@ -293,15 +340,7 @@ struct Manager::Impl {
 
   // ---- endpoints -------------------------------------------------------------
 
-  std::string wanted_listen() const {
-    if (!options.listen.empty()) return options.listen;
-    if (snapshot) {
-      const auto& c = snapshot->manifest.controller;
-      auto address = c.listen.find(':') != std::string::npos ? "[" + c.listen + "]" : c.listen;
-      return address + ":" + std::to_string(c.port);
-    }
-    return kDefaultListen;
-  }
+  std::string wanted_listen() const { return endpoints_listen(options.listen, snapshot.get()); }
 
   // Binds the endpoints where the manifest says; a changed spec.stackd
   // listen/port moves them (Prometheus' scrape target moves with it).
@@ -348,7 +387,7 @@ struct Manager::Impl {
                                                                 .count()) +
                                              "s";
                                     }});
-    h.readiness.push_back(flag_check("first-reconcile", [this] { return converged_once; },
+    h.readiness.push_back(flag_check("first-reconcile", [this] { return first_reconcile_done; },
                                      "the first full reconcile has not finished"));
     for (const auto& r : readiness) h.readiness.push_back(r);
     h.status = [this] { return status_json(); };
@@ -410,12 +449,21 @@ void Manager::stop() { impl_->begin_stop(); }
 void Manager::enqueue(const std::string& key) { impl_->queue.add(key); }
 void Manager::enqueue_all() { impl_->enqueue_all(); }
 std::vector<std::string> Manager::errors() const {
+  // One line per cause: the engine down fails every key the same way.
+  std::vector<std::pair<std::string, std::string>> folded;  // keys, message
+  for (const auto& [k, e] : impl_->errors) {
+    auto message = impl_->status.sanitize(e.message);
+    auto same = std::find_if(folded.begin(), folded.end(), [&](const auto& f) { return f.second == message; });
+    if (same != folded.end()) same->first += ", " + k;
+    else folded.emplace_back(k, std::move(message));
+  }
   std::vector<std::string> out;
-  for (const auto& [k, e] : impl_->errors) out.push_back(k + ": " + impl_->status.sanitize(e.message));
+  for (const auto& [keys, message] : folded) out.push_back(keys + ": " + message);
   return out;
 }
 bool Manager::desired_state_invalid() const { return impl_->desired_state_invalid; }
 nlohmann::json Manager::status() const { return impl_->status_json(); }
+desired::SnapshotPtr Manager::snapshot() const { return impl_->snapshot; }
 std::vector<std::string> Manager::desired_keys() const { return impl_->desired_keys(); }
 std::vector<std::string> Manager::keys_for_component(const std::string& component) const {
   std::vector<std::string> keys;
@@ -428,6 +476,7 @@ net::awaitable<int> Manager::run() {
   auto& s = *impl_;
   // The desired state first, so the endpoints bind where the manifest says.
   co_await s.process(std::string(kManifestKey), [](const std::string& line) { spdlog::info("{}", line); });
+  if (s.refused) co_return 1;
   s.follow_listen();
   for (const auto& source : s.sources) source->start(s.enqueue_handle());
   if (s.snapshot) s.snapshot_changed_for_sources(*s.snapshot);
@@ -452,16 +501,54 @@ net::awaitable<int> Manager::run() {
   }
   if (s.signals) s.signals->cancel();
   spdlog::info("stopped");
-  co_return 0;
+  co_return s.refused ? 1 : 0;
 }
 
-net::awaitable<bool> Manager::run_once(std::function<void(const std::string&)> progress) {
+net::awaitable<Manager::PlanResult> Manager::plan() {
   auto& s = *impl_;
+  s.one_shot = true;
+  PlanResult out;
+  co_await s.process(std::string(kManifestKey), [](const std::string&) {});
+  if (!s.snapshot) co_return out;
+  out.snapshot = s.snapshot;
+  for (const auto& r : s.reconcilers) {
+    const auto keys = r->keys(*s.snapshot);
+    std::vector<std::vector<Change>> parts(keys.size());
+    std::vector<net::awaitable<void>> plans;
+    for (std::size_t i = 0; i < keys.size(); ++i)
+      plans.push_back([](Impl& m, Reconciler& rec, std::string key, std::vector<Change>& into) -> net::awaitable<void> {
+        Context ctx{.snapshot = m.snapshot, .clock = m.clock, .progress = {}};
+        Request request{key};
+        try {
+          into = co_await rec.plan(request, ctx);
+          m.errors.erase(key);
+        } catch (const ReconcileError& e) {
+          m.record_error(key, e.reason(), e.what());
+        } catch (const std::exception& e) {
+          m.record_error(key, "ReconcileError", e.what());
+        }
+      }(s, *r, keys[i], parts[i]));
+    co_await when_all(std::move(plans));
+    for (auto& p : parts)
+      for (auto& c : p) out.changes.push_back(std::move(c));
+  }
+  co_return out;
+}
+
+net::awaitable<bool> Manager::run_once(std::function<void(const std::string&)> progress,
+                                       std::function<void(const Change&)> applied, BeforeActing before_acting) {
+  auto& s = *impl_;
+  s.one_shot = true;
   co_await s.process(std::string(kManifestKey), progress);
   if (!s.snapshot) co_return false;
+  if (before_acting) {
+    auto refused = co_await before_acting(*s.snapshot);
+    for (auto& [key, message] : refused) s.errors[key] = Impl::KeyError{"ConfigRejected", std::move(message), true};
+    if (!refused.empty()) co_return false;
+  }
   for (const auto& r : s.reconcilers) {
     std::vector<net::awaitable<void>> passes;
-    for (const auto& key : r->keys(*s.snapshot)) passes.push_back(s.process(key, progress));
+    for (const auto& key : r->keys(*s.snapshot)) passes.push_back(s.process(key, progress, applied));
     co_await when_all(std::move(passes));
   }
   co_return s.errors.empty();

@@ -14,9 +14,11 @@
 #include <boost/asio/awaitable.hpp>
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/metrics/metrics.hpp"
@@ -42,7 +44,17 @@ struct ManagerOptions {
   // long after.
   Duration stop_grace = std::chrono::milliseconds(2500);
   bool serve_http = true;
+  // Called with the first desired state before any key acts on it and
+  // before the endpoints bind (the daemon's claim on its stack). A terminal
+  // ReconcileError (Retry::Never) refuses: run() logs it and returns 1. Any
+  // other failure is retried with the manifest key's backoff, and nothing
+  // acts meanwhile.
+  std::function<net::awaitable<void>(desired::SnapshotPtr)> admit;
 };
+
+// Where the daemon's endpoints listen: `listen` (--listen) when given, else
+// the snapshot's spec.stackd listen:port, else 127.0.0.1:9321.
+std::string endpoints_listen(const std::string& listen, const desired::Snapshot* snapshot);
 
 class Manager {
  public:
@@ -70,15 +82,34 @@ class Manager {
   // `stackd apply`: load the snapshot, then every reconciler's keys once, in
   // registration order, each reconciler's keys concurrently. True when
   // everything succeeded; errors are in status().
-  net::awaitable<bool> run_once(std::function<void(const std::string&)> progress);
+  // `applied` gets each change a key's pass made (Context::applied).
+  // `before_acting` runs once the snapshot is pinned and before any key
+  // acts: what it refuses ("key", "message") is run_once's error and nothing
+  // is changed (apply: a raw config its image's checker rejects).
+  using Refusals = std::vector<std::pair<std::string, std::string>>;
+  using BeforeActing = std::function<net::awaitable<Refusals>(const desired::Snapshot&)>;
+  net::awaitable<bool> run_once(std::function<void(const std::string&)> progress,
+                                std::function<void(const Change&)> applied = {}, BeforeActing before_acting = {});
 
-  // "key: message" of every key in error now (what `apply` prints).
+  // `stackd diff`: load the snapshot, then every key's plan (Reconciler::plan),
+  // in registration order, each reconciler's keys concurrently. Changes
+  // nothing; errors (a key that could not find out) are in errors().
+  struct PlanResult {
+    desired::SnapshotPtr snapshot;  // null when the desired state could not be loaded
+    std::vector<Change> changes;
+  };
+  net::awaitable<PlanResult> plan();
+
+  // "key: message" of every key in error now (what `apply` prints); keys
+  // failing with the same message share one line ("a, b: message").
   std::vector<std::string> errors() const;
   // The last load of the desired state was refused as invalid (a terminal
   // error of the loader), not failed for a reason a retry may fix.
   bool desired_state_invalid() const;
   // What /status serves.
   nlohmann::json status() const;
+  // The pinned snapshot; null before one was loaded.
+  desired::SnapshotPtr snapshot() const;
   // Keys of the current snapshot and the reconciler each belongs to (tests).
   std::vector<std::string> desired_keys() const;
   // Called by sources (also from tests): "look again at key".

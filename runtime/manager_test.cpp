@@ -19,15 +19,15 @@ struct ScriptedLoader final : SnapshotLoader {
   std::vector<std::string> objects{"a", "b"};
   std::string revision = "sha256:1";
   std::optional<std::string> invalid;  // set: the next load is invalid with this message
-  net::awaitable<manifest::SnapshotPtr> load() override {
+  net::awaitable<desired::SnapshotPtr> load() override {
     if (invalid) throw ReconcileError("ManifestInvalid", *invalid, ReconcileError::Retry::Never);
-    auto s = std::make_shared<manifest::Snapshot>();
+    auto s = std::make_shared<desired::Snapshot>();
     s->revision = revision;
     s->manifest.name = "test";
     for (const auto& o : objects) s->manifest.grafana.datasources.push_back({.name = o});
     co_return s;
   }
-  std::vector<std::filesystem::path> watched_paths(const manifest::Snapshot*) const override { return {}; }
+  std::vector<std::filesystem::path> watched_paths(const desired::Snapshot*) const override { return {}; }
 };
 
 // Keys "thing/<name>", one per datasource name of the snapshot; what each
@@ -42,7 +42,7 @@ struct ThingReconciler final : Reconciler {
   std::optional<Duration> block_for;  // reconcile waits this long on the clock (cancellable)
 
   std::string_view name() const override { return "thing"; }
-  std::vector<std::string> keys(const manifest::Snapshot& s) const override {
+  std::vector<std::string> keys(const desired::Snapshot& s) const override {
     std::vector<std::string> k;
     for (const auto& d : s.manifest.grafana.datasources) k.push_back("thing/" + d.name);
     return k;
@@ -59,6 +59,16 @@ struct ThingReconciler final : Reconciler {
     if (!actions.empty()) actions[std::min<std::size_t>(n, actions.size() - 1)]();
     co_return Result{.requeue_after = requeue};
   }
+  net::awaitable<std::vector<Change>> plan(const Request& r, Context&) override {
+    std::string object(r.object());
+    ++plans[object];
+    if (plan_fails.count(object)) throw ReconcileError("CannotSee", object + " cannot be read");
+    std::vector<Change> out;
+    if (pending.count(object)) out.push_back({ObjectKind::Container, object, Action::Update, "pending", {}, "", "", false});
+    co_return out;
+  }
+  std::set<std::string> pending, plan_fails;  // objects whose plan has a change / fails
+  std::map<std::string, int> plans;
   void forget(const std::string& key) override { forgotten.insert(key); }
 };
 
@@ -72,10 +82,12 @@ struct ManagerTest : ::testing::Test {
   std::unique_ptr<Manager> manager;
   std::optional<int> exit_code;
 
+  std::function<net::awaitable<void>(desired::SnapshotPtr)> admit;
   void start() {
     ManagerOptions o;
     o.serve_http = false;
     o.workers = 2;
+    o.admit = admit;
     manager = std::make_unique<Manager>(io.get_executor(), clock, random, registry, loader, o);
     auto t = std::make_unique<ThingReconciler>(clock);
     things = t.get();
@@ -114,6 +126,35 @@ TEST_F(ManagerTest, ReconcilesEveryKeyOfTheSnapshotAndBecomesReady) {
   EXPECT_EQ(condition("Ready")["status"], "True");
   EXPECT_EQ(condition("Degraded")["status"], "False");
   EXPECT_EQ(manager->status()["appliedRevision"], "sha256:1");
+}
+
+// `stackd diff`: every key's plan, nothing reconciled; a key that cannot
+// find out is an error, the others' changes are still listed.
+TEST_F(ManagerTest, PlanCollectsEveryKeysChangesAndReconcilesNothing) {
+  ManagerOptions o;
+  o.serve_http = false;
+  manager = std::make_unique<Manager>(io.get_executor(), clock, random, registry, loader, o);
+  auto t = std::make_unique<ThingReconciler>(clock);
+  things = t.get();
+  manager->add(std::move(t));
+  loader.objects = {"a", "b", "c"};
+  things->pending = {"a", "c"};
+  things->plan_fails = {"b"};
+  std::optional<Manager::PlanResult> result;
+  net::co_spawn(io, manager->plan(), [&](std::exception_ptr e, Manager::PlanResult r) {
+    if (e) std::rethrow_exception(e);
+    result = std::move(r);
+  });
+  settle();
+  ASSERT_TRUE(result);
+  ASSERT_NE(result->snapshot, nullptr);
+  ASSERT_EQ(result->changes.size(), 2u);
+  EXPECT_EQ(result->changes[0].name, "a");
+  EXPECT_EQ(result->changes[1].name, "c");
+  EXPECT_EQ(things->plans["b"], 1);
+  EXPECT_TRUE(things->calls.empty()) << "a plan reconciles nothing";
+  ASSERT_EQ(manager->errors().size(), 1u);
+  EXPECT_NE(manager->errors()[0].find("thing/b: b cannot be read"), std::string::npos) << manager->errors()[0];
 }
 
 TEST_F(ManagerTest, AnErrorBelongsToItsKeyAndIsClearedWhenTheKeyIsNoLongerDesired) {
@@ -188,6 +229,87 @@ TEST_F(ManagerTest, AnInvalidDesiredStateKeepsTheLastGoodOne) {
   manager->enqueue(std::string(kManifestKey));
   settle();
   EXPECT_EQ(condition("Degraded")["status"], "False");
+}
+
+TEST_F(ManagerTest, AnEditRefusedAfterTheFirstFullReconcileKeepsTheStackReadyOnTheLastGoodRevision) {
+  start();
+  ASSERT_EQ(condition("Ready")["reason"], "Converged");
+  // Revision 2: "a" refuses it and keeps what it had (a rejected rule file).
+  things->script["a"] = {[] {},
+                         [] {
+                           throw ReconcileError("ConfigRejected", "rules.yml:3: bad expr\nsecond line",
+                                                ReconcileError::Retry::Never);
+                         },
+                         [] {}};
+  loader.revision = "sha256:2";
+  manager->enqueue(std::string(kManifestKey));
+  settle();
+  EXPECT_EQ(things->calls["b"], 2) << "the rest of the edit is applied";
+  EXPECT_EQ(condition("Ready")["status"], "True");
+  EXPECT_EQ(condition("Ready")["reason"], "LastGoodRevision");
+  EXPECT_EQ(condition("Ready")["message"],
+            "revision sha256:2 is refused by thing/a; the stack still runs the last good revision sha256:1; see Degraded");
+  EXPECT_EQ(condition("Degraded")["status"], "True");
+  EXPECT_EQ(condition("Degraded")["reason"], "ConfigRejected");
+  EXPECT_EQ(condition("Degraded")["message"], "thing/a: rules.yml:3: bad expr\nsecond line");
+  EXPECT_EQ(manager->status()["appliedRevision"], "sha256:1");
+  EXPECT_EQ(manager->status()["attemptedRevision"], "sha256:2");
+
+  // A fixed edit converges and the conditions say so.
+  loader.revision = "sha256:3";
+  manager->enqueue(std::string(kManifestKey));
+  settle();
+  EXPECT_EQ(condition("Ready")["reason"], "Converged");
+  EXPECT_EQ(condition("Degraded")["status"], "False");
+  EXPECT_EQ(manager->status()["appliedRevision"], "sha256:3");
+}
+
+TEST_F(ManagerTest, AKeyThatKeepsFailingAfterTheFirstFullReconcileMakesTheStackNotReady) {
+  start();
+  things->script["b"] = {[] {}, [] { throw std::runtime_error("container exited with code 1"); }};
+  manager->enqueue("thing/b");
+  settle();
+  EXPECT_EQ(condition("Ready")["status"], "False");
+  EXPECT_EQ(condition("Ready")["reason"], "Degraded");
+  EXPECT_EQ(condition("Degraded")["message"], "thing/b: container exited with code 1");
+}
+
+net::awaitable<void> refuse(desired::SnapshotPtr) {
+  throw ReconcileError("AnotherDaemon", "stack test is managed by another daemon\nFix: stop it",
+                       ReconcileError::Retry::Never);
+  co_return;
+}
+
+TEST_F(ManagerTest, ARefusedAdmissionEndsRunWithExitOneBeforeAnythingActs) {
+  admit = refuse;
+  start();
+  ASSERT_TRUE(exit_code);
+  EXPECT_EQ(*exit_code, 1);
+  EXPECT_TRUE(things->calls.empty());
+}
+
+TEST_F(ManagerTest, AnAdmissionThatCannotBeDecidedYetIsRetriedAndNothingActsMeanwhile) {
+  int attempts = 0;
+  admit = [&attempts](desired::SnapshotPtr) -> net::awaitable<void> {
+    if (++attempts < 3) throw std::runtime_error("the engine does not answer");
+    co_return;
+  };
+  start();
+  EXPECT_EQ(attempts, 1);
+  EXPECT_TRUE(things->calls.empty());
+  EXPECT_FALSE(exit_code);
+  advance(600ms);  // the first retry after 500 ms
+  EXPECT_EQ(attempts, 2);
+  EXPECT_TRUE(things->calls.empty());
+  advance(1100ms);  // the second after 1 s more
+  EXPECT_EQ(attempts, 3);
+  EXPECT_EQ(things->calls["a"], 1);
+  EXPECT_EQ(condition("Ready")["status"], "True");
+  // Admitted once: later revisions are not asked again.
+  loader.revision = "sha256:2";
+  manager->enqueue(std::string(kManifestKey));
+  settle();
+  EXPECT_EQ(attempts, 3);
 }
 
 TEST_F(ManagerTest, AnEventOfAComponentReachesTheKeysThatConcernIt) {

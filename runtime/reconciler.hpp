@@ -17,6 +17,11 @@
 // metrics (registered on the Registry it is constructed with) and its
 // requeue (Result::requeue_after). Adding a reconciler is one folder under
 // reconcilers/ and one registration line in controller/setup.
+//
+// plan() is reconcile() without acting: the same reads of the world and the
+// same decision, returned as typed changes (runtime/plan.hpp). `stackd diff`
+// prints what every key's plan() says; reconcile() executes exactly what its
+// own plan says, so nothing in between may decide differently.
 #include <boost/asio/awaitable.hpp>
 #include <nlohmann/json.hpp>
 
@@ -27,8 +32,9 @@
 #include <string_view>
 #include <vector>
 
-#include "api/v1alpha1/snapshot.hpp"
+#include "desired/snapshot.hpp"
 #include "runtime/clock.hpp"
+#include "runtime/plan.hpp"
 
 namespace stackd::runtime {
 
@@ -54,7 +60,11 @@ class ReconcileError : public std::runtime_error {
  public:
   enum class Retry {
     Backoff,  // try again with per-key exponential backoff
-    Never,    // terminal until something changes (controller-runtime's TerminalError): an edit, an event, a resync
+    // Terminal until something changes (controller-runtime's TerminalError):
+    // an edit, an event, a resync. It also says the key refused the desired
+    // state and left the world as its last success did (a rejected config
+    // rolled back), so the stack stays Ready on its last good revision.
+    Never,
     After,    // look again after a fixed delay: waiting on something no event announces (a foreign container)
   };
   ReconcileError(std::string reason, const std::string& message, Retry retry = Retry::Backoff)
@@ -73,10 +83,13 @@ class ReconcileError : public std::runtime_error {
 
 // What a pass gets besides its request.
 struct Context {
-  manifest::SnapshotPtr snapshot;  // the revision this pass works on; never null
+  desired::SnapshotPtr snapshot;  // the revision this pass works on; never null
   Clock& clock;
   // Keeps a progress line for people (the daemon logs it; apply prints it).
   std::function<void(const std::string& line)> progress;
+  // Each change the pass made, as its plan listed it (`apply` prints them
+  // beside what `diff` showed); null: nobody collects them.
+  std::function<void(const Change& change)> applied;
 };
 
 // One entry of /status "components": a thing a person recognises.
@@ -96,8 +109,12 @@ class Reconciler {
   // Every key this reconciler wants reconciled for a snapshot: the runtime
   // enqueues them on a new revision, on resync and after a reconnect, and
   // forgets (clears the error and status of) keys that left the set.
-  virtual std::vector<std::string> keys(const manifest::Snapshot& snapshot) const = 0;
+  virtual std::vector<std::string> keys(const desired::Snapshot& snapshot) const = 0;
   virtual boost::asio::awaitable<Result> reconcile(const Request& request, Context& context) = 0;
+  // What reconcile() would change now, and why; changes nothing anywhere
+  // (no write to the engine, Grafana, or the state directory). Throws as
+  // reconcile() does when it cannot find out.
+  virtual boost::asio::awaitable<std::vector<Change>> plan(const Request& request, Context& context) = 0;
   // Keys to look at when a container of `component` changed ("" for the
   // stack's networks and volumes); Docker events arrive this way.
   virtual std::vector<std::string> keys_for_component(std::string_view component) const {

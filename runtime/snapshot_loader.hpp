@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <vector>
 
-#include "api/v1alpha1/snapshot.hpp"
+#include "desired/snapshot.hpp"
 
 namespace stackd::runtime {
 
@@ -19,11 +19,11 @@ class SnapshotLoader {
   // Throws ReconcileError with Retry::Never (reason ManifestInvalid, or
   // SourceInvalid for a bad commit) when it is invalid: the last good
   // snapshot stays; other exceptions (a fetch failed) are retried.
-  virtual boost::asio::awaitable<manifest::SnapshotPtr> load() = 0;
+  virtual boost::asio::awaitable<desired::SnapshotPtr> load() = 0;
   // Files whose edits should trigger load() (watched by the file source):
   // the manifest and everything `current` references, the directories of its
   // globs. current is null before the first valid load.
-  virtual std::vector<std::filesystem::path> watched_paths(const manifest::Snapshot* current) const = 0;
+  virtual std::vector<std::filesystem::path> watched_paths(const desired::Snapshot* current) const = 0;
 };
 
 }  // namespace stackd::runtime

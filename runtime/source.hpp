@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "api/v1alpha1/snapshot.hpp"
+#include "desired/snapshot.hpp"
 
 namespace stackd::runtime {
 
@@ -38,7 +38,7 @@ class Source {
   virtual nlohmann::json status() const { return nlohmann::json::object(); }
   // A new snapshot is pinned (the file source watches what it references,
   // the event source follows a renamed stack).
-  virtual void snapshot_changed(const manifest::Snapshot& snapshot) { (void)snapshot; }
+  virtual void snapshot_changed(const desired::Snapshot& snapshot) { (void)snapshot; }
 };
 
 }  // namespace stackd::runtime

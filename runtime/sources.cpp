@@ -30,7 +30,7 @@ void FileSource::stop() {
   if (watcher_) watcher_->stop();
 }
 
-void FileSource::snapshot_changed(const manifest::Snapshot& snapshot) {
+void FileSource::snapshot_changed(const desired::Snapshot& snapshot) {
   if (watcher_) watcher_->set_files(paths_(&snapshot));
 }
 
@@ -51,16 +51,23 @@ void DockerEventSource::start(Enqueue enqueue) {
   EventCallbacks callbacks;
   callbacks.on_connected = [this, enqueue] {
     if (connects_++ > 0) reconnects_.get().inc();
-    spdlog::info("docker event stream connected; re-listing");
+    spdlog::info("docker event stream connected{}; re-listing", lost_ ? " again" : "");
+    lost_ = false;
     enqueue.all();
   };
   callbacks.on_event = [enqueue](const std::string& key, const docker::Event& e) {
     spdlog::debug("docker event {} {} of {}", e.type, e.action, key);
     enqueue.component(key == kInfrastructureKey ? std::string() : key);
   };
-  callbacks.on_disconnected = [](const std::string& error, Duration retry_in) {
-    spdlog::warn("docker event stream lost ({}); reconnecting in {} ms", error,
-                 std::chrono::duration_cast<std::chrono::milliseconds>(retry_in).count());
+  callbacks.on_disconnected = [this](const std::string& error, Duration retry_in) {
+    // The change is worth a line; each attempt while the engine stays away is not.
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(retry_in).count();
+    if (lost_) {
+      spdlog::debug("docker event stream still down ({}); reconnecting in {} ms", error, ms);
+      return;
+    }
+    lost_ = true;
+    spdlog::warn("docker event stream lost: {}; reconnecting with backoff (logged again once it is back)", error);
   };
   EventWatcherConfig config;
   config.reconnect.cap = std::chrono::seconds(5);  // an engine restart should not leave drift for long
@@ -84,7 +91,7 @@ void DockerEventSource::stop() {
   }
 }
 
-void DockerEventSource::snapshot_changed(const manifest::Snapshot& snapshot) {
+void DockerEventSource::snapshot_changed(const desired::Snapshot& snapshot) {
   if (watcher_) watcher_->set_stack(snapshot.manifest.name);
 }
 

@@ -23,13 +23,13 @@ class ResyncTimer;
 // matching its globs → "manifest".
 class FileSource final : public Source {
  public:
-  using Paths = std::function<std::vector<std::filesystem::path>(const manifest::Snapshot*)>;
+  using Paths = std::function<std::vector<std::filesystem::path>(const desired::Snapshot*)>;
   FileSource(net::any_io_executor executor, Clock& clock, Paths paths);
   ~FileSource() override;
   std::string_view name() const override { return "file"; }
   void start(Enqueue enqueue) override;
   void stop() override;
-  void snapshot_changed(const manifest::Snapshot& snapshot) override;
+  void snapshot_changed(const desired::Snapshot& snapshot) override;
 
  private:
   net::any_io_executor executor_;
@@ -48,7 +48,7 @@ class DockerEventSource final : public Source {
   std::string_view name() const override { return "docker-events"; }
   void start(Enqueue enqueue) override;
   void stop() override;
-  void snapshot_changed(const manifest::Snapshot& snapshot) override;
+  void snapshot_changed(const desired::Snapshot& snapshot) override;
   nlohmann::json status() const override;
   // For /readyz: the engine answers.
   bool connected() const;
@@ -61,6 +61,7 @@ class DockerEventSource final : public Source {
   docker::Api& docker_;
   metrics::CounterFamily& reconnects_;
   std::uint64_t connects_ = 0;
+  bool lost_ = false;  // the stream is down: logged once, until it is back
   std::unique_ptr<EventWatcher> watcher_;
   std::shared_ptr<void> cancel_;  // the stream's cancellation signal
   bool stopped_ = false;

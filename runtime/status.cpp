@@ -29,6 +29,17 @@ std::string string_field(const nlohmann::json& j, const char* key) {
 
 }  // namespace
 
+std::string first_line(const std::string& text) {
+  auto end = text.find('\n');
+  if (end == std::string::npos) return text;
+  std::size_t more = 0;
+  for (auto at = end; at != std::string::npos && at + 1 < text.size(); at = text.find('\n', at + 1)) ++more;
+  auto line = text.substr(0, end);
+  while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.pop_back();
+  if (more == 0) return line;
+  return line + " (+" + std::to_string(more) + " line" + (more == 1 ? "" : "s") + ": stackd status -o json)";
+}
+
 bool StackStatus::set_condition(std::string_view type, bool status, std::string reason, std::string message,
                                 SystemTime now) {
   message = sanitize(std::move(message));
@@ -192,7 +203,7 @@ std::string format_status(const StackStatus& s, SystemTime now) {
     char line[160];
     std::snprintf(line, sizeof line, "%-13s %-7s %-23s %-10s ", c.type.c_str(), c.status ? "True" : "False",
                   c.reason.c_str(), age(c.last_transition_time, now).c_str());
-    out += line + c.message + "\n";
+    out += line + first_line(c.message) + "\n";
   }
   out += "\nCOMPONENT        CONTAINER     STATE       LAST RECONCILE  LAST ERROR\n";
   for (const auto& [name, c] : s.components) {
@@ -200,7 +211,7 @@ std::string format_status(const StackStatus& s, SystemTime now) {
     std::snprintf(line, sizeof line, "%-16s %-13s %-11s %-15s ", c.name.c_str(),
                   c.container_id.substr(0, 12).c_str(), c.state.empty() ? "-" : c.state.c_str(),
                   c.last_reconcile_time ? age(*c.last_reconcile_time, now).c_str() : "never");
-    out += line + (c.last_error.empty() ? std::string("-") : c.last_error) + "\n";
+    out += line + (c.last_error.empty() ? std::string("-") : first_line(c.last_error)) + "\n";
   }
   return out;
 }

@@ -94,7 +94,12 @@ void to_json(nlohmann::json& j, const StackStatus& s);
 // the bounds), so `stackd status` can report a wrong endpoint clearly.
 void from_json(const nlohmann::json& j, StackStatus& s);
 
-// Human text for `stackd status` (now: for "3m ago").
+// The first line of a message, for a table row, saying how many lines were
+// left out (`stackd status -o json` shows them all).
+std::string first_line(const std::string& text);
+
+// Human text for `stackd status` (now: for "3m ago"). A multi-line message
+// (promtool's, amtool's) shows its first line.
 std::string format_status(const StackStatus& s, SystemTime now);
 
 }  // namespace stackd::runtime

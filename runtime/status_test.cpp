@@ -95,5 +95,25 @@ TEST(FormatStatus, PrintsConditionsAndComponents) {
   EXPECT_NE(text.find("name conflict"), std::string::npos) << text;
 }
 
+TEST(FormatStatus, AMultiLineMessageIsCutToItsFirstLineInTheTableAndKeptWholeInJson) {
+  StackStatus s;
+  const SystemTime t = *parse_time("2026-01-02T03:04:05Z");
+  const std::string promtool = "prometheus-config: promtool check config (exit 1): Checking prometheus.yml\n"
+                               "  FAILED: rules.yml: 3:11: parse error\n\n  more\n";
+  s.set_condition(kConditionDegraded, true, "PrometheusConfigRejected", promtool, t);
+  s.record_reconcile("prometheus", "0123456789abcdef", "running", "line one\nline two", t);
+  const std::string text = format_status(s, t);
+  EXPECT_NE(text.find("prometheus-config: promtool check config (exit 1): Checking prometheus.yml (+3 lines: stackd "
+                      "status -o json)\n"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("FAILED"), std::string::npos) << text;
+  EXPECT_NE(text.find("line one (+1 line: stackd status -o json)\n"), std::string::npos) << text;
+  const nlohmann::json j = s;
+  EXPECT_EQ(j["conditions"][0]["message"], promtool);
+  EXPECT_EQ(first_line("single"), "single");
+  EXPECT_EQ(first_line("single\n"), "single");
+}
+
 }  // namespace
 }  // namespace stackd::runtime

@@ -2,7 +2,7 @@
 # Builds the offline images the tests use, with `docker import`, from Debian's
 # binaries (no registry is reachable here; docs/CONTRIBUTING.md). Idempotent.
 #   stackd-test/prometheus:{2.42,2.42b}  /bin/prometheus + /bin/promtool, and a
-#                                        shell with mv and mkdir, as upstream's
+#                                        shell with mv, mkdir and cp, as upstream's
 #                                        busybox-based image has
 #   stackd-test/node-exporter:1.5        /bin/node_exporter
 #   stackd-test/alertmanager:0.25        /bin/alertmanager + /bin/amtool, no
@@ -32,11 +32,11 @@ rootfs() {  # rootfs DIR BIN... : a minimal root with the binaries and what they
 }
 
 # Bump when the rootfs recipe changes, so stale images are rebuilt.
-recipe=5
+recipe=6
 have() { [ "$(docker image inspect -f '{{index .Config.Labels "dev.stackd.test-recipe"}}' "$1" 2>/dev/null)" = "$recipe" ]; }
 
 if ! have stackd-test/prometheus:2.42 || ! have stackd-test/prometheus:2.42b; then
-  rootfs "$work/prom" /usr/bin/prometheus /usr/bin/promtool /usr/bin/dash /usr/bin/mv /usr/bin/mkdir
+  rootfs "$work/prom" /usr/bin/prometheus /usr/bin/promtool /usr/bin/dash /usr/bin/mv /usr/bin/mkdir /usr/bin/cp
   mv "$work/prom/bin/dash" "$work/prom/bin/sh"
   mkdir -p "$work/prom/etc/prometheus"
   cp /etc/prometheus/prometheus.yml "$work/prom/etc/prometheus/"

@@ -14,7 +14,9 @@ command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 generator=()
 [ -f "$build/CMakeCache.txt" ] || ! command -v ninja >/dev/null || generator=(-G Ninja)
 cmake -S . -B "$build" "${generator[@]}" -DCMAKE_CXX_COMPILER=clang++ -DSTACKD_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" >/dev/null
-targets=$(sed -n 's/^set(STACKD_FUZZ_TARGETS \(.*\)/\1/p; /^    [a-z_]*)$/s/[ )]//gp' fuzz/CMakeLists.txt | tr '\n' ' ')
+# Every name of set(STACKD_FUZZ_TARGETS ...), however it is wrapped.
+targets=$(awk '/^set\(STACKD_FUZZ_TARGETS/ { on = 1 } on { all = all " " $0 } on && /\)/ { exit } END { print all }' \
+            fuzz/CMakeLists.txt | sed 's/.*STACKD_FUZZ_TARGETS//; s/).*//' | xargs)
 nice cmake --build "$build" -j2 --target $(for t in $targets; do printf 'fuzz_%s ' "$t"; done) >/dev/null
 mkdir -p "$build/artifacts"
 failed=0
@@ -24,6 +26,8 @@ for t in $targets; do
   seeds=("fuzz/corpus/$t")
   # Every broken manifest of the corpus, under ASan/UBSan before any mutation.
   [ "$t" = manifest_loader ] && seeds+=(tests/manifests/invalid)
+  # Every rule file stackd ships and the corpus' broken ones.
+  [ "$t" = alert_thresholds ] && seeds+=(manifests/prometheus tests/manifests/invalid/files)
   start=$(date +%s)
   if "$build/fuzz/fuzz_$t" -seed="${STACKD_FUZZ_SEED:-1}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
        -print_final_stats=0 -artifact_prefix="$build/artifacts/$t-" "$work" "${seeds[@]}" >"$build/fuzz_$t.log" 2>&1; then

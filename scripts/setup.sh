@@ -9,7 +9,7 @@ $SUDO apt-get update -q
 $SUDO apt-get install -y -q --no-install-recommends \
   g++ cmake make ninja-build git ca-certificates curl python3 \
   libboost1.81-dev libyaml-cpp-dev nlohmann-json3-dev libsimdjson-dev libspdlog-dev libcli11-dev \
-  libarchive-dev libssl-dev libgtest-dev \
+  libarchive-dev libssl-dev libgtest-dev libdtl-dev libcmark-dev \
   docker.io prometheus prometheus-node-exporter prometheus-alertmanager wrk \
   mmdebstrap docker-registry apache2-utils nginx docker-compose nodejs unzip \
   fcgiwrap openssh-server openssh-client openssl

@@ -14,7 +14,8 @@ check=0
 staged=$(mktemp -d)
 trap 'rm -rf "$staged"' EXIT
 mkdir -p "$staged/prometheus" "$staged/dashboards"
-cp "$src/prometheus/alerts.yml" "$staged/prometheus/alerts.yml"
+# The rule files the stack ships (manifests/stack.yaml's rules).
+for rules in alerts.yml gpu.yml; do cp "$src/prometheus/$rules" "$staged/prometheus/$rules"; done
 cp "$src"/grafana/dashboards/*.json "$staged/dashboards/"
 
 if [ "$check" = 1 ]; then

@@ -107,23 +107,36 @@ done
 
 # ---- the default rendering carries the unchanged alerts: the rule unit tests
 # of the Docker stack pass on the rule groups extracted from the PrometheusRule.
+# Their runbook_url is the stackd daemon's /runbooks, the base stackd's loader
+# gives spec.alerts.runbookUrl; the chart has no daemon and keeps the file's
+# own default, docs/runbooks.md, so the expected links are rebased onto it.
 x=$work/v4-default/x
-sed 's#^  - alerts\.yml$#  - rules.yml#' "$repo/tests/prometheus/alerts_test.yml" >"$x/alerts_test.yml"
+sed -e 's#^  - alerts\.yml$#  - rules.yml#' -e 's#http://127\.0\.0\.1:9321/runbooks\##docs/runbooks.md\##' \
+  "$repo/tests/prometheus/alerts_test.yml" >"$x/alerts_test.yml"
+if grep -q '9321/runbooks' "$x/alerts_test.yml"; then bad "alerts_test.yml has a runbook_url the chart test does not rebase"; fi
 if ! grep -q '^  - rules.yml$' "$x/alerts_test.yml"; then bad "alerts_test.yml no longer names alerts.yml as its rule file"
 elif (cd "$x" && "$PROMTOOL" test rules alerts_test.yml) >"$work/unit.log" 2>&1; then ok "promtool test rules on the rendered PrometheusRule"
 else bad "promtool test rules on the rendered PrometheusRule"; cat "$work/unit.log"; fi
+# ...and so do the GPU recording rules' and alerts' (gpu_rules_test.yml).
+sed -e 's#^  - gpu\.yml$#  - rules.yml#' -e 's#http://127\.0\.0\.1:9321/runbooks\##docs/runbooks.md\##' \
+  "$repo/tests/prometheus/gpu_rules_test.yml" >"$x/gpu_rules_test.yml"
+if ! grep -q '^  - rules.yml$' "$x/gpu_rules_test.yml"; then bad "gpu_rules_test.yml no longer names gpu.yml as its rule file"
+elif (cd "$x" && "$PROMTOOL" test rules gpu_rules_test.yml) >"$work/gpu-unit.log" 2>&1; then ok "promtool test rules of the GPU rules on the rendered PrometheusRule"
+else bad "promtool test rules of the GPU rules on the rendered PrometheusRule"; cat "$work/gpu-unit.log"; fi
 
 # ...and they are the source's groups with every placeholder at its default,
 # field for field (the chart's default values are the file's defaults).
-sed -E 's/\$\{alerts\.[A-Za-z.]+:-([^}]*)\}/\1/g' "$repo/manifests/prometheus/alerts.yml" >"$work/alerts-defaults.yml"
-if grep -q '\${alerts\.' "$work/alerts-defaults.yml"; then bad "a placeholder of alerts.yml has no default"; fi
+for rules in alerts gpu; do
+  sed -E 's/\$\{alerts\.[A-Za-z.]+:-([^}]*)\}/\1/g' "$repo/manifests/prometheus/$rules.yml" >"$work/$rules-defaults.yml"
+  if grep -q '\${alerts\.' "$work/$rules-defaults.yml"; then bad "a placeholder of $rules.yml has no default"; fi
+done
 if node -e '
   const YAML = require("yaml"), fs = require("fs"), assert = require("assert");
   const parse = (f) => YAML.parse(fs.readFileSync(f, "utf8")).groups;
-  assert.deepStrictEqual(parse(process.argv[1]), parse(process.argv[2]));
-' "$x/rules.yml" "$work/alerts-defaults.yml" >"$work/groups.log" 2>&1; then
-  ok "PrometheusRule groups equal manifests/prometheus/alerts.yml"
-else bad "PrometheusRule groups differ from manifests/prometheus/alerts.yml"; head -40 "$work/groups.log"; fi
+  assert.deepStrictEqual(parse(process.argv[1]), parse(process.argv[2]).concat(parse(process.argv[3])));
+' "$x/rules.yml" "$work/alerts-defaults.yml" "$work/gpu-defaults.yml" >"$work/groups.log" 2>&1; then
+  ok "PrometheusRule groups equal manifests/prometheus/alerts.yml and gpu.yml"
+else bad "PrometheusRule groups differ from manifests/prometheus/alerts.yml and gpu.yml"; head -40 "$work/groups.log"; fi
 
 # ---- a threshold from values moves the alert: queue depth 5 fires at 6 with
 # threshold 4, and stays quiet with the shipped threshold.
@@ -166,6 +179,18 @@ if grep -q ') > 12$' "$work/fill/rules.yml" && grep -q 'above 12s for model' "$w
    ! grep -q 'docs/runbooks.md' "$work/fill/rules.yml" && ! grep -q '\${alerts' "$work/fill/rules.yml"; then
   ok "alerts values and prometheusRule.runbookUrl fill the placeholders"
 else bad "placeholders not filled as given"; grep -n 'OllamaHighResponseTime' -A12 "$work/fill/rules.yml" | head -20; fi
+
+# ---- the GPU alerts take thresholds from values too, and serviceMonitor.host
+# gives the exporter's series the host label the GPU rules join on.
+mkdir -p "$work/gpu"
+"$helm" template stackd "$chart" --set alerts.gpuHot.threshold=80 --set alerts.gpuMemoryNearlyFull.for=30m \
+  --set serviceMonitor.host=gpu-node-1 >"$work/gpu/r.yaml"
+node "$repo/tests/chart/extract.cjs" "$work/gpu/r.yaml" "$work/gpu" >/dev/null
+if grep -q 'expr: gpu:temperature:celsius > 80$' "$work/gpu/rules.yml" && grep -q 'above 80°C' "$work/gpu/rules.yml" &&
+   grep -A1 'gpu:memory_total:bytes > 0.95$' "$work/gpu/rules.yml" | grep -q 'for: 30m' &&
+   grep -A1 'targetLabel: host' "$work/gpu/r.yaml" | grep -q 'replacement: "gpu-node-1"'; then
+  ok "GPU alert thresholds from values; serviceMonitor.host relabels the exporter's series"
+else bad "GPU alert values or serviceMonitor.host"; grep -n 'GpuHot' -A3 "$work/gpu/rules.yml" | head; grep -n 'relabel' -A3 "$work/gpu/r.yaml"; fi
 
 # ---- bad values fail with a message naming the key, for both helms. The
 # schema's checks fail lint and install; the templates' own checks (fail)

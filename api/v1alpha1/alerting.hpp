@@ -65,13 +65,24 @@ inline const std::vector<std::pair<std::string, ThresholdKind>>& tunable_alerts(
       {"ollamaHighResponseTime", ThresholdKind::Duration},
       {"ollamaQueueBacklog", ThresholdKind::Number},
       {"ollamaHighErrorRate", ThresholdKind::Number},
+      {"ollamaModelOffloaded", ThresholdKind::Number},       // share of the model outside VRAM
+      {"ollamaAnswersTruncated", ThresholdKind::Number},     // share of answers with done_reason "length"
+      {"ollamaModelLoadThrash", ThresholdKind::Number},      // loads of a model per hour
+      {"ollamaUpstreamUnreachable", ThresholdKind::Number},  // failed requests per second
+      {"ollamaHighInterTokenLatency", ThresholdKind::Duration},
+      // manifests/prometheus/gpu.yml
+      {"gpuMemoryNearlyFull", ThresholdKind::Number},  // a ratio of the VRAM
+      {"gpuHot", ThresholdKind::Number},               // °C
+      {"gpuThermalThrottling", ThresholdKind::Number},  // only `for`
+      {"gpuExporterDown", ThresholdKind::Number},       // only `for`
+      {"gpuXidError", ThresholdKind::Number},           // only `for`
   };
   return names;
 }
 
 struct Alerts {
   std::map<std::string, AlertTuning> tuning;  // by manifest name (ollamaHighResponseTime)
-  std::optional<std::string> runbook_url;     // base of every runbook_url; default in the rule file
+  std::optional<std::string> runbook_url;     // base of every runbook_url; default: the daemon's /runbooks
 };
 
 }  // namespace stackd::manifest

@@ -1,9 +1,11 @@
 #include "api/v1alpha1/alertmanager_section.hpp"
 
+#include "api/v1alpha1/yaml_document.hpp"
+
 #include <algorithm>
-#include <regex>
 #include <set>
 
+#include "api/v1alpha1/field_syntax.hpp"
 #include "api/v1alpha1/units.hpp"
 
 namespace stackd::manifest {
@@ -30,7 +32,7 @@ class Reader {
       const auto key = it->first.Scalar();
       auto is = [&](const char* a) { return key == a; };
       if (std::none_of(allowed.begin(), allowed.end(), is) && std::none_of(also.begin(), also.end(), is))
-        error(it->first, "unknown field '" + key + "' in " + where);
+        error(it->first, "unknown field '" + shown(key) + "' in " + where);
     }
     return true;
   }
@@ -50,7 +52,7 @@ class Reader {
     if (!s) return std::nullopt;
     auto d = parse_duration(*s);
     if (!d || d->count() <= 0 || *d % std::chrono::seconds(1) != std::chrono::milliseconds(0)) {
-      error(parent[key], where + "." + key + ": invalid duration '" + *s + "' (whole seconds, e.g. 30s, 5m, 4h)");
+      error(parent[key], where + "." + key + ": invalid duration '" + shown(*s) + "' (whole seconds, e.g. 30s, 5m, 4h)");
       return std::nullopt;
     }
     return std::chrono::duration_cast<Seconds>(*d);
@@ -76,7 +78,7 @@ class Reader {
     if (!f) return std::nullopt;
     while (!f->content.empty() && (f->content.back() == '\n' || f->content.back() == '\r')) f->content.pop_back();
     if (f->content.empty()) {
-      error(parent[key], where + "." + key + ": " + *rel + " is empty");
+      error(parent[key], where + "." + key + ": " + shown(*rel) + " is empty");
       return std::nullopt;
     }
     return f;
@@ -89,12 +91,13 @@ void read_route(Reader& r, const YAML::Node& n, AlertRoute& route) {
   const std::string w = "spec.alertmanager.route";
   if (!r.mapping(n, w, {"groupBy", "groupWait", "groupInterval", "repeatInterval"})) return;
   if (auto g = n["groupBy"]) {
-    static const std::regex label(R"(^([a-zA-Z_][a-zA-Z0-9_]*|\.\.\.)$)");
     if (!g.IsSequence()) r.error(g, w + ".groupBy must be a list of label names");
     else {
       route.group_by.clear();
       for (const auto& item : g) {
-        if (!item.IsScalar() || !std::regex_match(item.Scalar(), label)) r.error(item, w + ".groupBy: '" + (item.IsScalar() ? item.Scalar() : std::string("?")) + "' is not a label name");
+        // "..." groups by every label (Alertmanager's own notation).
+        if (!item.IsScalar() || !(item.Scalar() == "..." || is_label_name(item.Scalar())))
+          r.error(item, w + ".groupBy: '" + (item.IsScalar() ? shown(item.Scalar()) : std::string("?")) + "' is not a label name");
         else route.group_by.push_back(item.Scalar());
       }
     }
@@ -110,13 +113,12 @@ std::optional<Receiver> read_receiver(Reader& r, const YAML::Node& n, const std:
   if (!r.mapping(n, w, {"name"}, kinds)) return std::nullopt;
   Receiver rc;
   auto name = r.string(n, "name", w);
-  static const std::regex valid(R"(^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$)");
   if (!name) {
     r.error(n, w + ".name is required");
     return std::nullopt;
   }
-  if (!std::regex_match(*name, valid)) {
-    r.error(n["name"], w + ".name '" + *name + "' must be letters, digits, '_', '.', '-' (at most 63)");
+  if (!is_receiver_name(*name)) {
+    r.error(n["name"], w + ".name '" + shown(*name) + "' must be letters, digits, '_', '.', '-' (at most 63)");
     return std::nullopt;
   }
   rc.name = *name;
@@ -142,8 +144,8 @@ std::optional<Receiver> read_receiver(Reader& r, const YAML::Node& n, const std:
     if (c["url"] && c["urlFile"]) r.error(c, cw + ": give url or urlFile, not both");
     else if (!c["url"] && !c["urlFile"]) r.error(c, cw + ": url or urlFile is required");
     if (auto v = r.string(c, "url", cw)) {
-      static const std::regex url(R"(^https?://\S+$)");
-      if (!std::regex_match(*v, url)) r.error(c["url"], cw + ".url must be an http:// or https:// URL");
+      if (auto problem = url_problem(*v, {"http", "https"}))
+        r.error(c["url"], cw + ".url must be an http:// or https:// URL: it " + *problem);
       else rc.settings.emplace_back("url", *v);
     }
     secret(c, "urlFile", cw, "url_file", false);
@@ -154,8 +156,7 @@ std::optional<Receiver> read_receiver(Reader& r, const YAML::Node& n, const std:
     set(c, "to", cw, "to", true);
     set(c, "from", cw, "from", true);
     if (auto v = r.string(c, "smarthost", cw)) {
-      static const std::regex hostport(R"(^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9_.-]+):\d{1,5}$)");
-      if (!std::regex_match(*v, hostport)) r.error(c["smarthost"], cw + ".smarthost must be host:port");
+      if (!is_host_port(*v)) r.error(c["smarthost"], cw + ".smarthost must be host:port");
       else rc.settings.emplace_back("smarthost", *v);
     } else if (!c["smarthost"]) {
       r.error(c, cw + ".smarthost is required");
@@ -182,8 +183,7 @@ std::optional<Receiver> read_receiver(Reader& r, const YAML::Node& n, const std:
     if (!r.mapping(c, cw, {"botTokenFile", "chatId"})) return std::nullopt;
     secret(c, "botTokenFile", cw, "bot_token_file", true);
     if (auto v = r.string(c, "chatId", cw)) {
-      static const std::regex id(R"(^-?\d{1,20}$)");
-      if (!std::regex_match(*v, id)) r.error(c["chatId"], cw + ".chatId must be a number");
+      if (!is_chat_id(*v)) r.error(c["chatId"], cw + ".chatId must be a number");
       else rc.settings.emplace_back("chat_id", *v);
     } else if (!c["chatId"]) {
       r.error(c, cw + ".chatId is required");
@@ -207,8 +207,6 @@ void read_routes(Reader& r, const YAML::Node& n, Alertmanager& am) {
     r.error(n, w + ": more than " + std::to_string(kMaxRoutes) + " routes");
     return;
   }
-  // label op value, value quoted or bare: Alertmanager's matcher syntax.
-  static const std::regex matcher(R"(^\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(=~|!~|!=|=)\s*("([^"\\]|\\.)*"|[^"\s{}][^{}]*)\s*$)");
   for (const auto& item : n) {
     if (!r.mapping(item, w + "[]", {"matchers", "receiver"})) continue;
     ChildRoute route;
@@ -220,9 +218,10 @@ void read_routes(Reader& r, const YAML::Node& n, Alertmanager& am) {
                                   " matchers like 'severity=\"critical\"'");
     } else {
       for (const auto& m : ms) {
-        if (!m.IsScalar() || !std::regex_match(m.Scalar(), matcher))
-          r.error(m, w + "[].matchers: '" + (m.IsScalar() ? m.Scalar() : std::string("?")) +
-                         "' is not a matcher (label=\"value\", !=, =~ or !~)");
+        auto problem = m.IsScalar() ? matcher_problem(m.Scalar()) : std::optional<std::string>("it is not a string");
+        if (problem)
+          r.error(m, w + "[].matchers: '" + (m.IsScalar() ? shown(m.Scalar()) : std::string("?")) +
+                         "' is not a matcher (label=\"value\", !=, =~ or !~): " + *problem);
         else route.matchers.push_back(m.Scalar());
       }
     }
@@ -234,7 +233,7 @@ void read_alertmanager(Reader& r, const YAML::Node& n, const SectionReader& shar
   const std::string w = "spec.alertmanager";
   if (!r.mapping(n, w,
                  {"enabled", "image", "args", "env", "volumes", "memoryLimit", "cpus", "restart", "healthcheck",
-                  "labels", "listen", "port"},
+                  "labels", "listen", "port", "dataPath"},
                  kAlertmanagerFields))
     return;
   shared.read_component(n, w, am);
@@ -242,12 +241,12 @@ void read_alertmanager(Reader& r, const YAML::Node& n, const SectionReader& shar
     if (n["route"] || n["receivers"] || n["routes"])
       r.error(n["configFile"], w + ".configFile replaces route, receivers and routes; give one or the other");
     if (auto f = shared.read_file(*c, n["configFile"], w + ".configFile")) {
-      try {
-        auto doc = YAML::Load(f->content);
+      // Bounded and checked like every referenced YAML file; syntax errors
+      // name the file as the manifest does.
+      if (auto parsed = parse_yaml_document(f->content, f->relative, referenced_file_limits(), shared.diags)) {
+        const YAML::Node& doc = *parsed;
         if (!doc.IsMap() || !doc["route"] || !doc["receivers"])
-          r.error(n["configFile"], w + ".configFile: " + f->relative + " is not an Alertmanager config (needs route and receivers)");
-      } catch (const YAML::Exception& e) {
-        shared.diags.add(f->path, e.mark.line + 1, e.mark.column + 1, e.msg);
+          r.error(n["configFile"], w + ".configFile: " + shown(f->relative) + " is not an Alertmanager config (needs route and receivers)");
       }
       am.config_file = std::move(*f);
     }
@@ -285,7 +284,7 @@ void read_alertmanager(Reader& r, const YAML::Node& n, const SectionReader& shar
     if (name.empty()) continue;
     used.insert(name);
     if (!seen.count(name) && routes.IsSequence() && i < routes.size())
-      r.error(routes[i]["receiver"], w + ".routes[].receiver: no receiver is named '" + name + "'");
+      r.error(routes[i]["receiver"], w + ".routes[].receiver: no receiver is named '" + shown(name) + "'");
   }
   for (const auto& [name, at] : seen)
     if (!used.count(name)) r.error(at, w + ".receivers: '" + name + "' is not used by any route (the first receiver is the default; others need a route)");
@@ -301,8 +300,7 @@ void read_alerts(Reader& r, const YAML::Node& n, Alerts& alerts) {
     const auto key = it->first.Scalar();
     if (key == "runbookUrl") {
       if (auto v = r.string(n, "runbookUrl", w)) {
-        static const std::regex url(R"(^[^\s"'#{}]+$)");
-        if (!std::regex_match(*v, url)) r.error(it->second, w + ".runbookUrl must be a URL without spaces, quotes or '#'");
+        if (!is_runbook_base(*v)) r.error(it->second, w + ".runbookUrl must be a URL without spaces, quotes or '#'");
         else alerts.runbook_url = *v;
       }
       continue;
@@ -312,7 +310,7 @@ void read_alerts(Reader& r, const YAML::Node& n, Alerts& alerts) {
     if (known == tunable.end()) {
       std::string names;
       for (const auto& t : tunable) names += (names.empty() ? "" : ", ") + t.first;
-      r.error(it->first, "unknown field '" + key + "' in spec.alerts (tunable alerts: " + names + ", and runbookUrl)");
+      r.error(it->first, "unknown field '" + shown(key) + "' in spec.alerts (tunable alerts: " + names + ", and runbookUrl)");
       continue;
     }
     const auto aw = w + "." + key;
@@ -322,7 +320,7 @@ void read_alerts(Reader& r, const YAML::Node& n, Alerts& alerts) {
     if (auto s = r.string(a, "threshold", aw)) {
       if (known->second == ThresholdKind::Duration) {
         auto d = parse_duration(*s);
-        if (!d || d->count() <= 0) r.error(a["threshold"], aw + ".threshold: invalid duration '" + *s + "' (e.g. 30s, 2m)");
+        if (!d || d->count() <= 0) r.error(a["threshold"], aw + ".threshold: invalid duration '" + shown(*s) + "' (e.g. 30s, 2m)");
         else {
           auto ms = d->count();
           t.threshold = ms % 1000 == 0 ? std::to_string(ms / 1000) : std::to_string(ms / 1000) + "." + [&] {
@@ -332,8 +330,7 @@ void read_alerts(Reader& r, const YAML::Node& n, Alerts& alerts) {
           }();
         }
       } else {
-        static const std::regex number(R"(^\d{1,12}(\.\d{1,6})?$)");
-        if (!std::regex_match(*s, number)) r.error(a["threshold"], aw + ".threshold must be a non-negative number like 10 or 0.05");
+        if (!is_threshold_number(*s)) r.error(a["threshold"], aw + ".threshold must be a non-negative number like 10 or 0.05");
         else t.threshold = *s;
       }
     }
@@ -364,8 +361,6 @@ std::vector<const FileRef*> alertmanager_files(const Alertmanager& am) {
 
 void read_alerting_sections(const YAML::Node& spec, const SectionReader& shared, Manifest& m) {
   Reader r(shared);
-  m.alertmanager.image = "prom/alertmanager:v0.27.0";
-  m.alertmanager.port = 9093;
   if (auto n = spec["alertmanager"]) {
     m.alertmanager.declared = true;
     read_alertmanager(r, n, shared, m.alertmanager);

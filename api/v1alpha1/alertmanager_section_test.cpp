@@ -167,6 +167,55 @@ TEST(AlertmanagerSection, BadMatcherAndTwoIntegrationsAreErrors) {
   EXPECT_NE(e.find("'severity critical' is not a matcher"), std::string::npos) << e;
 }
 
+TEST(AlertmanagerSection, MatcherErrorsSayWhatIsWrong) {
+  Dir dir;
+  auto e = errors_of(dir,
+                     "  alertmanager:\n"
+                     "    receivers: [{name: ops, webhook: {url: 'http://127.0.0.1:5001/'}},\n"
+                     "                {name: pager, webhook: {url: 'http://127.0.0.1:5002/'}}]\n"
+                     "    routes:\n"
+                     "      - {matchers: ['alertname=Ollama Down', 'a=b,c'], receiver: pager}\n");
+  EXPECT_NE(e.find("stack.yaml:10:21: spec.alertmanager.routes[].matchers: 'alertname=Ollama Down' is not a matcher "
+                   "(label=\"value\", !=, =~ or !~): quote a value with spaces"), std::string::npos) << e;
+  EXPECT_NE(e.find("stack.yaml:10:46: spec.alertmanager.routes[].matchers: 'a=b,c' is not a matcher"), std::string::npos) << e;
+}
+
+// Each of these values of ~60 KB (under the loader's 64 KB bound) made
+// `stackd validate` die with SIGSEGV while std::regex checked it (its
+// matcher recurses once per character). Now each is an error at its
+// position, and the value is not echoed back whole.
+TEST(AlertmanagerSection, LongValuesAreErrorsNotCrashes) {
+  Dir dir;
+  const std::string lng(60 * 1024, 'a');
+  auto e = errors_of(dir,
+                     "  alertmanager:\n"
+                     "    route: {groupBy: ['" + lng + "-']}\n"
+                     "    receivers:\n"
+                     "      - {name: ops, webhook: {url: 'http://127.0.0.1:5001/" + lng + " '}}\n"
+                     "      - {name: '" + lng + "', webhook: {url: 'http://127.0.0.1:5001/'}}\n"
+                     "      - name: mail\n"
+                     "        email: {to: a@b, from: c@d, smarthost: '" + lng + ":25x'}\n"
+                     "      - name: chat\n"
+                     "        telegram: {botTokenFile: token, chatId: '" + std::string(60 * 1024, '1') + "'}\n"
+                     "    routes:\n"
+                     "      - {matchers: ['severity=\"" + lng + "'], receiver: mail}\n"
+                     "      - {matchers: ['severity=" + lng + " x'], receiver: chat}\n"
+                     "  alerts:\n"
+                     "    runbookUrl: '" + lng + "#x'\n"
+                     "    ollamaQueueBacklog: {threshold: '" + std::string(60 * 1024, '1') + "'}\n");
+  EXPECT_NE(e.find("stack.yaml:7:23: spec.alertmanager.route.groupBy: 'aaaa"), std::string::npos) << e.substr(0, 4000);
+  EXPECT_NE(e.find("url must be an http:// or https:// URL: it is longer than 2048 characters"), std::string::npos);
+  EXPECT_NE(e.find("stack.yaml:10:16: spec.alertmanager.receivers[].name 'aaaa"), std::string::npos);
+  EXPECT_NE(e.find("stack.yaml:12:48: spec.alertmanager.receivers[mail].email.smarthost must be host:port"), std::string::npos);
+  EXPECT_NE(e.find("spec.alertmanager.receivers[chat].telegram.chatId must be a number"), std::string::npos);
+  EXPECT_NE(e.find("stack.yaml:16:21: spec.alertmanager.routes[].matchers: 'severity=\"aaaa"), std::string::npos);
+  EXPECT_NE(e.find("is not a matcher (label=\"value\", !=, =~ or !~): its quoted value has no closing '\"'"), std::string::npos);
+  EXPECT_NE(e.find("stack.yaml:17:21: spec.alertmanager.routes[].matchers: 'severity=aaaa"), std::string::npos);
+  EXPECT_NE(e.find("spec.alerts.runbookUrl must be a URL without spaces, quotes or '#'"), std::string::npos);
+  EXPECT_NE(e.find("spec.alerts.ollamaQueueBacklog.threshold must be a non-negative number"), std::string::npos);
+  EXPECT_LT(e.size(), 8 * 1024u) << "a long value was echoed back";
+}
+
 TEST(AlertmanagerSection, ConfigFileExcludesRouteAndItsPortIsChecked) {
   Dir dir;
   dir.write("alertmanager/am.yml", "route: {receiver: x}\nreceivers: [{name: x}]\n");

@@ -41,6 +41,9 @@ struct Component {
   std::map<std::string, std::string> labels;
   std::string listen = "127.0.0.1";  // bind address on the host
   std::uint16_t port = 0;
+  // A host directory for the component's data instead of its named volume
+  // (components that keep data); empty: the volume.
+  std::string data_path;
 };
 
 // A file the manifest references, read at load time.

@@ -12,13 +12,13 @@ JsonLimits dashboard_json_limits() {
 }
 
 std::optional<DashboardDocument> read_dashboard(const FileRef& file, Diagnostics& diags) {
-  const std::string& name = file.path;
+  const std::string& name = file.relative;  // as the manifest names it
   nlohmann::json model;
   try {
     model = parse_json_bounded(file.content, dashboard_json_limits());
   } catch (const JsonError& e) {
     auto at = position_at(file.content, e.offset());
-    diags.add(name, at.line, at.column, std::string("dashboard: ") + e.what());
+    diags.add_syntax_error(name, file.content, at.line, at.column, e.what());
     return std::nullopt;
   }
   if (model.is_object() && model.contains("dashboard") && model["dashboard"].is_object() && model.contains("meta"))

@@ -15,12 +15,6 @@
 
 namespace stackd::manifest {
 
-struct DashboardDocument {
-  std::string uid;
-  std::string title;
-  nlohmann::json model;  // the dashboard itself (an API export unwrapped)
-};
-
 // The limits every dashboard is read with (one place).
 JsonLimits dashboard_json_limits();
 

@@ -11,8 +11,21 @@ inline constexpr const char* kManagedByValue = "stackd";
 inline constexpr const char* kStack = "dev.stackd.stack";
 inline constexpr const char* kComponent = "dev.stackd.component";
 inline constexpr const char* kSpecHash = "dev.stackd.spec-hash";
-// Short digests of each part of the spec, so `diff` can say what changed
-// without diffing inspected config (which has image defaults merged in).
+// The create document stackd sent (canonical JSON, its own bookkeeping
+// labels aside, environment values as digests), so `diff` can show old and
+// new values without diffing inspected config, which has the image's
+// defaults merged in (kubectl's last-applied-configuration).
+inline constexpr const char* kAppliedSpec = "dev.stackd.applied-spec";
+// Where the stack's manifest comes from (a digest of the manifest's path, or
+// of the git URL and path): a stack renamed in the same manifest is found by
+// it, whoever runs stackd, on the host or in a container.
+inline constexpr const char* kOrigin = "dev.stackd.origin";
+// The components of the stack when the container was created
+// ("prometheus,grafana,..."): a container missing later that one of these
+// names was there before and was removed outside stackd.
+inline constexpr const char* kStackComponents = "dev.stackd.stack-components";
+// What containers of an earlier stackd carry instead: short digests of each
+// part of the spec. Read, never written.
 inline constexpr const char* kSpecParts = "dev.stackd.spec-parts";
 
 inline std::map<std::string, std::string> owner_labels(const std::string& stack) {

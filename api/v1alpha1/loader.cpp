@@ -3,15 +3,20 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <glob.h>
+#include <sys/stat.h>
 #include <map>
 #include <set>
 
+#include "api/v1alpha1/alert_placeholders.hpp"
 #include "api/v1alpha1/alertmanager_section.hpp"
+#include "api/v1alpha1/component_kind.hpp"
 #include "api/v1alpha1/dashboard_file.hpp"
 #include "api/v1alpha1/field_syntax.hpp"
+#include "api/v1alpha1/gpu_section.hpp"
 #include "api/v1alpha1/units.hpp"
 #include "api/v1alpha1/yaml_document.hpp"
 #include "common/sha256.hpp"
@@ -303,6 +308,32 @@ class FileResolver {
   std::size_t count_ = 0;
 };
 
+// A host directory a component keeps its data in: absolute, and where
+// stackd can see it (on the host), a directory the component's user can
+// write. In its own image (STACKD_CONTAINER, set by the Dockerfile) stackd
+// sees its own filesystem, not the host's: only the form is checked, and a
+// missing directory is the engine's to report when it creates the container.
+std::optional<std::string> data_path_problem(const std::string& path, const ComponentSchema& schema) {
+  const fs::path p(path);
+  if (!p.is_absolute() || path.find("..") != std::string::npos)
+    return "'" + shown(path) + "' must be an absolute path to a host directory";
+  const std::string fix_owner = "sudo chown -R " + std::to_string(schema.data_uid) + ":" +
+                                std::to_string(schema.data_uid) + " " + path;
+  if (const char* c = std::getenv("STACKD_CONTAINER"); c && *c) return std::nullopt;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    return "'" + path + "' does not exist: create it for " + std::string(schema.name) + " (uid " +
+           std::to_string(schema.data_uid) + "): sudo mkdir -p " + path + " && " + fix_owner;
+  }
+  if (!S_ISDIR(st.st_mode)) return "'" + path + "' is not a directory";
+  const bool writable = (st.st_uid == schema.data_uid && (st.st_mode & S_IWUSR)) ||
+                        (st.st_gid == schema.data_uid && (st.st_mode & S_IWGRP)) || (st.st_mode & S_IWOTH);
+  if (!writable)
+    return "'" + path + "' is owned by uid " + std::to_string(st.st_uid) + " and " + std::string(schema.name) +
+           " runs as uid " + std::to_string(schema.data_uid) + ", which cannot write there: " + fix_owner;
+  return std::nullopt;
+}
+
 void read_listen(SchemaReader& r, const YAML::Node& n, const std::string& where, std::string& listen) {
   if (auto v = r.string(n, "listen", where, 64)) {
     if (!is_ip_literal(*v))
@@ -398,6 +429,13 @@ void read_component(SchemaReader& r, const YAML::Node& n, const std::string& whe
   }
   read_listen(r, n, where, c.listen);
   if (auto v = r.integer(n, "port", where, 1, 65535)) c.port = static_cast<std::uint16_t>(*v);
+  if (auto v = r.string(n, "dataPath", where)) {
+    for (const auto& schema : component_schemas())
+      if (schema.section == where) {
+        if (auto problem = data_path_problem(*v, schema)) r.error(n["dataPath"], where + ".dataPath: " + *problem);
+        else c.data_path = fs::path(*v).lexically_normal().string();
+      }
+  }
 }
 
 // spec[a][b] without creating nodes or throwing on missing ones.
@@ -408,6 +446,17 @@ YAML::Node child(const YAML::Node& n, const char* a, const char* b = nullptr, co
   return child(x, b, c);
 }
 
+// The `port` node of a section named "spec.a" or "spec.a.b", or an
+// undefined node. (Only through child(): assigning a yaml-cpp Node would
+// rewrite the tree it points into.)
+YAML::Node port_node(const YAML::Node& spec, std::string_view section) {
+  const std::string rest(section.substr(section.find('.') + 1));
+  const auto dot = rest.find('.');
+  if (dot == std::string::npos) return child(spec, rest.c_str(), "port");
+  const std::string outer = rest.substr(0, dot), inner = rest.substr(dot + 1);
+  return child(spec, outer.c_str(), inner.c_str(), "port");
+}
+
 void check_duplicate_ports(const Manifest& m, const YAML::Node& spec, SchemaReader& r) {
   struct Use {
     std::string who;
@@ -416,15 +465,12 @@ void check_duplicate_ports(const Manifest& m, const YAML::Node& spec, SchemaRead
     YAML::Node at;
   };
   std::vector<Use> uses;
-  auto add = [&](const Component& c, const char* name, YAML::Node at) {
-    if (c.enabled && c.port) uses.push_back({name, c.listen, c.port, at});
-  };
-  add(m.prometheus, "prometheus", child(spec, "prometheus", "port"));
-  add(m.grafana, "grafana", child(spec, "grafana", "port"));
-  add(m.node_exporter, "nodeExporter", child(spec, "nodeExporter", "port"));
-  if (m.ollama.declared && m.ollama.enabled)
-    add(m.ollama.exporter, "ollama.exporter", child(spec, "ollama", "exporter", "port"));
-  add(m.alertmanager, "alertmanager", child(spec, "alertmanager", "port"));
+  for (const auto& schema : component_schemas()) {
+    const auto& c = component_of(m, schema.kind);
+    // Named as in the manifest, without "spec.": nodeExporter, ollama.exporter.
+    if (c.enabled && c.port)
+      uses.push_back({std::string(schema.section.substr(5)), c.listen, c.port, port_node(spec, schema.section)});
+  }
   uses.push_back({"stackd", m.controller.listen, m.controller.port, child(spec, "stackd", "port")});
   auto overlaps = [](const std::string& a, const std::string& b) {
     return a == b || a == "0.0.0.0" || b == "0.0.0.0" || a == "::" || b == "::";
@@ -440,6 +486,59 @@ void check_duplicate_ports(const Manifest& m, const YAML::Node& spec, SchemaRead
         r.error(later.at.IsDefined() ? later.at.Mark() : spec.Mark(),
                 "port " + std::to_string(later.port) + " of " + later.who + " is already used by " + other.who);
       }
+}
+
+struct ExtraScrapeConfigs {
+  YAML::Node list;
+  std::string file;  // relative to the manifest
+};
+
+// The user's own scrape configs, each where it is in their file: a mapping
+// with a job_name of its own, not one of the jobs stackd generates for this
+// stack (Prometheus would refuse the duplicate at every reload).
+void check_extra_scrape_configs(const ExtraScrapeConfigs& extra, const Manifest& m, Diagnostics& diags) {
+  std::set<std::string> generated = {"stackd"};
+  if (m.prometheus.enabled) generated.insert("prometheus");
+  if (m.node_exporter.enabled) generated.insert("node-exporter");
+  if (m.ollama.exporter.enabled) generated.insert("ollama-exporter");
+  if (m.alertmanager.enabled) generated.insert("alertmanager");
+  if (m.gpu.enabled) generated.insert("gpu-exporter");
+  std::set<std::string> seen;
+  auto at = [&](const YAML::Node& n, const std::string& message) {
+    auto mk = n.Mark();
+    diags.add(extra.file, mk.is_null() ? 1 : mk.line + 1, mk.is_null() ? 1 : mk.column + 1, message);
+  };
+  for (const auto& item : extra.list) {
+    if (!item.IsMap()) {
+      at(item, "a scrape config must be a mapping with a job_name");
+      continue;
+    }
+    const YAML::Node job = item["job_name"];
+    if (!job || !job.IsScalar() || job.Scalar().empty()) {
+      at(item, "this scrape config has no job_name");
+      continue;
+    }
+    const std::string& name = job.Scalar();
+    if (generated.count(name))
+      at(job, "job_name \"" + shown(name) + "\" is generated by stackd; pick another name for your scrape config");
+    else if (!seen.insert(name).second)
+      at(job, "job_name \"" + shown(name) + "\" is used twice");
+  }
+}
+
+// The exporter proxies to Ollama: on Ollama's own port (on this machine) one
+// of the two cannot listen.
+void check_exporter_port_against_ollama(const Manifest& m, const YAML::Node& spec, SchemaReader& r) {
+  if (!m.ollama.declared || !m.ollama.exporter.enabled || !m.ollama.exporter.port) return;
+  auto ollama = url_host_port(m.ollama.url);
+  if (ollama.port != m.ollama.exporter.port || !is_local_host(ollama.host)) return;
+  auto at = child(spec, "ollama", "exporter", "port");
+  if (!at.IsDefined()) at = child(spec, "ollama", "url");
+  r.error(at.IsDefined() ? at.Mark() : spec.Mark(),
+          "spec.ollama.exporter.port " + std::to_string(m.ollama.exporter.port) +
+              " is Ollama's own port (spec.ollama.url " + m.ollama.url +
+              "): the exporter proxies to Ollama and cannot listen where Ollama does; give the exporter another "
+              "port and point clients at it");
 }
 
 // Puts every ${VAR} value into the scalar that holds it. Keys are never
@@ -476,12 +575,16 @@ Manifest parse(const std::string& raw_text, const std::string& path, const LoadO
   // no value can change the document's structure (interpolate.hpp).
   auto masked = mask_variables(raw_text, path, diags);
   auto parsed = parse_yaml_document(masked.text, path, YamlLimits{}, diags);
-  if (!parsed) throw ManifestError(diags);
+  if (!parsed) {
+    if (masked.text != raw_text) diags.show_lines_of(raw_text);
+    throw ManifestError(diags);
+  }
   expand_variables(*parsed, masked, opts.env, path, YamlLimits{}.max_scalar_bytes, diags);
   SchemaReader r(path, diags);
   const YAML::Node root = *parsed;  // const access never inserts nodes
 
   Manifest m;
+  std::optional<ExtraScrapeConfigs> extra_scrape_configs;  // checked once every component is known
   m.path = fs::absolute(path).lexically_normal().string();
   m.base_dir = fs::path(m.path).parent_path().string();
   FileResolver files(m.base_dir, r, opts);
@@ -522,7 +625,7 @@ Manifest parse(const std::string& raw_text, const std::string& path, const LoadO
     r.error(root, "spec is required");
     throw ManifestError(diags);
   }
-  if (!r.mapping(spec, "spec", {"network", "allowEmpty", "prometheus", "grafana", "nodeExporter", "ollama", "stackd", "alertmanager", "alerts"}))
+  if (!r.mapping(spec, "spec", {"network", "allowEmpty", "prometheus", "grafana", "nodeExporter", "ollama", "stackd", "alertmanager", "alerts", "gpu"}))
     throw ManifestError(diags);
 
   m.network = m.name.empty() ? "" : m.name;
@@ -533,20 +636,27 @@ Manifest parse(const std::string& raw_text, const std::string& path, const LoadO
   if (auto v = r.boolean(spec, "allowEmpty", "spec")) m.allow_empty = *v;
 
   // Defaults first, then what the manifest says.
-  m.prometheus.image = "prom/prometheus:v2.53.2";
-  m.prometheus.port = 9090;
-  m.grafana.image = "grafana/grafana:11.3.0";
-  m.grafana.port = 3000;
-  m.node_exporter.image = "prom/node-exporter:v1.8.2";
-  m.node_exporter.port = 9100;
-  m.ollama.exporter.port = 11435;
+  for (const auto& schema : component_schemas()) {
+    auto& c = component_of(m, schema.kind);
+    c.image = std::string(schema.default_image);
+    c.port = schema.default_port;
+  }
   m.ollama.enabled = false;
 
   if (auto p = spec["prometheus"]) {
     const std::string w = "spec.prometheus";
-    if (r.mapping(p, w, {COMPONENT_FIELDS, "retention", "retentionSize", "scrapeInterval", "evaluationInterval", "rules",
-                         "extraScrapeConfigs"})) {
+    if (r.mapping(p, w, {COMPONENT_FIELDS, "dataPath", "retention", "retentionSize", "scrapeInterval",
+                         "evaluationInterval", "rules", "extraScrapeConfigs", "externalLabels"})) {
       read_component(r, p, w, m.prometheus);
+      m.prometheus.external_labels = r.string_map(p, "externalLabels", w);
+      for (const auto& [k, v] : m.prometheus.external_labels) {
+        if (!is_label_name(k) || k.rfind("__", 0) == 0)
+          r.error(p["externalLabels"], w + ".externalLabels: '" + shown(k) +
+                                           "' is not a Prometheus label name (letters, digits and '_', not starting "
+                                           "with a digit or '__')");
+        else if (v.empty() || v.size() > 256)
+          r.error(p["externalLabels"], w + ".externalLabels." + k + " must have 1 to 256 characters");
+      }
       if (auto d = r.duration(p, "retention", w, kMaxRetention, "100y")) m.prometheus.retention = std::chrono::duration_cast<Seconds>(*d);
       if (auto s = r.size(p, "retentionSize", w)) m.prometheus.retention_size = s;
       if (auto d = r.duration(p, "scrapeInterval", w)) {
@@ -569,22 +679,25 @@ Manifest parse(const std::string& raw_text, const std::string& path, const LoadO
             }
             m.prometheus.rule_patterns.push_back(item.Scalar());
             for (auto& f : files.read_glob(item.Scalar(), item, w + ".rules")) {
-              if (auto doc = parse_yaml_document(f.content, f.path, referenced_file_limits(), diags)) {
+              if (auto doc = parse_yaml_document(f.content, f.relative, referenced_file_limits(), diags)) {
                 const YAML::Node& d = *doc;
                 if (d && !d.IsNull() && (!d.IsMap() || !d["groups"]))
                   r.error(item, w + ".rules: " + shown(f.relative) + " is not a Prometheus rule file (no 'groups')");
               }
+              check_alert_placeholders(f.content, f.relative, diags);
               m.prometheus.rules.push_back(std::move(f));
             }
           }
       }
       if (auto v = r.string(p, "extraScrapeConfigs", w)) {
         if (auto f = files.read(*v, p["extraScrapeConfigs"], w + ".extraScrapeConfigs")) {
-          if (auto doc = parse_yaml_document(f->content, f->path, referenced_file_limits(), diags)) {
+          if (auto doc = parse_yaml_document(f->content, f->relative, referenced_file_limits(), diags)) {
             const YAML::Node& d = *doc;
             if (d && !d.IsNull() && !d.IsSequence())
               r.error(p["extraScrapeConfigs"], w + ".extraScrapeConfigs: " + shown(f->relative) +
                                                    " must be a YAML list of scrape_configs");
+            else if (d && d.IsSequence())
+              extra_scrape_configs = ExtraScrapeConfigs{*doc, f->relative};
           }
           m.prometheus.extra_scrape_configs = std::move(*f);
         }
@@ -594,7 +707,7 @@ Manifest parse(const std::string& raw_text, const std::string& path, const LoadO
 
   if (auto g = spec["grafana"]) {
     const std::string w = "spec.grafana";
-    if (r.mapping(g, w, {COMPONENT_FIELDS, "admin", "dashboards", "datasources", "resyncInterval",
+    if (r.mapping(g, w, {COMPONENT_FIELDS, "dataPath", "admin", "dashboards", "datasources", "resyncInterval",
                              "serviceAccountTokenFile", "url"})) {
       read_component(r, g, w, m.grafana);
       reject_grafana_env_conflicts(r, g, w);
@@ -651,7 +764,8 @@ Manifest parse(const std::string& raw_text, const std::string& path, const LoadO
               auto doc = read_dashboard(f, diags);
               if (!doc) continue;
               if (auto [it, fresh] = dashboard_uids.emplace(doc->uid, f.relative); !fresh)
-                diags.add(f.path, 1, 1, "dashboard uid \"" + doc->uid + "\" is already used by " + it->second);
+                diags.add(f.relative, 1, 1, "dashboard uid \"" + doc->uid + "\" is already used by " + it->second);
+              src.documents.push_back(std::move(*doc));
             }
             m.grafana.dashboards.push_back(std::move(src));
           }
@@ -716,15 +830,28 @@ Manifest parse(const std::string& raw_text, const std::string& path, const LoadO
   }
 
   if (auto s = spec["stackd"]) {
-    if (r.mapping(s, "spec.stackd", {"listen", "port"})) {
+    if (r.mapping(s, "spec.stackd", {"enabled", "listen", "port"})) {
+      if (auto v = r.boolean(s, "enabled", "spec.stackd")) m.controller.enabled = *v;
       read_listen(r, s, "spec.stackd", m.controller.listen);
       if (auto v = r.integer(s, "port", "spec.stackd", 1, 65535)) m.controller.port = static_cast<std::uint16_t>(*v);
     }
   }
 
-  read_alerting_sections(spec, {path, diags, [&](auto& n, auto& w, Component& c) { read_component(r, n, w, c); }, [&](auto& rel, auto& at, auto& what) { return files.read(rel, at, what); }}, m);
+  const SectionReader sections{path, diags, [&](auto& n, auto& w, Component& c) { read_component(r, n, w, c); },
+                               [&](auto& rel, auto& at, auto& what) { return files.read(rel, at, what); }};
+  read_alerting_sections(spec, sections, m);
+  read_gpu_section(spec, sections, m);
+  // The runbooks the shipped alerts link to are served by the daemon
+  // (GET /runbooks): a link that opens, where spec.alerts.runbookUrl names no other.
+  if (!m.alerts.runbook_url) {
+    std::string host = m.controller.listen == "0.0.0.0" || m.controller.listen == "::" ? "127.0.0.1" : m.controller.listen;
+    if (host.find(':') != std::string::npos) host = "[" + host + "]";
+    m.alerts.runbook_url = "http://" + host + ":" + std::to_string(m.controller.port) + "/runbooks";
+  }
 
+  if (extra_scrape_configs) check_extra_scrape_configs(*extra_scrape_configs, m, diags);
   check_duplicate_ports(m, spec, r);
+  check_exporter_port_against_ollama(m, spec, r);
   if (opts.allow_empty) m.allow_empty = true;
   if (m.enabled_components() == 0 && !m.allow_empty)
     r.error(spec, "the manifest enables no component; refusing a stack that would remove everything (set "
@@ -769,7 +896,9 @@ std::vector<std::string> Manifest::file_globs() const {
 }
 
 int Manifest::enabled_components() const {
-  return int(prometheus.enabled) + int(grafana.enabled) + int(node_exporter.enabled) + int(ollama.exporter.enabled) + int(alertmanager.enabled);
+  int n = 0;
+  for (const auto& schema : component_schemas()) n += component_of(*this, schema.kind).enabled;
+  return n;
 }
 
 Manifest load_from_string(const std::string& text, const std::string& path, const LoadOptions& options) {

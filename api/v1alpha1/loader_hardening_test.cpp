@@ -192,11 +192,11 @@ TEST(LoaderHardening, DashboardsAreValidatedAtLoad) {
   } catch (const ManifestError& err) {
     e = err.what();
   }
-  auto dash = fs::weakly_canonical(d.path / "dash").string();
-  EXPECT_NE(e.find(dash + "/b.json:1:1: dashboard uid \"same\" is already used by dash/a.json"), std::string::npos) << e;
-  EXPECT_NE(e.find(dash + "/c.json:2:11: dashboard: invalid JSON"), std::string::npos) << e;
-  EXPECT_NE(e.find(dash + "/d.json:1:1: dashboard has no \"uid\""), std::string::npos) << e;
-  EXPECT_NE(e.find(dash + "/e.json:1:91: dashboard: JSON nested deeper than 64 levels"), std::string::npos) << e;
+  // Each named relative to the manifest, as it names them.
+  EXPECT_EQ(e.rfind("dash/b.json:1:1: dashboard uid \"same\" is already used by dash/a.json", 0), 0u) << e;
+  EXPECT_NE(e.find("\ndash/c.json:2:11: expected a JSON value"), std::string::npos) << e;
+  EXPECT_NE(e.find("\ndash/d.json:1:1: dashboard has no \"uid\""), std::string::npos) << e;
+  EXPECT_NE(e.find("\ndash/e.json:1:91: JSON nested deeper than 64 levels"), std::string::npos) << e;
 }
 
 TEST(LoaderHardening, GlobsDoNotFollowSymlinksOutOfTheManifestDirectory) {

@@ -283,3 +283,74 @@ spec:
   auto e = errors_of(base + "https://grafana.example.org" + rest, d);
   EXPECT_NE(e.find(":6:10: spec.grafana.url must be an http:// URL"), std::string::npos) << e;
 }
+
+// dataPath: a host directory instead of the named volume, checked where
+// stackd can see it: absolute, a directory, writable by the component's user.
+TEST(ManifestLoader, DataPathIsAHostDirectoryTheComponentCanWrite) {
+  TempDir d;
+  const auto ok = d.path() / "prom-data";
+  const auto theirs = d.path() / "grafana-data";
+  fs::create_directories(ok);
+  fs::create_directories(theirs);
+  fs::permissions(ok, fs::perms::all);  // anyone may write
+  fs::permissions(theirs, fs::perms::owner_all);
+  const auto missing = (d.path() / "nope").string();
+  auto text = [&](const std::string& prom, const std::string& grafana) {
+    return "apiVersion: stackd.dev/v1alpha1\nkind: MonitoringStack\nmetadata: {name: demo}\nspec:\n"
+           "  prometheus: {dataPath: " + prom + "}\n  grafana: {dataPath: " + grafana + "}\n";
+  };
+  auto m = load_from_string(text(ok.string(), ok.string()), d.write("stack.yaml", ""), no_env());
+  EXPECT_EQ(m.prometheus.data_path, ok.string());
+  try {
+    load_from_string(text(missing, theirs.string()), d.write("stack.yaml", ""), no_env());
+    FAIL() << "loaded";
+  } catch (const ManifestError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find(":5:26: spec.prometheus.dataPath: '" + missing + "' does not exist: create it for prometheus "
+                        "(uid 65534): sudo mkdir -p " + missing + " && sudo chown -R 65534:65534 " + missing),
+              std::string::npos)
+        << what;
+    EXPECT_NE(what.find("spec.grafana.dataPath: '" + theirs.string() + "' is owned by uid " +
+                        std::to_string(::getuid()) + " and grafana runs as uid 472"),
+              std::string::npos)
+        << what;
+  }
+  EXPECT_THROW(load_from_string(text("relative/dir", ok.string()), d.write("stack.yaml", ""), no_env()), ManifestError);
+  EXPECT_THROW(load_from_string("apiVersion: stackd.dev/v1alpha1\nkind: MonitoringStack\nmetadata: {name: demo}\n"
+                                "spec:\n  nodeExporter: {dataPath: /tmp}\n",
+                                d.write("stack.yaml", ""), no_env()),
+               ManifestError)
+      << "a component that keeps no data has no dataPath";
+}
+
+TEST(ManifestLoader, StackdSectionTakesEnabled) {
+  TempDir d;
+  std::string base = "apiVersion: stackd.dev/v1alpha1\nkind: MonitoringStack\nmetadata: {name: demo}\nspec:\n"
+                     "  network: host\n  nodeExporter: {port: 9100}\n  stackd:\n    port: 29321\n";
+  auto m = load_from_string(base + "    enabled: false\n", (d.path() / "stack.yaml").string(), no_env());
+  EXPECT_FALSE(m.controller.enabled);
+  EXPECT_EQ(m.controller.port, 29321);
+  EXPECT_TRUE(load_from_string(base, (d.path() / "stack.yaml").string(), no_env()).controller.enabled);
+  EXPECT_NE(errors_of(base + "    enabled: nope\n", d).find(":9:14: spec.stackd.enabled must be"), std::string::npos)
+      << errors_of(base + "    enabled: nope\n", d);
+}
+
+TEST(ManifestLoader, TheExporterMayNotListenOnOllamasOwnPort) {
+  TempDir d;
+  auto manifest = [](const std::string& url, const std::string& port) {
+    return "apiVersion: stackd.dev/v1alpha1\nkind: MonitoringStack\nmetadata: {name: demo}\nspec:\n  network: host\n"
+           "  ollama:\n    url: " + url + "\n    exporter:\n      port: " + port + "\n";
+  };
+  auto path = (d.path() / "stack.yaml").string();
+  auto e = errors_of(manifest("http://127.0.0.1:11434", "11434"), d);
+  EXPECT_NE(e.find(path + ":9:13: spec.ollama.exporter.port 11434 is Ollama's own port (spec.ollama.url "
+                          "http://127.0.0.1:11434)"),
+            std::string::npos)
+      << e;
+  EXPECT_NE(errors_of(manifest("http://host.docker.internal:11434", "11434"), d).find("is Ollama's own port"),
+            std::string::npos);
+  EXPECT_NE(errors_of(manifest("http://localhost", "80"), d).find("is Ollama's own port"), std::string::npos)
+      << "the scheme's port when the URL names none";
+  EXPECT_EQ(errors_of(manifest("http://127.0.0.1:11434", "11435"), d), "");
+  EXPECT_EQ(errors_of(manifest("http://gpu-box-2.lan:11434", "11434"), d), "") << "Ollama on another machine";
+}

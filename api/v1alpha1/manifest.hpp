@@ -8,8 +8,11 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "api/v1alpha1/alerting.hpp"
 #include "api/v1alpha1/component.hpp"
+#include "api/v1alpha1/gpu.hpp"
 
 namespace stackd::manifest {
 
@@ -21,12 +24,23 @@ struct Prometheus : Component {
   std::vector<FileRef> rules;
   std::vector<std::string> rule_patterns;  // the entries as written (paths or globs)
   std::optional<FileRef> extra_scrape_configs;
+  // global.external_labels; `host` is also every generated scrape target's
+  // `host` label (else the engine's host name).
+  std::map<std::string, std::string> external_labels;
+};
+
+// A dashboard file, parsed and checked by the loader (dashboard_file.hpp).
+struct DashboardDocument {
+  std::string uid;
+  std::string title;
+  nlohmann::json model;  // the dashboard itself (an API export unwrapped)
 };
 
 struct DashboardSource {
   std::string pattern;  // as written
   std::string folder;   // "" = root
   std::vector<FileRef> files;
+  std::vector<DashboardDocument> documents;  // files[i] parsed, when the manifest is valid
 };
 
 struct Datasource {
@@ -61,8 +75,11 @@ struct Ollama {
   bool declared = false;  // the manifest has an `ollama` section
 };
 
-// stackd's own HTTP endpoints (/metrics, /status), scraped by Prometheus.
+// stackd's own HTTP endpoints (/healthz, /readyz, /status, /metrics), which
+// Prometheus scrapes while a daemon serves them.
 struct Controller {
+  // false: no `stackd` scrape target (the daemon still serves its endpoints).
+  bool enabled = true;
   std::string listen = "127.0.0.1";
   std::uint16_t port = 9321;
 };
@@ -80,6 +97,7 @@ struct Manifest {
   Controller controller;
   Alertmanager alertmanager;
   Alerts alerts;
+  Gpu gpu;
 
   std::string path;      // the manifest file
   std::string base_dir;  // its directory: relative paths resolve here

@@ -1,6 +1,7 @@
 #include "api/v1alpha1/yaml_document.hpp"
 
 #include "api/v1alpha1/field_syntax.hpp"
+#include "api/v1alpha1/yaml_syntax.hpp"
 
 #include <set>
 #include <sstream>
@@ -34,8 +35,8 @@ class StructureChecker : public YAML::EventHandler {
  public:
   static constexpr int kMaxErrors = 20;
 
-  StructureChecker(const std::string& file, const YamlLimits& limits, Diagnostics& diags)
-      : file_(file), limits_(limits), diags_(diags) {}
+  StructureChecker(const std::string& text, const std::string& file, const YamlLimits& limits, Diagnostics& diags)
+      : text_(text), file_(file), limits_(limits), diags_(diags) {}
 
   bool ok() const { return errors_ == 0; }
 
@@ -54,6 +55,13 @@ class StructureChecker : public YAML::EventHandler {
   }
   void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t, const std::string& value) override {
     check_tag(mark, tag);
+    // yaml-cpp takes a quote left open to the end of the file as the value.
+    if (tag == "!" && !mark.is_null()) {
+      if (auto open = unclosed_quote(text_, static_cast<std::size_t>(mark.pos)); !open.message.empty()) {
+        diags_.add_syntax_error(file_, text_, open.line, open.col, open.message);
+        throw StopParsing{};
+      }
+    }
     if (value.size() > limits_.max_scalar_bytes) {
       error(mark, "value of " + std::to_string(value.size()) + " bytes is longer than the limit of " +
                       std::to_string(limits_.max_scalar_bytes));
@@ -128,6 +136,7 @@ class StructureChecker : public YAML::EventHandler {
     if (!stack_.empty()) stack_.pop_back();
   }
 
+  const std::string& text_;
   const std::string& file_;
   const YamlLimits& limits_;
   Diagnostics& diags_;
@@ -137,8 +146,11 @@ class StructureChecker : public YAML::EventHandler {
   int errors_ = 0;
 };
 
-void add_yaml_error(const YAML::Exception& e, const std::string& file, Diagnostics& diags) {
-  diags.add(file, e.mark.is_null() ? 1 : e.mark.line + 1, e.mark.is_null() ? 1 : e.mark.column + 1, e.msg);
+// A syntax error as a sentence, at the place to fix, with its line.
+void add_yaml_error(const YAML::Exception& e, const std::string& text, const std::string& file, Diagnostics& diags) {
+  auto problem = explain_yaml_error(text, e.mark.is_null() ? 1 : e.mark.line + 1, e.mark.is_null() ? 1 : e.mark.column + 1,
+                                    e.msg);
+  diags.add_syntax_error(file, text, problem.line, problem.col, problem.message);
 }
 
 }  // namespace
@@ -154,7 +166,7 @@ YamlLimits referenced_file_limits() {
 
 std::optional<YAML::Node> parse_yaml_document(const std::string& text, const std::string& file, const YamlLimits& limits,
                                               Diagnostics& diags) {
-  StructureChecker checker(file, limits, diags);
+  StructureChecker checker(text, file, limits, diags);
   try {
     std::istringstream in(text);
     YAML::Parser parser(in);
@@ -163,14 +175,14 @@ std::optional<YAML::Node> parse_yaml_document(const std::string& text, const std
   } catch (const StopParsing&) {
     return std::nullopt;
   } catch (const YAML::Exception& e) {
-    add_yaml_error(e, file, diags);
+    add_yaml_error(e, text, file, diags);
     return std::nullopt;
   }
   if (!checker.ok()) return std::nullopt;
   try {
     return YAML::Load(text);
   } catch (const YAML::Exception& e) {
-    add_yaml_error(e, file, diags);
+    add_yaml_error(e, text, file, diags);
     return std::nullopt;
   }
 }

@@ -9,7 +9,8 @@
 #   1b. throughput with model-like work (tokens over time): exporter / direct >= 0.95
 #   2.  added latency p50/p99, one connection (rounds alternating like 1a)
 #   3.  added time to first token for streams
-#   4.  RSS of the exporter holding 1,000 concurrent open streams
+#   4.  RSS of the exporter holding 1,000 concurrent open streams: at most
+#       32 KiB per open stream
 # The CPU-bound runs alternate direct, nginx, exporter for BENCH_ROUNDS rounds
 # and report each one's median, so a burst of load from elsewhere on the
 # machine does not land on one side only.
@@ -54,12 +55,15 @@ wait_http() { for _ in $(seq 200); do curl -sf "http://127.0.0.1:$1$2" >/dev/nul
 
 # (Re)starts the fake on the same port with a token delay. The proxies keep
 # running: their pooled connections to the old fake must be noticed as dead.
+# No model load and no prompt evaluation time: the runs measure the proxies
+# and the token timing, not the fake's other timers.
 fake_pid=""
 start_fake() {
   # wrk stops with requests still running; let them finish before the fake goes.
   sleep 1
   if [[ -n $fake_pid ]]; then kill "$fake_pid"; wait "$fake_pid" 2>/dev/null || true; fi
   OLLAMA_HOST=127.0.0.1:$fake_port OLLAMA_NUM_PARALLEL=4096 OLLAMA_MAX_QUEUE=100000 FAKE_OLLAMA_TOKEN_DELAY_MS=$1 FAKE_OLLAMA_TOKENS=8 \
+    FAKE_OLLAMA_LOAD_MS=0 FAKE_OLLAMA_PROMPT_TOKEN_US=0 \
     "$fake" >>"$work/fake.log" 2>&1 & fake_pid=$!; pids+=($fake_pid)
   wait_http "$fake_port" /api/version
 }
@@ -200,8 +204,10 @@ echo "== 4. RSS with $streams concurrent open streams"
 # Slow tokens so every stream stays open while we look.
 start_fake 200
 read -r opened before during < <(timeout 60 python3 "$here/streams.py" hold "$exp_port" "$streams" "$exporter_pid")
+per_stream=$(echo "($during-$before)/$opened" | bc -l)
 printf "streams open %d   exporter RSS before %.1f MiB, with streams %.1f MiB (%.1f KiB per stream)\n" \
-  "$opened" "$(echo "$before/1024" | bc -l)" "$(echo "$during/1024" | bc -l)" "$(echo "($during-$before)/$opened" | bc -l)"
+  "$opened" "$(echo "$before/1024" | bc -l)" "$(echo "$during/1024" | bc -l)" "$per_stream"
+results+=("RSS per open stream at $opened streams $(printf %.1f "$per_stream") KiB (target <= 32 KiB): $(verdict "$per_stream <= 32 && $opened == $streams")")
 total=$(curl -s "http://127.0.0.1:$exp_port/metrics" | awk '/^ollama_requests_total/ {s+=$2} END {print s}')
 bad=$(curl -s "http://127.0.0.1:$exp_port/metrics" | awk '/^ollama_requests_total/ && !/status="200"/ && !/status="499"/ {printf "%s ", $0}')
 echo "requests counted by the exporter: $total (not 200/499: $bad)"

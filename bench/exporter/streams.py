@@ -10,10 +10,11 @@ import socket
 import sys
 import time
 
-BODY = json.dumps({"model": "llama3.2:1b", "prompt": "tell me a long story", "options": {"num_predict": 2000}}).encode()
+# "[tokens:N]" makes the fake's answer N tokens long.
+BODY = json.dumps({"model": "llama3.2:1b", "prompt": "tell me a long story [tokens:2000]"}).encode()
 REQ = (b"POST /api/generate HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\nContent-Length: "
        + str(len(BODY)).encode() + b"\r\n\r\n" + BODY)
-SHORT = json.dumps({"model": "llama3.2:1b", "prompt": "hi", "options": {"num_predict": 3}}).encode()
+SHORT = json.dumps({"model": "llama3.2:1b", "prompt": "hi [tokens:3]"}).encode()
 SHORT_REQ = (b"POST /api/generate HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\nContent-Length: "
              + str(len(SHORT)).encode() + b"\r\nConnection: close\r\n\r\n" + SHORT)
 

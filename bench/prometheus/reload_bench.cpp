@@ -14,13 +14,20 @@
 #include <cstdlib>
 
 #include "clients/prometheus/prometheus_client.hpp"
-#include "reconcilers/prometheus/config_reloader.hpp"
-#include "reconcilers/prometheus/prometheus_config.hpp"
+#include "reconcilers/live_config/live_config_reloader.hpp"
+#include "desired/prometheus/prometheus_config.hpp"
 #include "tests/prometheus/test_engine.hpp"
 
 namespace net = boost::asio;
 using namespace stackd;
 using namespace stackd::prometheus;
+using live_config::ReloadOutcome;
+using live_config::to_string;
+
+namespace {
+// Prometheus's reload policy, as the config key uses it.
+const live_config::ReloadPolicy& policy() { return *live_config::policy_for(desired::LiveSet::PrometheusConfig); }
+}  // namespace
 using Clock = std::chrono::steady_clock;
 
 namespace {
@@ -41,6 +48,7 @@ double percentile(std::vector<double> v, double p) {
 
 net::awaitable<int> bench(int edits) {
   auto ex = co_await net::this_coro::executor;
+  runtime::SystemClock clock(ex);
   docker::Client docker(ex, docker::Client::endpoint_from_env());
   const auto port = test_support::free_loopback_port();
   const auto endpoint = http::Endpoint::parse("http://127.0.0.1:" + std::to_string(port));
@@ -53,7 +61,7 @@ net::awaitable<int> bench(int edits) {
     const auto files = render_files(input_for(port, i));
     const std::string wanted = "Edit" + std::to_string(i);
     const auto t0 = Clock::now();
-    auto outcome = co_await reload_config(docker, id, endpoint, files);
+    auto outcome = co_await live_config::reload_live_files(docker, id, endpoint, files, policy(), clock);
     const auto t1 = Clock::now();
     bool active = false;
     while (!active && Clock::now() - t0 < std::chrono::seconds(10)) {

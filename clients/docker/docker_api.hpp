@@ -17,6 +17,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 
@@ -97,6 +98,32 @@ struct ExecResult {
   std::string output;  // stdout and stderr interleaved, bounded
 };
 
+// What GET /info says of the engine that stackd uses.
+struct EngineInfo {
+  std::string name;  // the host's name ("Name"): a box's `host` label by default
+  std::string server_version;
+  std::vector<std::string> runtimes;  // "runc", "nvidia", ... ("Runtimes" keys)
+  // Devices the engine discovered (API 1.50+ "DiscoveredDevices"), by ID:
+  // "nvidia.com/gpu=0" for an NVIDIA card declared through CDI.
+  std::vector<std::string> cdi_devices;
+};
+
+// A logs answer of a container without a TTY is a stream of frames (a byte
+// for the stream, three zero bytes, a big-endian length, the payload): their
+// payloads joined. Anything else (a TTY's raw output) is returned as it is.
+std::string demux_log_stream(std::string_view raw);
+
+// GET /info's answer, read; tolerant of fields an engine version lacks.
+EngineInfo engine_info_from_json(const nlohmann::json& info);
+
+// The engine's refusal to give a container the devices its create document
+// requests, found in an error message (a failed start, or the container's
+// State.Error afterwards): "could not select device driver \"nvidia\" with
+// capabilities: [[gpu]]" (no driver for the request: the NVIDIA container
+// toolkit is missing; HTTP 500 on engine 20.10, 400 on later ones) or
+// "unresolvable CDI devices ...". nullopt: the message is something else.
+std::optional<std::string> devices_refusal(std::string_view message);
+
 // One line of a pull's progress stream.
 struct PullProgress {
   std::string id;      // layer id, may be empty
@@ -120,6 +147,8 @@ class Api {
   // Settles the API version with the engine (the real client pings it). Called
   // lazily by every other call; call it to fail early.
   virtual net::awaitable<void> negotiate() = 0;
+  // GET /info.
+  virtual net::awaitable<EngineInfo> info() = 0;
 
   // Containers
   virtual net::awaitable<std::vector<ContainerSummary>> list_containers(const Labels& label_filter, bool all = true) = 0;
@@ -140,8 +169,15 @@ class Api {
   // Runs a command inside a running container and waits for it (bounded output).
   virtual net::awaitable<ExecResult> exec(const std::string& id, const std::vector<std::string>& cmd,
                                           std::chrono::seconds timeout = std::chrono::seconds(60)) = 0;
+  // Waits until a started container is not running and returns its exit code
+  // (POST /containers/{id}/wait); a wait longer than `timeout` throws.
+  virtual net::awaitable<int> wait_container(const std::string& id, std::chrono::seconds timeout) = 0;
 
   // Images
+  // The last `tail` lines of a container's stdout and stderr, interleaved
+  // (GET /containers/{id}/logs, demultiplexed); bounded.
+  virtual net::awaitable<std::string> logs(const std::string& id, int tail) = 0;
+
   virtual net::awaitable<bool> image_exists(const std::string& ref) = 0;
   // Pulls ref; progress is reported per line; a failure inside the 200 stream
   // throws DockerError naming the image.

@@ -1,4 +1,6 @@
 #include "clients/docker/docker_client.hpp"
+
+#include <algorithm>
 #include "clients/docker/event_decoder.hpp"
 #include "clients/docker/line_splitter.hpp"
 #include "common/bounded_json.hpp"
@@ -25,6 +27,10 @@ namespace {
 // in their own version (negotiation takes the minimum).
 constexpr const char* kClientMaxApi = "1.45";
 constexpr const char* kFallbackApi = "1.24";
+// GET /info is read field by field, tolerant of any version, so it is asked
+// at up to API 1.50: the first that lists the devices the engine discovered
+// (DiscoveredDevices: NVIDIA CDI devices, for spec.gpu.vendor: auto).
+constexpr const char* kInfoMaxApi = "1.50";
 // Output kept from an exec (promtool messages are short; more is noise).
 constexpr std::size_t kMaxExecOutput = 1024 * 1024;
 // One NDJSON line of a stream (pull progress, events).
@@ -135,9 +141,19 @@ Client::Client(net::any_io_executor executor, http::Endpoint endpoint)
 
 Client::~Client() = default;
 
+std::string unreachable_message(const http::Endpoint& endpoint, const std::string& transport_error) {
+  // "cannot connect for GET unix:///var/run/docker.sock/_ping: No such file or directory" -> the reason
+  auto reason = transport_error.substr(transport_error.rfind(": ") == std::string::npos ? 0 : transport_error.rfind(": ") + 2);
+  const char* env = std::getenv("DOCKER_HOST");
+  const bool from_env = env && *env && http::Endpoint::parse(env).describe() == endpoint.describe();
+  const bool default_socket = !(env && *env) && endpoint.describe() == "unix://" + std::string(kDefaultSocket);
+  std::string where = endpoint.describe() + (from_env ? " (DOCKER_HOST)" : default_socket ? " (the default socket; DOCKER_HOST names another)" : "");
+  return "cannot reach the Docker engine at " + where + ": " + reason + ". Is the Docker daemon running?";
+}
+
 http::Endpoint Client::endpoint_from_env() {
   const char* host = std::getenv("DOCKER_HOST");
-  return http::Endpoint::parse(host && *host ? host : "unix:///var/run/docker.sock");
+  return http::Endpoint::parse(host && *host ? host : "unix://" + std::string(kDefaultSocket));
 }
 
 net::awaitable<void> Client::negotiate() {
@@ -148,29 +164,94 @@ net::awaitable<void> Client::negotiate() {
   try {
     r = co_await http_->send(req);
   } catch (const http::TransportError& e) {
-    // The non-root container without the socket's group: say how to fix it.
-    if (endpoint_.kind == http::Endpoint::Kind::Unix) hint = socket_permission_hint(endpoint_.socket_path);
-    if (!hint) throw;
+    hint = reach_problem(e.what());
   }
-  if (hint) throw http::TransportError(*hint);
+  if (hint) throw EngineUnreachable(*hint);
   if (r.status != 200 && r.status != 500)
     throw DockerError(r.status, "Docker engine at " + endpoint_.describe() + " answered /_ping with HTTP " +
                                     std::to_string(r.status));
   std::string server = r.header("API-Version");
   if (server.empty()) server = kFallbackApi;
   api_version_ = version_less(server, kClientMaxApi) ? server : kClientMaxApi;
+  info_api_version_ = version_less(server, kInfoMaxApi) ? server : kInfoMaxApi;
   engine_version_ = r.header("Server");
   spdlog::debug("docker: engine {} speaks API {}, using {}", engine_version_, server, api_version_);
+}
+
+std::string demux_log_stream(std::string_view raw) {
+  std::string out;
+  std::size_t at = 0;
+  while (at + 8 <= raw.size()) {
+    const auto stream = static_cast<unsigned char>(raw[at]);
+    if (stream > 2 || raw[at + 1] != 0 || raw[at + 2] != 0 || raw[at + 3] != 0) return std::string(raw);
+    const std::size_t size = (std::size_t(static_cast<unsigned char>(raw[at + 4])) << 24) |
+                             (std::size_t(static_cast<unsigned char>(raw[at + 5])) << 16) |
+                             (std::size_t(static_cast<unsigned char>(raw[at + 6])) << 8) |
+                             std::size_t(static_cast<unsigned char>(raw[at + 7]));
+    if (at + 8 + size > raw.size()) return std::string(raw);
+    out.append(raw.substr(at + 8, size));
+    at += 8 + size;
+  }
+  return at == raw.size() ? out : std::string(raw);
+}
+
+EngineInfo engine_info_from_json(const nlohmann::json& j) {
+  EngineInfo out;
+  if (!j.is_object()) return out;
+  auto text = [&](const char* key) {
+    return j.contains(key) && j[key].is_string() ? j[key].get<std::string>().substr(0, 253) : std::string();
+  };
+  out.name = text("Name");
+  out.server_version = text("ServerVersion");
+  if (j.contains("Runtimes") && j["Runtimes"].is_object())
+    for (const auto& [name, _] : j["Runtimes"].items())
+      if (out.runtimes.size() < 64) out.runtimes.push_back(name.substr(0, 128));
+  if (j.contains("DiscoveredDevices") && j["DiscoveredDevices"].is_array())
+    for (const auto& d : j["DiscoveredDevices"])
+      if (d.is_object() && d.contains("ID") && d["ID"].is_string() && out.cdi_devices.size() < 256)
+        out.cdi_devices.push_back(d["ID"].get<std::string>().substr(0, 256));
+  return out;
+}
+
+std::optional<std::string> devices_refusal(std::string_view message) {
+  for (std::string_view phrase : {"could not select device driver", "unresolvable CDI devices"}) {
+    auto at = message.find(phrase);
+    if (at == std::string_view::npos) continue;
+    auto refusal = message.substr(at, 512);
+    while (!refusal.empty() && (refusal.back() == '\n' || refusal.back() == '\r')) refusal.remove_suffix(1);
+    return std::string(refusal);
+  }
+  return std::nullopt;
+}
+
+std::string Client::reach_problem(const std::string& transport_error) const {
+  // No permission on the socket: say how to get it. Else the engine is not
+  // there: say where stackd looked and what to check, in one line.
+  std::optional<std::string> hint;
+  if (endpoint_.kind == http::Endpoint::Kind::Unix) hint = socket_permission_hint(endpoint_.socket_path);
+  return hint ? *hint : unreachable_message(endpoint_, transport_error);
 }
 
 std::string Client::versioned(const std::string& path) const { return "/v" + api_version_ + path; }
 
 net::awaitable<http::Response> Client::call(http::Verb verb, const std::string& path, const std::string& body,
-                                            const std::string& content_type, std::chrono::milliseconds timeout) {
+                                            const std::string& content_type, std::chrono::milliseconds timeout,
+                                            bool at_info_version) {
   co_await negotiate();
-  http::Request req{.method = verb, .target = versioned(path), .body = body, .content_type = content_type,
+  http::Request req{.method = verb,
+                    .target = at_info_version ? "/v" + info_api_version_ + path : versioned(path),
+                    .body = body,
+                    .content_type = content_type,
                     .timeout = timeout};
-  co_return co_await http_->send(req);
+  std::optional<std::string> unreachable;
+  try {
+    co_return co_await http_->send(req);
+  } catch (const http::TransportError& e) {
+    // The engine went away after the first call: the same one line.
+    if (std::string_view(e.what()).rfind("cannot connect", 0) != 0) throw;
+    unreachable = reach_problem(e.what());
+  }
+  throw EngineUnreachable(*unreachable);
 }
 
 namespace {
@@ -437,6 +518,30 @@ net::awaitable<std::vector<VolumeInfo>> Client::list_volumes(const Labels& label
   for (const auto& v : j["Volumes"])
     out.push_back(VolumeInfo{str(v, "Name"), labels_of(v.value("Labels", nlohmann::json::object()))});
   co_return out;
+}
+
+net::awaitable<EngineInfo> Client::info() {
+  auto r = co_await call(http::Verb::get, "/info", {}, "application/json", std::chrono::seconds(60), true);
+  if (r.status != 200) fail(r, "info");
+  co_return engine_info_from_json(stackd::parse_json_or_discarded(r.body));
+}
+
+net::awaitable<int> Client::wait_container(const std::string& id, std::chrono::seconds timeout) {
+  auto r = co_await call(http::Verb::post, "/containers/" + http::url_encode(id) + "/wait?condition=not-running", {},
+                         "application/json", timeout);
+  if (r.status != 200) fail(r, "wait for container " + id);
+  auto j = stackd::parse_json_or_discarded(r.body);
+  if (!j.is_object() || !j["StatusCode"].is_number_integer())
+    throw DockerError(r.status, "wait for container " + id + ": no StatusCode in response");
+  co_return j["StatusCode"].get<int>();
+}
+
+net::awaitable<std::string> Client::logs(const std::string& id, int tail) {
+  auto r = co_await call(http::Verb::get, "/containers/" + http::url_encode(id) +
+                                              "/logs?stdout=1&stderr=1&tail=" + std::to_string(std::clamp(tail, 1, 200)));
+  if (r.status == 404) co_return std::string();
+  if (r.status != 200) fail(r, "logs of " + id);
+  co_return demux_log_stream(r.body);
 }
 
 net::awaitable<std::optional<VolumeInfo>> Client::inspect_volume(const std::string& name) {

@@ -14,6 +14,20 @@
 
 namespace stackd::docker {
 
+inline constexpr const char* kDefaultSocket = "/var/run/docker.sock";
+
+// The engine cannot be talked to at all (down, a wrong DOCKER_HOST, no
+// permission on its socket); the message says where stackd looked and what
+// to do, in one line. Thrown by negotiate(), so by the first call of any
+// verb or reconciler.
+class EngineUnreachable : public http::TransportError {
+ public:
+  using http::TransportError::TransportError;
+};
+
+// The one line EngineUnreachable says for `endpoint` after `transport_error`.
+std::string unreachable_message(const http::Endpoint& endpoint, const std::string& transport_error);
+
 class Client final : public Api {
  public:
   Client(net::any_io_executor executor, http::Endpoint endpoint);
@@ -25,6 +39,8 @@ class Client final : public Api {
   // Pings the engine and settles the API version (min of ours and the
   // engine's). Called lazily by every other call; call it to fail early.
   net::awaitable<void> negotiate() override;
+  net::awaitable<EngineInfo> info() override;
+  net::awaitable<std::string> logs(const std::string& id, int tail) override;
   const std::string& api_version() const { return api_version_; }
   std::string engine_version() const { return engine_version_; }
 
@@ -45,6 +61,7 @@ class Client final : public Api {
   // Runs a command inside a running container and waits for it (bounded output).
   net::awaitable<ExecResult> exec(const std::string& id, const std::vector<std::string>& cmd,
                                   std::chrono::seconds timeout = std::chrono::seconds(60)) override;
+  net::awaitable<int> wait_container(const std::string& id, std::chrono::seconds timeout) override;
 
   // Images
   net::awaitable<bool> image_exists(const std::string& ref) override;
@@ -71,12 +88,16 @@ class Client final : public Api {
  private:
   net::awaitable<http::Response> call(http::Verb verb, const std::string& path, const std::string& body = {},
                                       const std::string& content_type = "application/json",
-                                      std::chrono::milliseconds timeout = std::chrono::seconds(60));
+                                      std::chrono::milliseconds timeout = std::chrono::seconds(60),
+                                      bool at_info_version = false);
   std::string versioned(const std::string& path) const;
+  // The EngineUnreachable message for a failure to connect.
+  std::string reach_problem(const std::string& transport_error) const;
   net::any_io_executor executor_;
   http::Endpoint endpoint_;
   std::unique_ptr<http::Client> http_;
   std::string api_version_;
+  std::string info_api_version_;  // GET /info's (kInfoMaxApi)
   std::string engine_version_;
 };
 

@@ -30,3 +30,38 @@ TEST(PathStat, RejectsMalformedHeaders) {
   EXPECT_THROW(parse_path_stat("e30="), DockerError);  // {} : no size
   EXPECT_THROW(parse_path_stat(std::string(20000, 'A')), DockerError);
 }
+
+// GET /info as engines answer it: 20.10 (no DiscoveredDevices), with the
+// NVIDIA container toolkit's runtime registered, and 28.x with CDI devices.
+TEST(EngineInfo, ReadsHostNameRuntimesAndCdiDevices) {
+  auto plain = engine_info_from_json(nlohmann::json::parse(
+      R"({"Name":"gpu-box-1","ServerVersion":"20.10.24+dfsg1","Runtimes":{"io.containerd.runc.v2":{"path":"runc"},"runc":{"path":"runc"}},"DefaultRuntime":"runc"})"));
+  EXPECT_EQ(plain.name, "gpu-box-1");
+  EXPECT_EQ(plain.server_version, "20.10.24+dfsg1");
+  EXPECT_EQ(plain.runtimes, (std::vector<std::string>{"io.containerd.runc.v2", "runc"}));
+  EXPECT_TRUE(plain.cdi_devices.empty());
+  auto nvidia = engine_info_from_json(nlohmann::json::parse(
+      R"({"Name":"lab","Runtimes":{"nvidia":{"path":"nvidia-container-runtime"},"runc":{"path":"runc"}},
+          "DiscoveredDevices":[{"Source":"cdi","ID":"nvidia.com/gpu=0"},{"Source":"cdi","ID":"nvidia.com/gpu=all"}]})"));
+  EXPECT_EQ(nvidia.runtimes, (std::vector<std::string>{"nvidia", "runc"}));
+  EXPECT_EQ(nvidia.cdi_devices, (std::vector<std::string>{"nvidia.com/gpu=0", "nvidia.com/gpu=all"}));
+  EXPECT_EQ(engine_info_from_json(nlohmann::json::array()).name, "");
+}
+
+// GET /containers/{id}/logs of a container without a TTY: 8-byte frame
+// headers (stream, 0, 0, 0, big-endian size) before each payload.
+TEST(LogStream, FramesAreJoinedAndRawOutputKept) {
+  std::string framed;
+  auto frame = [&](char stream, const std::string& payload) {
+    framed += stream;
+    framed += std::string(3, '\0');
+    for (int shift : {24, 16, 8, 0}) framed += static_cast<char>((payload.size() >> shift) & 0xff);
+    framed += payload;
+  };
+  frame(1, "level=info msg=starting\n");
+  frame(2, "bind: address already in use\n");
+  EXPECT_EQ(demux_log_stream(framed), "level=info msg=starting\nbind: address already in use\n");
+  EXPECT_EQ(demux_log_stream("plain tty output\n"), "plain tty output\n");
+  EXPECT_EQ(demux_log_stream(framed.substr(0, framed.size() - 3)), framed.substr(0, framed.size() - 3))
+      << "a cut frame is not guessed at";
+}

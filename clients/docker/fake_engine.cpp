@@ -265,6 +265,23 @@ void FakeEngine::emit(const std::string& type, const std::string& action, const 
 }
 
 void FakeEngine::start(Container& c) {
+  const auto requests = c.create_body.value("HostConfig", nlohmann::json::object()).value("DeviceRequests", nlohmann::json::array());
+  for (const auto& r : requests) {
+    const std::string driver = r.value("Driver", "");
+    if (std::find(device_drivers_.begin(), device_drivers_.end(), driver) != device_drivers_.end()) continue;
+    // Go's %q and %v of the request, as the engine writes them: [[gpu]].
+    std::string caps = "[";
+    for (const auto& set : r.value("Capabilities", nlohmann::json::array())) {
+      std::string one;
+      for (const auto& cap : set) one += (one.empty() ? "" : " ") + cap.get<std::string>();
+      caps += (caps.size() > 1 ? " [" : "[") + one + "]";
+    }
+    caps += "]";
+    c.error = "could not select device driver \"" + driver + "\" with capabilities: " + caps;
+    c.exit_code = 128;
+    throw DockerError(500, "start container " + c.id + ": " + c.error);
+  }
+  c.error.clear();
   c.status = "running";
   c.started_at = timestamp();
   c.exit_code = 0;
@@ -273,6 +290,14 @@ void FakeEngine::start(Container& c) {
   auto attrs = c.labels;
   attrs["name"] = c.name;
   emit("container", "start", c.id, attrs);
+  if (b.runs_to_completion) {
+    if (auto done = b.runs_to_completion(c)) {
+      c.log += done->second;
+      stop(c, done->first);
+      return;
+    }
+  }
+  c.log += b.log;
   if (b.exits_at_once) {
     stop(c, *b.exits_at_once);
     // A restart policy brings it back, and it dies again: the engine shows
@@ -314,6 +339,17 @@ net::awaitable<void> FakeEngine::negotiate() {
   co_return;
 }
 
+net::awaitable<std::string> FakeEngine::logs(const std::string& id, int) {
+  enter("logs", id);
+  const auto* c = find(id);
+  co_return c ? c->log : std::string();
+}
+
+net::awaitable<EngineInfo> FakeEngine::info() {
+  enter("info", "");
+  co_return info_;
+}
+
 net::awaitable<std::vector<ContainerSummary>> FakeEngine::list_containers(const Labels& filter, bool all) {
   enter("list_containers", "");
   std::vector<ContainerSummary> out;
@@ -335,10 +371,10 @@ net::awaitable<std::optional<ContainerInfo>> FakeEngine::inspect_container(const
   info.image_id = "sha256:" + std::string(64 - c->image.size() % 64, '0');
   info.image_ref = c->image;
   info.labels = c->labels;
-  info.state = {c->status, c->running(), c->exit_code, c->started_at, c->finished_at, c->health, ""};
+  info.state = {c->status, c->running(), c->exit_code, c->started_at, c->finished_at, c->health, c->error};
   info.restart_count = c->restart_count;
   nlohmann::json state = {{"Status", c->status},         {"Running", c->running()},       {"ExitCode", c->exit_code},
-                          {"StartedAt", c->started_at}, {"FinishedAt", c->finished_at}, {"Error", ""}};
+                          {"StartedAt", c->started_at}, {"FinishedAt", c->finished_at}, {"Error", c->error}};
   if (!c->health.empty()) state["Health"] = {{"Status", c->health}};
   nlohmann::json config = c->create_body;
   config.erase("HostConfig");
@@ -481,6 +517,15 @@ net::awaitable<ExecResult> FakeEngine::exec(const std::string& id, const std::ve
   if (!c.running()) throw DockerError(409, "exec in container " + id + ": Container " + c.id + " is not running");
   if (exec_script_) co_return exec_script_(c, cmd);
   co_return ExecResult{0, ""};
+}
+
+net::awaitable<int> FakeEngine::wait_container(const std::string& id, std::chrono::seconds timeout) {
+  enter("wait_container", id);
+  auto& c = require(id, "wait for container");
+  if (c.running() || c.status == "restarting")
+    throw std::runtime_error("wait for container " + id + ": still running after " + std::to_string(timeout.count()) +
+                             "s");
+  co_return c.exit_code;
 }
 
 net::awaitable<bool> FakeEngine::image_exists(const std::string& ref) {

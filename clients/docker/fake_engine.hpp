@@ -50,13 +50,22 @@ class FakeEngine final : public Api {
     std::string finished_at = "0001-01-01T00:00:00Z";
     std::string health;  // "" without healthcheck
     int restart_count = 0;
+    std::string error;  // State.Error: why its last start failed
     std::map<std::string, File> files;  // absolute path -> file
+    std::string log;                    // what logs() answers
     bool running() const { return status == "running"; }
   };
   // How a container of an image behaves when started.
   struct ImageBehaviour {
     std::optional<int> exits_at_once;  // the process ends right after start with this code
+    std::string log;                   // what the process writes (its logs) when it starts
     std::string health = "healthy";    // health once started, for containers with a healthcheck
+    // The process runs to completion when started (a one-shot command such as
+    // a config checker): its exit code and output (its logs), from what the
+    // container holds (its create body, its files). nullopt: this container
+    // runs the image's own long-lived process (no one-shot command in its
+    // create body), which behaves as the fields above say.
+    std::function<std::optional<std::pair<int, std::string>>(const Container&)> runs_to_completion;
   };
 
   FakeEngine();
@@ -105,6 +114,16 @@ class FakeEngine final : public Api {
 
   // --- docker::Api ---
   net::awaitable<void> negotiate() override;
+  net::awaitable<EngineInfo> info() override;
+  net::awaitable<std::string> logs(const std::string& id, int tail) override;
+  // What info() answers (a host name by default; no runtime but runc).
+  void set_info(EngineInfo info) { info_ = std::move(info); }
+  // The device drivers the engine has ("nvidia" where the NVIDIA container
+  // toolkit is installed); none by default. Starting a container whose
+  // device requests name another fails as the engine's does: HTTP 500
+  // "could not select device driver ...", State.Error set, the container
+  // left created, and no event.
+  void set_device_drivers(std::vector<std::string> drivers) { device_drivers_ = std::move(drivers); }
   net::awaitable<std::vector<ContainerSummary>> list_containers(const Labels& label_filter, bool all = true) override;
   net::awaitable<std::optional<ContainerInfo>> inspect_container(const std::string& id_or_name) override;
   net::awaitable<std::string> create_container(const std::string& name, const nlohmann::json& body) override;
@@ -117,6 +136,9 @@ class FakeEngine final : public Api {
   net::awaitable<std::optional<PathStat>> stat_path(const std::string& id, const std::string& path) override;
   net::awaitable<ExecResult> exec(const std::string& id, const std::vector<std::string>& cmd,
                                   std::chrono::seconds timeout = std::chrono::seconds(60)) override;
+  // A container that is not running answers at once; a running one never
+  // ends by itself here, so the wait times out (throws).
+  net::awaitable<int> wait_container(const std::string& id, std::chrono::seconds timeout) override;
   net::awaitable<bool> image_exists(const std::string& ref) override;
   net::awaitable<void> pull_image(const std::string& ref, std::function<void(const PullProgress&)> on_progress) override;
   net::awaitable<std::vector<NetworkInfo>> list_networks(const Labels& label_filter) override;
@@ -132,6 +154,7 @@ class FakeEngine final : public Api {
                               std::optional<std::chrono::system_clock::time_point> since = std::nullopt) override;
 
  private:
+  EngineInfo info_{.name = "fake-host", .server_version = "fake", .runtimes = {"runc"}, .cdi_devices = {}};
   struct Failure {
     std::string call, target;
     std::exception_ptr error;
@@ -157,6 +180,7 @@ class FakeEngine final : public Api {
   std::map<std::string, int> calls_;
   std::vector<std::shared_ptr<Subscriber>> subscribers_;
   ExecScript exec_script_;
+  std::vector<std::string> device_drivers_;
   std::optional<int> calls_until_crash_;
   std::int64_t now_ = 1'767'225'600;  // 2026-01-01T00:00:00Z
   std::uint64_t next_id_ = 1;

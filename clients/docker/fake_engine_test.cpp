@@ -209,3 +209,67 @@ TEST(FakeEngine, ExecNeedsARunningContainerAndFollowsTheScript) {
   e.kill_container(id);
   EXPECT_EQ(STATUS_OF(e.exec(id, truth)), 409u);
 }
+
+TEST(FakeEngine, AOneShotProcessEndsWithItsExitCodeAndItsOutputInItsLogs) {
+  FakeEngine e;
+  e.add_image("checker");
+  e.set_image_behaviour("checker", {.runs_to_completion = [](const FakeEngine::Container& c) {
+                                      bool has = c.files.contains("/etc/app.yml");
+                                      return std::pair{has ? 0 : 1, std::string("one\ntwo\n") + (has ? "ok\n" : "missing\n")};
+                                    }});
+  auto id = run_await(e.create_container("check", body("checker")));
+  run_await(e.start_container(id));
+  EXPECT_EQ(run_await(e.wait_container(id, std::chrono::seconds(5))), 1);
+  EXPECT_EQ(run_await(e.logs(id, 100)), "one\ntwo\nmissing\n");
+
+  auto id2 = run_await(e.create_container("check2", body("checker")));
+  const std::string tar = make_tar({TarFile{"etc/app.yml", "x"}});
+  run_await(e.put_archive(id2, "/", tar));
+  run_await(e.start_container(id2));
+  EXPECT_EQ(run_await(e.wait_container(id2, std::chrono::seconds(5))), 0);
+  // A process that keeps running is not waited for forever.
+  e.add_image("server");
+  auto id3 = run_await(e.create_container("server", body("server")));
+  run_await(e.start_container(id3));
+  EXPECT_THROW(run_await(e.wait_container(id3, std::chrono::seconds(1))), std::runtime_error);
+}
+
+// As Debian's engine 20.10 answers a start of a container with a GPU request
+// and no NVIDIA container toolkit (measured on the tests' engine): HTTP 500,
+// the container stays created with State.Error and exit code 128, and no
+// event is emitted. With the driver, it starts and the error is cleared.
+TEST(FakeEngine, ADeviceRequestWithoutItsDriverIsRefusedAtStart) {
+  FakeEngine e;
+  e.add_image("img");
+  auto gpu_body = body("img");
+  gpu_body["HostConfig"] = nlohmann::json::parse(R"({"DeviceRequests":[{"Driver":"nvidia","Count":-1,"Capabilities":[["gpu"]]}]})");
+  auto id = run_await(e.create_container("gpu", gpu_body));
+  std::vector<Event> seen;
+  net::io_context io;
+  const Labels no_filter;  // the coroutine reads its filter when it starts, after this line
+  net::co_spawn(io, e.events(no_filter, [&](const Event& ev) { seen.push_back(ev); return true; }), net::detached);
+  io.poll();
+  EXPECT_EQ(STATUS_OF(e.start_container(id)), 500u);
+  io.poll();
+  EXPECT_TRUE(seen.empty());
+  auto info = run_await(e.inspect_container(id));
+  ASSERT_TRUE(info);
+  EXPECT_EQ(info->state.status, "created");
+  EXPECT_EQ(info->state.exit_code, 128);
+  EXPECT_EQ(info->state.error, "could not select device driver \"nvidia\" with capabilities: [[gpu]]");
+  EXPECT_EQ(devices_refusal(info->state.error), info->state.error);
+  e.set_device_drivers({"nvidia"});
+  EXPECT_EQ(STATUS_OF(e.start_container(id)), 0u);
+  EXPECT_EQ(run_await(e.inspect_container(id))->state.error, "");
+  e.close_event_streams();
+  io.run();
+}
+
+TEST(DevicesRefusal, FindsTheEnginesSentenceInAClientError) {
+  EXPECT_EQ(devices_refusal("start container 1aa3: could not select device driver \"nvidia\" with capabilities: [[gpu]]"),
+            "could not select device driver \"nvidia\" with capabilities: [[gpu]]");
+  EXPECT_EQ(devices_refusal("failed to inject CDI devices: unresolvable CDI devices nvidia.com/gpu=all"),
+            "unresolvable CDI devices nvidia.com/gpu=all");
+  EXPECT_FALSE(devices_refusal("port is already allocated"));
+  EXPECT_FALSE(devices_refusal(""));
+}

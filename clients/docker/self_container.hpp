@@ -35,6 +35,11 @@ struct SelfEvidence {
 // without duplicates, in the order above.
 std::vector<std::string> container_id_candidates(const SelfEvidence& evidence);
 
+// The container this process runs in, as the engine knows it, or nullopt
+// when not in a container of this engine. Transport errors propagate.
+boost::asio::awaitable<std::optional<ContainerInfo>> own_container(
+    Api& docker, const SelfEvidence& evidence = SelfEvidence::of_this_process());
+
 // The image reference this process's container was created from (its
 // Config.Image, e.g. "stackd:0.1.0"; the image id when that is empty), or
 // nullopt when not in a container the engine knows. Transport errors propagate.

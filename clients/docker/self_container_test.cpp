@@ -32,6 +32,8 @@ class EngineWithContainers final : public Api {
     co_return std::nullopt;
   }
   net::awaitable<void> negotiate() override { co_return; }
+  net::awaitable<EngineInfo> info() override { co_return EngineInfo{}; }
+  net::awaitable<std::string> logs(const std::string&, int) override { co_return std::string(); }
   net::awaitable<std::vector<ContainerSummary>> list_containers(const Labels&, bool) override { throw unused(); }
   net::awaitable<std::string> create_container(const std::string&, const nlohmann::json&) override { throw unused(); }
   net::awaitable<void> start_container(const std::string&) override { throw unused(); }
@@ -43,6 +45,7 @@ class EngineWithContainers final : public Api {
   net::awaitable<ExecResult> exec(const std::string&, const std::vector<std::string>&, std::chrono::seconds) override {
     throw unused();
   }
+  net::awaitable<int> wait_container(const std::string&, std::chrono::seconds) override { throw unused(); }
   net::awaitable<bool> image_exists(const std::string&) override { throw unused(); }
   net::awaitable<void> pull_image(const std::string&, std::function<void(const PullProgress&)>) override { throw unused(); }
   net::awaitable<std::vector<NetworkInfo>> list_networks(const Labels&) override { throw unused(); }
@@ -84,6 +87,22 @@ TEST(ContainerIdCandidates, FromMountinfoCgroupAndHostnameWithoutDuplicates) {
   SelfEvidence host{.mountinfo = "25 1 254:1 / / rw - ext4 /dev/vda1 rw\n", .cgroup = "0::/user.slice\n",
                     .hostname = "build-box"};
   EXPECT_TRUE(container_id_candidates(host).empty());
+}
+
+TEST(ContainerIdCandidates, OnlyWholeIdsInTheirPlace) {
+  const std::string upper = "4F1B0E6A9A3C2D7E8F90123456789ABCDEF0123456789ABCDEF0123456789ABC";
+  SelfEvidence e{.mountinfo = "/containers/" + kId + "x/ /containers/" + upper + "/ /containers/" + kId.substr(1) + "/\n",
+                 .cgroup = "0::/docker-" + kId.substr(2) + " /docker/" + kOther + "\n",
+                 .hostname = "ABCDEFABCDEF"};
+  EXPECT_EQ(container_id_candidates(e), (std::vector<std::string>{kOther}));
+}
+
+// /proc/self/mountinfo is read up to 1 MiB; its paths are whatever was mounted.
+TEST(ContainerIdCandidates, AMegabyteOfEvidenceIsOnePass) {
+  std::string noise;
+  while (noise.size() < 1024 * 1024) noise += "/containers//docker-/docker/";
+  SelfEvidence e{.mountinfo = noise + "/containers/" + kId + "/hostname", .cgroup = noise + "/docker/" + kOther};
+  EXPECT_EQ(container_id_candidates(e), (std::vector<std::string>{kId, kOther}));
 }
 
 TEST(OwnImage, TheImageOfTheContainerTheMountsName) {

@@ -9,8 +9,9 @@
 namespace stackd::docker {
 
 // When `socket_path` refuses this process (EACCES), a sentence saying so and
-// naming the `--group-add` that fixes it; nullopt when access is not the
-// problem (missing socket, engine down).
+// naming both fixes: on the host the socket's group (or sudo), in a
+// container `--group-add <gid>`; nullopt when access is not the problem
+// (missing socket, engine down).
 std::optional<std::string> socket_permission_hint(const std::string& socket_path);
 
 }  // namespace stackd::docker

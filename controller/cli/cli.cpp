@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   Action action;
   add_validate(app, action);
   add_diff(app, action);
+  add_render(app, action);
   add_apply(app, action);
   add_down(app, action);
   add_run(app, action);

@@ -4,6 +4,7 @@
 
 #include "clients/http/http_client.hpp"
 #include "controller/cli/command_support.hpp"
+#include "controller/cli/daemon_address.hpp"
 #include "controller/cli/verbs.hpp"
 
 namespace stackd::cli {
@@ -13,18 +14,28 @@ namespace net = boost::asio;
 void add_healthcheck(CLI::App& app, Action& action) {
   auto* cmd = app.add_subcommand("healthcheck", "exit 0 when the local daemon's /healthz answers 200");
   struct Opts {
-    std::string address = "http://127.0.0.1:9321";
+    std::string address;  // --address (or its variable); else from -f; else the default
+    std::string file;
     int timeout_s = 5;
   };
   auto o = std::make_shared<Opts>();
-  cmd->add_option("--address", o->address, "where the daemon serves /healthz (its --listen)")
-      ->capture_default_str()
+  cmd->add_option("--address", o->address,
+                  "where the daemon serves /healthz (its --listen; default: from -f, else http://127.0.0.1:9321)")
       ->envname("STACKD_HEALTHCHECK_ADDRESS");
+  cmd->add_option("-f,--file", o->file, "the manifest: its spec.stackd says where the daemon listens");
   cmd->add_option("--timeout", o->timeout_s, "seconds to wait for the answer")
       ->capture_default_str()
       ->check(CLI::Range(1, 300));
   cmd->callback([&action, o] {
     action = [o] {
+      if (o->address.empty()) {
+        try {
+          o->address = daemon_url_for(o->file);
+        } catch (const std::exception& e) {
+          std::cerr << e.what() << "\n";
+          return int(kUsage);
+        }
+      }
       return run_coroutine([o]() -> net::awaitable<int> {
         http::Client client(co_await net::this_coro::executor, http::Endpoint::parse(o->address));
         http::Request req{.target = "/healthz", .timeout = std::chrono::seconds(o->timeout_s)};

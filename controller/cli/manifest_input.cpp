@@ -9,6 +9,7 @@ namespace stackd::cli {
 
 void ManifestInput::add_options(CLI::App& cmd) {
   cmd.add_option("-f,--file", file, "manifest file (or the --git-* options)");
+  add_allow_empty(cmd, allow_empty);
   git::add_git_options(cmd, git, /*daemon=*/false);
 }
 
@@ -34,7 +35,7 @@ std::optional<int> ManifestInput::open(const std::string& verb) {
 
 std::optional<manifest::Manifest> ManifestInput::load() const {
   try {
-    return manifest::load(file);
+    return manifest::load(file, manifest::LoadOptions{.allow_empty = allow_empty});
   } catch (const manifest::ManifestError& e) {
     std::cerr << shown(e.what());
     std::cerr << "manifest " << name() << " is invalid: " << e.diagnostics().items().size() << " problem"

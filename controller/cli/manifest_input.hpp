@@ -17,6 +17,7 @@ namespace stackd::cli {
 
 struct ManifestInput {
   std::string file;
+  bool allow_empty = false;  // --allow-empty, as spec.allowEmpty
   git::GitSettings git;
   std::unique_ptr<git::CliCheckout> checkout;  // set by open() with --git-*
 

@@ -10,11 +10,14 @@
 #include "clients/docker/docker_client.hpp"
 #include "controller/cli/command_support.hpp"
 #include "controller/cli/verbs.hpp"
+#include "controller/runbooks/runbooks_page.hpp"
 #include "controller/setup.hpp"
 #include "controller/snapshot/file_snapshot_loader.hpp"
+#include "reconcilers/ownership/ownership_reconciler.hpp"
 #include "runtime/clock.hpp"
 #include "runtime/manager.hpp"
 #include "runtime/sources.hpp"
+#include "runtime/status.hpp"
 #include "sources/git/git_options.hpp"
 #include "sources/git/git_snapshot_loader.hpp"
 #include "sources/git/git_source.hpp"
@@ -30,16 +33,33 @@ namespace {
 struct GitBuildState {
   snapshot::SnapshotOptions options;
   snapshot::OwnImageLookup own_image{nullptr};
+  snapshot::EngineFactsLookup engine_facts{nullptr};
+  snapshot::GrafanaPasswordLookup grafana_password{nullptr};
 };
 
 // A commit's manifest becomes a snapshot like a file's; a bad one is
 // SourceInvalid. Parameters by value: they live in the coroutine frame.
-net::awaitable<manifest::SnapshotPtr> build_git_snapshot(std::filesystem::path path, manifest::SourceRevision source,
+net::awaitable<desired::SnapshotPtr> build_git_snapshot(std::filesystem::path path, desired::SourceRevision source,
                                                          std::shared_ptr<GitBuildState> state) {
   auto loaded = snapshot::load_for_snapshot(path.string(), state->options, "SourceInvalid");
   co_await state->own_image.resolve(loaded, state->options.own_image);
+  co_await state->engine_facts.resolve(loaded, state->options.engine);
+  state->options.running_grafana_password = co_await state->grafana_password.resolve(loaded, source.origin);
   co_return snapshot::build_snapshot(path.string(), std::move(loaded), std::move(source), state->options,
                                      "SourceInvalid");
+}
+
+// The daemon, then the release of its claim on the stack once it stops.
+net::awaitable<int> run_daemon(runtime::Manager& manager, ownership::DaemonClaim* claim) {
+  int rc = co_await manager.run();
+  if (claim) {
+    try {
+      co_await claim->release();
+    } catch (const std::exception& e) {
+      spdlog::warn("could not remove this daemon's record of stack {}: {}", claim->stack(), e.what());
+    }
+  }
+  co_return rc;
 }
 }  // namespace
 
@@ -52,17 +72,21 @@ void add_run(CLI::App& app, Action& action) {
     std::string resync = "5m";
     git::GitSettings git;
     bool grafana_only = false;
+    bool force = false;
   };
   auto o = std::make_shared<Opts>();
   o->snapshot.state_dir = default_state_dir();
   cmd->add_option("-f,--file", o->file, "manifest file (or the --git-* options)");
   git::add_git_options(*cmd, o->git, /*daemon=*/true);
   git::add_daemon_config_file(*cmd);
-  cmd->add_option("--state-dir", o->snapshot.state_dir, "where stackd keeps its state");
+  cmd->add_option("--state-dir", o->snapshot.state_dir, state_dir_help());
+  cmd->footer(environment_help());
   cmd->add_option("--listen", o->manager.listen,
                   "address:port for /healthz /readyz /status /metrics (default: spec.stackd, 127.0.0.1:9321)");
   cmd->add_option("--resync", o->resync, "full re-list period, jittered ±10% (e.g. 5m, 30s)");
-  cmd->add_flag("--allow-empty", o->snapshot.allow_empty, "accept a manifest that enables no component");
+  add_allow_empty(*cmd, o->snapshot.allow_empty);
+  cmd->add_flag("--force", o->force,
+                "take the stack over from another stackd daemon that manages it (or whose end cannot be told)");
   cmd->add_flag("--grafana-only", o->grafana_only,
                 "keep only the Grafana named by spec.grafana.url in sync (dashboards, folders); no Docker engine");
   cmd->callback([&action, o] {
@@ -105,6 +129,18 @@ void add_run(CLI::App& app, Action& action) {
         }
       }
       docker::Client docker(io.get_executor(), docker::Client::endpoint_from_env());
+      // Prometheus scrapes stackd only where a daemon serves it: here.
+      o->snapshot.daemon_serves_metrics = true;
+      // One daemon per stack (docs/daemon.md): claimed before anything acts,
+      // kept by the "ownership" reconciler, given up at the stop. The
+      // Grafana-only mode has no engine and claims nothing.
+      std::unique_ptr<ownership::DaemonClaim> claim;
+      if (!o->grafana_only) {
+        claim = std::make_unique<ownership::DaemonClaim>(docker, runtime::format_time(clock.system_now()), o->force);
+        o->manager.admit = [c = claim.get(), listen = o->manager.listen](desired::SnapshotPtr s) {
+          return ownership::claim_first(*c, listen, std::move(s));
+        };
+      }
       // The desired state comes from the manifest file or from a git commit
       // (sources/git, docs/gitops.md); the rest of the daemon is the same.
       std::unique_ptr<runtime::SnapshotLoader> loader;
@@ -113,10 +149,12 @@ void add_run(CLI::App& app, Action& action) {
         // The runtime publishes stackd_source_revision_info from the pinned snapshot.
         git_tracker = std::make_unique<git::GitTracker>(git_settings->repository, clock, nullptr);
         auto state = std::make_shared<GitBuildState>(
-            GitBuildState{o->snapshot, snapshot::OwnImageLookup(o->grafana_only ? nullptr : &docker)});
+            GitBuildState{o->snapshot, snapshot::OwnImageLookup(o->grafana_only ? nullptr : &docker),
+                          snapshot::EngineFactsLookup(o->grafana_only ? nullptr : &docker),
+                          snapshot::GrafanaPasswordLookup(o->grafana_only ? nullptr : &docker)});
         loader = std::make_unique<git::GitSnapshotLoader>(
             *git_tracker, git_settings->path,
-            [state](const std::filesystem::path& path, const manifest::SourceRevision& source) {
+            [state](const std::filesystem::path& path, const desired::SourceRevision& source) {
               return build_git_snapshot(path, source, state);
             });
       } else {
@@ -124,8 +162,12 @@ void add_run(CLI::App& app, Action& action) {
                                                                 o->grafana_only ? nullptr : &docker);
       }
       runtime::Manager m(io.get_executor(), clock, random, registry, *loader, o->manager);
+      // Where the shipped alerts' runbook_url points by default (spec.alerts.runbookUrl).
+      m.add_route({boost::beast::http::verb::get, runbooks::kPath},
+                  [](const runtime::HttpRequest&) { return runbooks::respond(); });
       if (o->grafana_only) controller::register_grafana_only(m, io.get_executor(), registry);
       else controller::register_reconcilers(m, io.get_executor(), docker, registry);
+      if (claim) m.add(std::make_unique<ownership::OwnershipReconciler>(*claim, o->manager.listen));
       if (git_settings) {
         auto source = std::make_unique<git::GitSource>(io.get_executor(), clock, random, *git_tracker,
                                                        git_settings->source);
@@ -141,7 +183,7 @@ void add_run(CLI::App& app, Action& action) {
       } else {
         auto* file_loader = loader.get();
         m.add(std::make_unique<runtime::FileSource>(
-            io.get_executor(), clock, [file_loader](const manifest::Snapshot* s) { return file_loader->watched_paths(s); }));
+            io.get_executor(), clock, [file_loader](const desired::Snapshot* s) { return file_loader->watched_paths(s); }));
       }
       if (!o->grafana_only) {
         auto events = std::make_unique<runtime::DockerEventSource>(io.get_executor(), clock, random, docker, registry);
@@ -152,7 +194,7 @@ void add_run(CLI::App& app, Action& action) {
       }
       m.add(std::make_unique<runtime::ResyncSource>(clock, random, o->manager.resync));
       int rc = kFailed;
-      net::co_spawn(io, m.run(), [&](std::exception_ptr e, int code) {
+      net::co_spawn(io, run_daemon(m, claim.get()), [&](std::exception_ptr e, int code) {
         rc = code;
         if (e) {
           try {

@@ -11,6 +11,7 @@ using Action = std::function<int()>;
 
 void add_validate(CLI::App& app, Action& action);
 void add_diff(CLI::App& app, Action& action);
+void add_render(CLI::App& app, Action& action);
 void add_apply(CLI::App& app, Action& action);
 void add_down(CLI::App& app, Action& action);
 void add_run(CLI::App& app, Action& action);

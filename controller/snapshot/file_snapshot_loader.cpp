@@ -6,10 +6,12 @@
 #include "api/v1alpha1/diagnostics.hpp"
 #include "api/v1alpha1/loader.hpp"
 #include "clients/docker/self_container.hpp"
+#include "common/private_directory.hpp"
+#include "common/when_all.hpp"
+#include "controller/snapshot/gpu_facts.hpp"
 #include "controller/snapshot/render_context.hpp"
-#include "reconcilers/containers/desired_state.hpp"
-#include "reconcilers/grafana/grafana_api_reconciler.hpp"
-#include "reconcilers/infrastructure/infrastructure_reconciler.hpp"
+#include "desired/render.hpp"
+#include "desired/desired_state.hpp"
 #include "runtime/reconciler.hpp"
 
 namespace stackd::snapshot {
@@ -37,46 +39,51 @@ manifest::Manifest load_for_snapshot(const std::string& manifest_path, const Sna
   }
 }
 
-manifest::SnapshotPtr build_snapshot(const std::string& manifest_path, manifest::Manifest loaded,
-                                     manifest::SourceRevision source, const SnapshotOptions& options,
+desired::SnapshotPtr build_snapshot(const std::string& manifest_path, manifest::Manifest loaded,
+                                     desired::SourceRevision source, const SnapshotOptions& options,
                                      const std::string& invalid_reason) {
-  auto snap = std::make_shared<manifest::Snapshot>();
+  auto snap = std::make_shared<desired::Snapshot>();
   snap->manifest = std::move(loaded);
   snap->revision = snap->manifest.revision;
   snap->source = std::move(source);
   snap->state_dir = options.state_dir;
+  desired::ResolvedValues values;
   try {
-    auto ctx = render_context(snap->manifest, options.state_dir);
-    snap->secrets.grafana_admin_password = ctx.grafana_admin_password;
-    if (const auto& token = snap->manifest.grafana.service_account_token_file)
-      snap->secrets.grafana_service_account_token = token->content;
-    snap->exporter_image = options.own_image.empty() ? ctx.exporter_image : options.own_image;
-    // Render once: a snapshot that cannot be rendered (extra scrape configs
-    // clashing with generated jobs, a broken dashboard) never becomes desired.
-    auto rendered = containers::render_desired_state(snap->manifest, ctx);
-    std::vector<std::string> errors;
-    grafana::desired_for(*snap, rendered, errors);
-    if (!errors.empty()) {
-      std::string all;
-      for (const auto& e : errors) all += (all.empty() ? "" : "\n") + e;
-      throw invalid_manifest(invalid_reason, all);
-    }
-  } catch (const ReconcileError&) {
-    throw;
+    values = resolve_values(snap->manifest, options.state_dir,
+                            options.read_only ? grafana::Storage::ReadOnly : grafana::Storage::GenerateAndStore,
+                            options.running_grafana_password);
+  } catch (const StateDirectoryError& e) {
+    // Generating the Grafana password: the directory, not the manifest; worth retrying.
+    throw ReconcileError("StateDirectoryUnwritable", e.what());
   } catch (const std::exception& e) {
     throw invalid_manifest(invalid_reason, manifest_path + ": " + e.what());
   }
-  // Valid: the stack it names is recorded before anything of it is made.
-  // Not the manifest's fault when this fails, and worth retrying.
+  snap->secrets.grafana_admin_password = values.grafana_admin_password;
+  if (const auto& token = snap->manifest.grafana.service_account_token_file)
+    snap->secrets.grafana_service_account_token = token->content;
+  if (!options.own_image.empty()) values.exporter_image = options.own_image;
+  snap->exporter_image = values.exporter_image;
+  values.origin = snap->source.origin;
+  if (auto host = snap->manifest.prometheus.external_labels.find("host"); host != snap->manifest.prometheus.external_labels.end())
+    values.host = host->second;
+  else if (options.engine)
+    values.host = options.engine->name;
+  values.daemon_serves_metrics = options.daemon_serves_metrics;
+  const auto& gpu = snap->manifest.gpu;
+  if (gpu.wanted() && gpu.vendor == manifest::GpuVendor::Auto)
+    values.gpu = gpu_facts(options.engine, amd_cards(options.sysfs));
   try {
-    infrastructure::record_managed_stack(snap->state_dir, snap->source.origin, snap->manifest.name);
+    // Rendered once: a snapshot that cannot be rendered (extra scrape configs
+    // clashing with generated jobs, a dashboard input of a missing
+    // datasource type) never becomes desired.
+    snap->desired = desired::render(snap->manifest, values);
   } catch (const std::exception& e) {
-    throw ReconcileError("StateDirectoryUnwritable", e.what());
+    throw invalid_manifest(invalid_reason, manifest_path + ": " + e.what());
   }
   return snap;
 }
 
-std::vector<fs::path> watched_paths(const std::string& manifest_path, const manifest::Snapshot* current) {
+std::vector<fs::path> watched_paths(const std::string& manifest_path, const desired::Snapshot* current) {
   std::vector<fs::path> paths{manifest_path};
   if (!current) return paths;
   // Each file as the manifest names it (its directory joined with the
@@ -89,21 +96,32 @@ std::vector<fs::path> watched_paths(const std::string& manifest_path, const mani
 }
 
 FileSnapshotLoader::FileSnapshotLoader(std::string manifest_path, SnapshotOptions options, docker::Api* docker)
-    : manifest_path_(std::move(manifest_path)), options_(std::move(options)), own_image_(docker) {}
+    : manifest_path_(std::move(manifest_path)), options_(std::move(options)), own_image_(docker), engine_facts_(docker),
+      grafana_password_(docker) {}
 
-boost::asio::awaitable<manifest::SnapshotPtr> FileSnapshotLoader::load() {
+boost::asio::awaitable<desired::SnapshotPtr> FileSnapshotLoader::load() {
   std::error_code ec;
   auto absolute = fs::absolute(manifest_path_, ec);
-  manifest::SourceRevision source{.source = "file",
+  desired::SourceRevision source{.source = "file",
                                   .revision = manifest_path_,
                                   .display_url = "",
                                   .origin = "file:" + (ec ? manifest_path_ : absolute.lexically_normal().string())};
+  if (source_) source = *source_;
   auto loaded = first_ ? *std::exchange(first_, std::nullopt) : load_for_snapshot(manifest_path_, options_);
-  co_await own_image_.resolve(loaded, options_.own_image);
+  // Three independent questions to the engine, asked at once: GET /info
+  // alone takes longer than the rest of a no-op apply's first round.
+  std::vector<boost::asio::awaitable<void>> lookups;
+  lookups.push_back(own_image_.resolve(loaded, options_.own_image));
+  lookups.push_back(engine_facts_.resolve(loaded, options_.engine));
+  lookups.push_back([](GrafanaPasswordLookup& lookup, const manifest::Manifest& m, const std::string& origin,
+                       std::optional<std::string>& out) -> boost::asio::awaitable<void> {
+    out = co_await lookup.resolve(m, origin);
+  }(grafana_password_, loaded, source.origin, options_.running_grafana_password));
+  co_await when_all(std::move(lookups));
   co_return build_snapshot(manifest_path_, std::move(loaded), std::move(source), options_);
 }
 
-std::vector<fs::path> FileSnapshotLoader::watched_paths(const manifest::Snapshot* current) const {
+std::vector<fs::path> FileSnapshotLoader::watched_paths(const desired::Snapshot* current) const {
   return snapshot::watched_paths(manifest_path_, current);
 }
 

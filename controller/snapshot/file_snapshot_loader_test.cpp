@@ -37,7 +37,7 @@ struct FileSnapshotLoaderTest : ::testing::Test {
   void SetUp() override { fs::create_directories(dir); }
   void TearDown() override { fs::remove_all(dir); }
   void write(const std::string& text) { std::ofstream(file) << text; }
-  manifest::SnapshotPtr load(FileSnapshotLoader& loader) {
+  desired::SnapshotPtr load(FileSnapshotLoader& loader) {
     net::io_context io;
     auto f = net::co_spawn(io, loader.load(), net::use_future);
     io.run();

@@ -6,6 +6,7 @@
 // needs it: a stack without the exporter never pays for it.
 #include <boost/asio/awaitable.hpp>
 
+#include <optional>
 #include <string>
 
 #include "api/v1alpha1/manifest.hpp"
@@ -15,6 +16,24 @@ namespace stackd::snapshot {
 
 // True when `m` runs the Ollama exporter from stackd's own image.
 bool needs_own_image(const manifest::Manifest& m);
+
+// The image the exporter runs from when neither the manifest nor stackd's own
+// container names one: $STACKD_IMAGE, else stackd:VERSION as the project's
+// Dockerfile builds it.
+std::string default_exporter_image();
+
+// When `m` runs the exporter from stackd's image, stackd does not run from
+// an image (`own_image` empty: not in a container), and the engine lacks the
+// default image, which is built locally and cannot be pulled: what to do, in
+// one sentence (the command that builds it, the field that names another).
+// nullopt otherwise.
+boost::asio::awaitable<std::optional<std::string>> missing_exporter_image(docker::Api& docker, const manifest::Manifest& m,
+                                                                          const std::string& own_image);
+
+// missing_exporter_image after looking up the image stackd runs from (for
+// `validate` and `diff`, which warn).
+boost::asio::awaitable<std::optional<std::string>> exporter_image_warning(docker::Api& docker,
+                                                                          const manifest::Manifest& m);
 
 class OwnImageLookup {
  public:

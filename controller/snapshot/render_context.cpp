@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 
+#include "controller/snapshot/own_image_lookup.hpp"
 #include "reconcilers/grafana/admin_password.hpp"
 
 namespace stackd::snapshot {
@@ -16,16 +17,21 @@ std::string default_state_dir() {
   return "/tmp/stackd-state";
 }
 
-containers::RenderContext render_context(const manifest::Manifest& m, const std::string& state_dir) {
-  containers::RenderContext ctx;
+desired::ResolvedValues resolve_values(const manifest::Manifest& m, const std::string& state_dir,
+                                       grafana::Storage storage, const std::optional<std::string>& in_container) {
+  desired::ResolvedValues ctx;
   // The exporter runs from the image stackd itself runs from when it knows it
   // (set by the Dockerfile / chart), else the tag the project's Dockerfile builds.
-  ctx.exporter_image = std::string("stackd:") + STACKD_VERSION;
-  if (const char* self = std::getenv("STACKD_IMAGE"); self && *self) ctx.exporter_image = self;
+  ctx.exporter_image = default_exporter_image();
   if (m.grafana.enabled) {
-    std::string file = m.grafana.admin_password_file ? m.grafana.admin_password_file->path : "";
-    ctx.grafana_admin_password =
-        grafana::resolve_admin_password(file, m.grafana.admin_password_env, state_dir + "/" + m.name);
+    // A password file is the pinned revision's (read, bounded and trimmed by
+    // the loader), never read again here.
+    if (m.grafana.admin_password_file) ctx.grafana_admin_password = m.grafana.admin_password_file->content;
+    else if (m.grafana.admin_password_env.empty() && in_container && !in_container->empty())
+      ctx.grafana_admin_password = *in_container;
+    else
+      ctx.grafana_admin_password = grafana::resolve_admin_password(
+          "", m.grafana.admin_password_env, state_dir.empty() ? std::string() : state_dir + "/" + m.name, storage);
   }
   return ctx;
 }

@@ -139,3 +139,20 @@ def _split_labels(s):
 
 def metric(metrics, name, **labels):
     return metrics.get((name, frozenset(labels.items())), 0.0)
+
+
+def metric_sum(metrics, name, **labels):
+    """Sum over the series of `name` whose labels include these."""
+    want = set(labels.items())
+    return sum(v for (n, ls), v in metrics.items() if n == name and want <= set(ls))
+
+
+def eventually(check, timeout=10.0, interval=0.02):
+    """Polls check() until it returns a true value (returned) or the timeout
+    passes (the last value is returned): waiting for a state, not a time."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(interval)

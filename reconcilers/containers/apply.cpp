@@ -26,7 +26,7 @@ bool ApplyResult::ok() const {
 
 std::string ApplyResult::first_error() const {
   for (const auto& r : results)
-    if (!r.error.empty()) return r.name + ": " + r.error;
+    if (!r.error.empty()) return std::string(runtime::to_string(r.object)) + " " + r.name + ": " + r.error;
   return {};
 }
 
@@ -37,24 +37,10 @@ void say(const ApplyOptions& o, const std::string& line) {
   else spdlog::info("{}", line);
 }
 
-net::awaitable<void> ensure_image(docker::Api& docker, const std::string& image, const ApplyOptions& o) {
-  if (co_await docker.image_exists(image)) co_return;
-  auto view = pull_progress_view([&o](const std::string& line) { say(o, line); });
-  view->begin(image);
-  bool ok = false;
-  try {
-    co_await docker.pull_image(image, [&](const docker::PullProgress& p) { view->update(image, p); });
-    ok = true;
-  } catch (...) {
-    view->end(image, false);
-    throw;
-  }
-  view->end(image, ok);
-}
 
-std::runtime_error crashed(const std::string& name, const docker::ContainerInfo& info) {
+DidNotRun crashed(const std::string& name, const docker::ContainerInfo& info) {
   const auto& st = info.state;
-  return std::runtime_error("container " + name + " exited with code " + std::to_string(st.exit_code) +
+  return DidNotRun("container " + name + " exited with code " + std::to_string(st.exit_code) +
                             (st.error.empty() ? "" : " (" + st.error + ")") +
                             (info.restart_count > 0 ? ", restarted " + std::to_string(info.restart_count) + " times" : "") +
                             "; see `docker logs " + name + "`");
@@ -63,14 +49,16 @@ std::runtime_error crashed(const std::string& name, const docker::ContainerInfo&
 // The container runs as the engine reports it after the start: one inspect
 // right away and, with a grace (ApplyOptions::start_grace), one when it is
 // over, so a process that dies at once (a bad flag, a taken port) is
-// reported, not counted as converged.
+// reported, not counted as converged. One that someone stopped or removed in
+// the meantime did not fail (stackd never asks the engine to remove a
+// container on exit): that is drift, repaired on its own event.
 net::awaitable<void> confirm_running(docker::Api& docker, std::string id, std::string name, runtime::Clock& clock,
                                      std::chrono::milliseconds grace) {
   const int looks = grace.count() > 0 ? 2 : 1;
   for (int look = 0; look < looks; ++look) {
     if (look > 0) co_await runtime::sleep_for(clock, grace);
     auto info = co_await docker.inspect_container(id);
-    if (!info) throw std::runtime_error("container " + name + " disappeared while starting");
+    if (!info || stopped_from_outside(*info)) co_return;
     const auto& st = info->state;
     if (st.status == "exited" || st.status == "dead" || st.status == "restarting" || info->restart_count > 0)
       throw crashed(name, *info);
@@ -124,7 +112,7 @@ net::awaitable<void> wait_until_ready(docker::Api& docker, const DesiredState& d
   for (auto& r : result.results) {
     if (!r.error.empty() || r.id.empty()) continue;
     auto it = std::find_if(desired.containers.begin(), desired.containers.end(),
-                           [&](const ContainerSpec& s) { return r.name == "container " + s.name; });
+                           [&](const ContainerSpec& s) { return r.object == ObjectKind::Container && r.name == s.name; });
     if (it == desired.containers.end()) continue;
     waits.push_back([](docker::Api& d, const ContainerSpec& spec, ComponentResult& res, std::chrono::seconds t,
                        runtime::Clock& c) -> net::awaitable<void> {
@@ -140,6 +128,29 @@ net::awaitable<void> wait_until_ready(docker::Api& docker, const DesiredState& d
 
 namespace {
 
+// The engine will not give the container the devices it requests. The
+// container is complete (files delivered, spec right): it stays, and its
+// State.Error tells the next plan (plan.cpp) why it is not running.
+class DevicesRefused : public std::runtime_error {
+ public:
+  DevicesRefused(const ContainerSpec& spec, const std::string& refusal)
+      : std::runtime_error("the engine cannot give container " + spec.name + " the devices it requests (" + refusal +
+                           "): " + spec.devices_unavailable_fix),
+        reason(spec.devices_unavailable_reason) {}
+  std::string reason;
+};
+
+// Starts a created container; a refusal of its devices is DevicesRefused.
+net::awaitable<void> start(docker::Api& docker, const ContainerSpec& spec, const std::string& id) {
+  std::optional<std::string> refusal;
+  try {
+    co_await docker.start_container(id);
+  } catch (const docker::DockerError& e) {
+    if (spec.devices_unavailable_reason.empty() || !(refusal = docker::devices_refusal(e.what()))) throw;
+  }
+  if (refusal) throw DevicesRefused(spec, *refusal);
+}
+
 net::awaitable<void> put_files(docker::Api& docker, const std::string& id, const std::vector<TarFile>& files) {
   if (files.empty()) co_return;
   auto tar = make_tar(files);
@@ -147,6 +158,7 @@ net::awaitable<void> put_files(docker::Api& docker, const std::string& id, const
 }
 
 std::string desired_stack(const ContainerSpec& spec) { return spec.create_body["Labels"].value(kStack, ""); }
+std::string component_name(const ContainerSpec& spec) { return std::string(manifest::to_string(spec.component)); }
 
 // The name is taken although the plan saw nothing under it: a create of an
 // apply that was killed mid-call, which the engine finished (or is still
@@ -159,7 +171,7 @@ net::awaitable<bool> removed_orphan_of_a_killed_create(docker::Api& docker, cons
   const auto deadline = clock.now() + std::chrono::seconds(3);
   for (;;) {
     if (auto holder = co_await docker.inspect_container(name); holder && holder->name == name) {
-      if (!owned_by(holder->labels, desired_stack(spec), spec.component)) co_return false;
+      if (!owned_by(holder->labels, desired_stack(spec), component_name(spec))) co_return false;
       co_await docker.remove_container(holder->id, true);
       co_return true;
     }
@@ -168,10 +180,25 @@ net::awaitable<bool> removed_orphan_of_a_killed_create(docker::Api& docker, cons
   }
 }
 
-// Creates the container under `name`, delivers its files (and the marker
-// saying its live files are what it loads), starts it.
-net::awaitable<std::string> create_and_start(docker::Api& docker, const ContainerSpec& spec, std::string name,
-                                             bool start, runtime::Clock& clock) {
+// A container is created only over data volumes that exist: the engine
+// would otherwise create a missing one itself, without stackd's labels, and
+// every later pass would refuse it as foreign. The infrastructure key
+// creates them; until it has, the component waits (and is retried).
+net::awaitable<void> require_volumes(docker::Api& docker, const DesiredState& desired, const ContainerSpec& spec) {
+  for (const auto& v : desired.volumes) {
+    if (v.component != spec.component) continue;
+    if (!co_await docker.inspect_volume(v.name))
+      throw std::runtime_error("volume " + v.name + " does not exist yet: stackd creates it with its labels before " +
+                               "anything mounts it (the infrastructure pass has not succeeded)");
+  }
+}
+
+// Creates the container under `name`, delivers its files (its live files
+// with the marker saying they are what it loads), starts it.
+net::awaitable<std::string> create_and_start(docker::Api& docker, const DesiredState& desired,
+                                             const ContainerSpec& spec, std::string name, bool start_it,
+                                             runtime::Clock& clock) {
+  co_await require_volumes(docker, desired, spec);
   std::string id;
   try {
     id = co_await docker.create_container(name, spec.create_body);
@@ -186,10 +213,18 @@ net::awaitable<std::string> create_and_start(docker::Api& docker, const Containe
   std::exception_ptr failed;
   try {
     auto all = spec.files;
-    all.insert(all.end(), spec.live_files.begin(), spec.live_files.end());
-    if (spec.loaded_marker) all.push_back(*spec.loaded_marker);
+    for (auto& f : desired.live_files_of(spec.component)) all.push_back(std::move(f));
     co_await put_files(docker, id, all);
-    if (start) co_await docker.start_container(id);
+    if (start_it) {
+      try {
+        co_await start(docker, spec, id);
+      } catch (const docker::DockerError& e) {
+        // The engine refuses to run it (a port taken, a missing mount).
+        throw DidNotRun("container " + name + " could not be started: " + e.what());
+      }
+    }
+  } catch (const DevicesRefused&) {
+    throw;  // complete, only refused its devices: kept (see DevicesRefused)
   } catch (...) {
     failed = std::current_exception();
   }
@@ -202,44 +237,172 @@ net::awaitable<std::string> create_and_start(docker::Api& docker, const Containe
   co_return id;
 }
 
-net::awaitable<void> converge_container(docker::Api& docker, const ContainerSpec& spec, const PlannedChange& change,
-                                        const ApplyOptions& o, runtime::Clock& clock, ComponentResult& result) {
-  switch (change.change) {
-    case Change::Create: {
+// The component's files as check_before_create judges them, before a fresh
+// container of it is made.
+net::awaitable<void> check_files(const DesiredState& desired, const ContainerSpec& spec, const ApplyOptions& o) {
+  if (!o.check_before_create) co_return;
+  std::function<void(const std::string&)> tell = [&o](const std::string& line) { say(o, line); };
+  auto rejected = co_await o.check_before_create(desired, spec, tell);
+  if (rejected) throw ConfigRejected(*rejected);
+}
+
+// Copies the data of volume `from` into the new volume `to` with a
+// short-lived container of one of the stack's images that has a shell
+// (`cp -a` as root keeps owners and modes): the engine copies, so the data
+// never passes through stackd. The component's own image first, the stack's
+// other images if it has no shell (a distroless image).
+net::awaitable<void> copy_volume(docker::Api& docker, const DesiredState& desired, ComponentKind component,
+                                 const std::string& from, const std::string& to, const ApplyOptions& o,
+                                 runtime::Clock& clock) {
+  std::vector<std::string> images;
+  if (const auto* c = desired.container(component)) images.push_back(c->image);
+  for (const auto& c : desired.containers)
+    if (std::find(images.begin(), images.end(), c.image) == images.end()) images.push_back(c.image);
+  auto labels = owner_labels(desired.stack);
+  labels[kComponent] = std::string(manifest::to_string(component));
+  if (!desired.origin.empty()) labels[kOrigin] = desired.origin;
+  const std::string name = to + "-stackd-copy";
+  std::string why = "the stack has no image";
+  for (const auto& image : images) {
+    co_await ensure_image(docker, image, o);
+    if (auto stale = co_await docker.inspect_container(name); stale && stale->name == name) {
+      if (!owned_by(stale->labels, desired.stack, labels[kComponent]))
+        throw std::runtime_error("container " + name + " exists and is not managed by stackd for this stack; remove it");
+      co_await docker.remove_container(stale->id, true);
+    }
+    nlohmann::json body = {
+        {"Image", image},
+        {"User", "0"},
+        {"Entrypoint", {"/bin/sh", "-c"}},
+        {"Cmd", {"cp -a /stackd-from/. /stackd-to/"}},
+        {"Labels", labels},
+        {"HostConfig",
+         {{"NetworkMode", "none"},
+          {"Mounts",
+           {{{"Type", "volume"}, {"Source", from}, {"Target", "/stackd-from"}, {"ReadOnly", true}},
+            {{"Type", "volume"}, {"Source", to}, {"Target", "/stackd-to"}, {"ReadOnly", false}}}}}}};
+    const auto id = co_await docker.create_container(name, body);
+    std::optional<int> exit_code;
+    try {
+      co_await docker.start_container(id);
+      say(o, "copying the data of volume " + from + " into " + to + " (" + image + ")");
+      const auto started = clock.now();
+      for (;;) {
+        auto info = co_await docker.inspect_container(id);
+        if (!info) break;
+        if (info->state.status == "exited" || info->state.status == "dead") {
+          exit_code = info->state.exit_code;
+          break;
+        }
+        if (clock.now() - started > std::chrono::hours(1)) break;
+        co_await runtime::sleep_for(clock, std::chrono::milliseconds(200));
+      }
+    } catch (const docker::DockerError& e) {
+      why = image + " cannot run a shell: " + e.what();
+    }
+    if (exit_code) {
+      std::string log;
+      if (*exit_code != 0) log = co_await docker.logs(id, 5);
+      co_await docker.remove_container(id, true);
+      if (*exit_code == 0) co_return;
+      why = "cp in " + image + " exited with code " + std::to_string(*exit_code) + (log.empty() ? "" : ": " + log);
+      continue;
+    }
+    co_await docker.remove_container(id, true);
+  }
+  throw std::runtime_error("copying the data of volume " + from + " into " + to + " failed (" + why + "); " + from +
+                           " is kept: copy it yourself, or rename the stack back");
+}
+
+net::awaitable<void> converge_container(docker::Api& docker, const DesiredState& desired, const ContainerSpec& spec,
+                                        const PlannedChange& change, const ApplyOptions& o, runtime::Clock& clock,
+                                        ComponentResult& result) {
+  if (!change.action) {
+    result.id = change.existing_id;
+    co_return;
+  }
+  switch (*change.action) {
+    case Action::Create: {
       co_await ensure_image(docker, spec.image, o);
-      result.id = co_await create_and_start(docker, spec, spec.name, true, clock);
+      co_await check_files(desired, spec, o);
+      result.id = co_await create_and_start(docker, desired, spec, spec.name, true, clock);
       result.acted = true;
       say(o, "created container " + spec.name + " (" + result.id.substr(0, 12) + ")");
       break;
     }
-    case Change::Recreate: {
+    case Action::Recreate: {
       // Pull and create before touching the old one: a failed pull or a
       // rejected create leaves the running container as it was.
       co_await ensure_image(docker, spec.image, o);
-      std::string next = next_name(spec.name);
-      if (auto stale = co_await docker.inspect_container(next); stale && stale->name == next) {
-        if (!owned_by(stale->labels, desired_stack(spec), spec.component))
-          throw std::runtime_error("container " + next + " exists and is not managed by stackd for this stack; remove it");
-        co_await docker.remove_container(stale->id, true);
-      }
-      auto id = co_await create_and_start(docker, spec, next, false, clock);
+      co_await check_files(desired, spec, o);
+      const std::string next = next_name(spec.name), previous = previous_name(spec.name);
+      // The old one may be aside already: a recreate was killed after it stepped aside.
+      bool old_aside = false;
+      for (const auto& stale_name : {next, previous})
+        if (auto stale = co_await docker.inspect_container(stale_name); stale && stale->name == stale_name) {
+          if (stale->id == change.existing_id) {
+            old_aside = true;
+            continue;
+          }
+          if (!owned_by(stale->labels, desired_stack(spec), component_name(spec)))
+            throw std::runtime_error("container " + stale_name + " exists and is not managed by stackd for this stack; remove it");
+          co_await docker.remove_container(stale->id, true);
+        }
+      auto id = co_await create_and_start(docker, desired, spec, next, false, clock);
+      // The old one steps aside, stopped, until the new one runs: a new one
+      // that does not start or exits at once is replaced by it again.
       co_await docker.stop_container(change.existing_id);
-      co_await docker.remove_container(change.existing_id, true);
+      if (!old_aside) co_await docker.rename_container(change.existing_id, previous);
       co_await docker.rename_container(id, spec.name);
-      co_await docker.start_container(id);
+      std::optional<std::string> failed;
+      std::optional<DevicesRefused> refused;
+      try {
+        co_await start(docker, spec, id);
+        co_await confirm_running(docker, id, spec.name, clock, std::max(o.start_grace, o.recreate_grace));
+      } catch (const DevicesRefused& e) {
+        refused = e;
+      } catch (const std::exception& e) {
+        failed = e.what();
+      }
+      if (refused) {
+        // Kept, as a created one is (see DevicesRefused); the old one asked
+        // the same engine for the same devices and cannot run either.
+        co_await docker.remove_container(change.existing_id, true);
+        result.id = id;
+        result.acted = true;
+        throw *refused;
+      }
+      if (failed) {
+        std::string log;
+        try {
+          log = co_await docker.logs(id, 10);
+        } catch (const std::exception&) {
+        }
+        while (!log.empty() && log.back() == '\n') log.pop_back();
+        co_await docker.remove_container(id, true);
+        co_await docker.rename_container(change.existing_id, spec.name);
+        co_await docker.start_container(change.existing_id);
+        result.id = change.existing_id;
+        say(o, "recreating container " + spec.name + " failed; the previous container runs again");
+        throw RecreateRolledBack("recreating " + spec.name + " (" + change.reason + ") failed: " + *failed +
+                                 (log.empty() ? "" : "; its last log lines:\n" + log) +
+                                 "\nthe previous container runs again; fix the manifest or what stops the new one");
+      }
+      co_await docker.remove_container(change.existing_id, true);
       result.id = id;
       result.acted = true;
       say(o, "recreated container " + spec.name + " (" + change.reason + ")");
       break;
     }
-    case Change::Start: {
+    case Action::Start: {
       std::optional<docker::DockerError> refused;
       try {
-        co_await docker.start_container(change.existing_id);
+        co_await start(docker, spec, change.existing_id);
       } catch (const docker::DockerError& e) {
         // Only the engine's stale-task error is repaired by a fresh container;
         // anything else (a port taken, a paused container) is reported.
-        if (std::string(e.what()).find("id already in use") == std::string::npos) throw;
+        if (std::string(e.what()).find("id already in use") == std::string::npos)
+          throw DidNotRun("container " + spec.name + " could not be started: " + e.what());
         refused = e;
       }
       if (refused) {
@@ -247,7 +410,7 @@ net::awaitable<void> converge_container(docker::Api& docker, const ContainerSpec
         // "id already in use"). The spec is right, so a fresh container is.
         say(o, "container " + spec.name + " cannot be started (" + refused->what() + "); recreating it");
         co_await docker.remove_container(change.existing_id, true);
-        result.id = co_await create_and_start(docker, spec, spec.name, true, clock);
+        result.id = co_await create_and_start(docker, desired, spec, spec.name, true, clock);
         result.acted = true;
         say(o, "recreated container " + spec.name + " (could not be started)");
         break;
@@ -257,52 +420,43 @@ net::awaitable<void> converge_container(docker::Api& docker, const ContainerSpec
       say(o, "started container " + spec.name + " (" + change.reason + ")");
       break;
     }
-    case Change::Reload:
-      // Live files that no other reconciler reloads (the Grafana password):
-      // replaced; the component's API reconciler applies what they mean.
-      // Files another reconciler reloads (validated, with rollback) are its
-      // to bring up to date: overwriting them here would bypass that check.
-      result.id = change.existing_id;
-      if (!spec.live_files_reconciler.empty()) co_return;
-      co_await put_files(docker, change.existing_id, spec.live_files);
-      say(o, "updated " + spec.name + " (" + change.reason + ")");
-      co_return;
-    case Change::Unchanged:
-      result.id = change.existing_id;
-      co_return;
-    case Change::Conflict:
+    case Action::Conflict:
       throw std::runtime_error(change.reason);
-    case Change::Remove:
+    default:  // Delete is executed by remove_listed; nothing else is planned for a container
       co_return;
   }
   co_await confirm_running(docker, result.id, spec.name, clock, o.start_grace);
 }
 
 net::awaitable<void> remove_object(docker::Api& docker, const PlannedChange& c, const ApplyOptions& o) {
-  if (c.kind == "container") {
-    co_await docker.stop_container(c.existing_id);
-    co_await docker.remove_container(c.existing_id, true);
-  } else if (c.kind == "network") {
-    co_await docker.remove_network(c.existing_id.empty() ? c.name : c.existing_id);
-  } else if (c.kind == "volume") {
-    co_await docker.remove_volume(c.name);
+  switch (c.object) {
+    case ObjectKind::Container:
+      co_await docker.stop_container(c.existing_id);
+      co_await docker.remove_container(c.existing_id, true);
+      break;
+    case ObjectKind::Network:
+      co_await docker.remove_network(c.existing_id.empty() ? c.name : c.existing_id);
+      break;
+    case ObjectKind::Volume:
+      co_await docker.remove_volume(c.name);
+      break;
+    default:
+      co_return;
   }
-  say(o, "removed " + c.kind + " " + c.name + " (" + c.reason + ")");
+  say(o, "removed " + std::string(runtime::to_string(c.object)) + " " + c.name + " (" + c.reason + ")");
 }
-
-std::string describe(const std::exception& e) { return e.what(); }
 
 // Removes every object the plan lists for removal: containers before the
 // networks and volumes they use.
 net::awaitable<void> remove_listed(docker::Api& docker, const Plan& plan, const ApplyOptions& o, ApplyResult& out) {
-  for (const char* kind : {"container", "network", "volume"})
+  for (auto object : {ObjectKind::Container, ObjectKind::Network, ObjectKind::Volume})
     for (const auto& c : plan.changes) {
-      if (c.change != Change::Remove || c.kind != kind) continue;
-      ComponentResult r{c.kind + " " + c.name, c.change, c.existing_id, ""};
+      if (c.action != Action::Delete || c.object != object) continue;
+      ComponentResult r{c.object, c.name, c.action, c.existing_id, ""};
       try {
         co_await remove_object(docker, c, o);
       } catch (const std::exception& e) {
-        r.error = describe(e);
+        r.error = e.what();
       }
       out.results.push_back(r);
     }
@@ -316,16 +470,17 @@ net::awaitable<ApplyResult> apply_plan(docker::Api& docker, const DesiredState& 
   std::optional<runtime::SystemClock> own;
   runtime::Clock& clock = o.clock ? *o.clock : own.emplace(co_await net::this_coro::executor);
   ApplyResult out;
-  auto owner = owner_labels(desired.stack);
+  auto owner = owner_labels(desired.stack);  // of what this apply creates
+  if (!desired.origin.empty()) owner[kOrigin] = desired.origin;
 
   // 1. Networks and volumes the containers need.
   bool network_ok = true;
-  std::map<std::string, std::string> blocked_components;  // component -> why
+  std::map<ComponentKind, std::string> blocked_components;  // why each may not be (re)created
   for (const auto& c : plan.changes) {
-    if (c.kind == "container" || c.change == Change::Remove) continue;
-    ComponentResult r{c.kind + " " + c.name, c.change, c.existing_id, ""};
+    if (c.object == ObjectKind::Container || c.action == Action::Delete || c.action == Action::Keep) continue;
+    ComponentResult r{c.object, c.name, c.action, c.existing_id, ""};
     try {
-      if (c.change == Change::Create && c.kind == "network") {
+      if (c.action == Action::Create && c.object == ObjectKind::Network) {
         std::optional<docker::DockerError> conflict;
         try {
           co_await docker.create_network(c.name, owner);
@@ -339,18 +494,33 @@ net::awaitable<ApplyResult> apply_plan(docker::Api& docker, const DesiredState& 
           auto now = co_await docker.inspect_network(c.name);
           if (!now || now->labels[kStack] != desired.stack || now->labels[kManagedBy] != kManagedByValue) throw *conflict;
         }
-      } else if (c.change == Change::Create && c.kind == "volume") {
+      } else if (c.action == Action::Create && c.object == ObjectKind::Volume) {
         auto labels = owner;
-        labels[kComponent] = c.component;
+        if (c.component) labels[kComponent] = std::string(manifest::to_string(*c.component));
         co_await docker.create_volume(c.name, labels);
         say(o, "created volume " + c.name);
-      } else if (c.change == Change::Conflict) {
+        if (!c.copy_from.empty() && c.component) {
+          std::optional<std::string> failed;
+          try {
+            co_await copy_volume(docker, desired, *c.component, c.copy_from, c.name, o, clock);
+          } catch (const std::exception& e) {
+            failed = e.what();
+          }
+          // Never start the component on an empty volume its data did not
+          // reach: the next pass copies again.
+          if (failed) {
+            co_await docker.remove_volume(c.name);
+            throw std::runtime_error(*failed);
+          }
+        }
+      } else if (c.action == Action::Conflict) {
         throw std::runtime_error(c.reason);
       }
     } catch (const std::exception& e) {
-      r.error = describe(e);
-      if (c.kind == "network") network_ok = false;
-      if (c.kind == "volume") blocked_components.emplace(c.component, r.error);  // never mount what is not ours
+      r.error = e.what();
+      if (c.object == ObjectKind::Network) network_ok = false;
+      if (c.object == ObjectKind::Volume && c.component)
+        blocked_components.emplace(*c.component, r.error);  // never mount what is not ours
     }
     out.results.push_back(r);
   }
@@ -359,7 +529,7 @@ net::awaitable<ApplyResult> apply_plan(docker::Api& docker, const DesiredState& 
   std::vector<ComponentResult> container_results;
   std::vector<std::pair<const ContainerSpec*, const PlannedChange*>> work;
   for (const auto& c : plan.changes) {
-    if (c.kind != "container" || c.change == Change::Remove) continue;
+    if (c.object != ObjectKind::Container || c.action == Action::Delete) continue;
     auto it = std::find_if(desired.containers.begin(), desired.containers.end(),
                            [&](const ContainerSpec& s) { return s.name == c.name; });
     if (it == desired.containers.end()) continue;
@@ -370,38 +540,127 @@ net::awaitable<ApplyResult> apply_plan(docker::Api& docker, const DesiredState& 
   for (std::size_t i = 0; i < work.size(); ++i) {
     auto [spec, change] = work[i];
     auto& r = container_results[i];
-    r.name = "container " + spec->name;
-    r.change = change->change;
-    if (!network_ok && change->change != Change::Unchanged) {
+    r.object = ObjectKind::Container;
+    r.name = spec->name;
+    r.action = change->action;
+    if (!network_ok && change->action) {
       r.error = "skipped: network " + desired.network.value_or("") + " is not available";
       continue;
     }
-    if (blocked_components.count(spec->component) && change->change != Change::Unchanged) {
+    if (blocked_components.count(spec->component) && change->action) {
       r.error = "not created: " + blocked_components.at(spec->component);
       continue;
     }
-    tasks.push_back([](docker::Api& d, const ContainerSpec* s, const PlannedChange* c, const ApplyOptions& opts,
-                       runtime::Clock& cl, ComponentResult& res) -> net::awaitable<void> {
+    tasks.push_back([](docker::Api& d, const DesiredState& ds, const ContainerSpec* s, const PlannedChange* c,
+                       const ApplyOptions& opts, runtime::Clock& cl, ComponentResult& res) -> net::awaitable<void> {
       try {
-        co_await converge_container(d, *s, *c, opts, cl, res);
+        co_await converge_container(d, ds, *s, *c, opts, cl, res);
+      } catch (const ConfigRejected& e) {
+        res.error = e.what();
+        res.config_rejected = true;
+      } catch (const DevicesRefused& e) {
+        res.error = e.what();
+        res.reason = e.reason;
+      } catch (const RecreateRolledBack& e) {
+        res.error = e.what();
+        res.did_not_run = true;
+        res.rolled_back = true;
+      } catch (const DidNotRun& e) {
+        res.error = e.what();
+        res.did_not_run = true;
       } catch (const std::exception& e) {
-        res.error = describe(e);
+        res.error = e.what();
       }
-    }(docker, spec, change, o, clock, r));
+    }(docker, desired, spec, change, o, clock, r));
   }
   co_await when_all(std::move(tasks));
   out.results.insert(out.results.end(), container_results.begin(), container_results.end());
   if (o.wait) co_await wait_until_ready(docker, desired, out, o.ready_timeout, clock);
 
-  // 3. Orphans, once nothing runs in what they leave behind.
+  // 3. What the plan removes, once nothing runs in what it leaves behind.
   co_await remove_listed(docker, plan, o, out);
   co_return out;
+}
+
+bool stopped_from_outside(const docker::ContainerInfo& info) {
+  if (info.state.status != "exited" || info.restart_count > 0) return false;
+  const auto pointer = nlohmann::json::json_pointer("/HostConfig/RestartPolicy/Name");
+  if (!info.raw.contains(pointer) || !info.raw.at(pointer).is_string()) return false;
+  const auto& policy = info.raw.at(pointer).get_ref<const std::string&>();
+  return policy == "always" || policy == "unless-stopped";
+}
+
+std::optional<std::string> not_running(const docker::ContainerInfo& info, bool fresh) {
+  const auto& st = info.state;
+  if (st.status == "running" && fresh && info.restart_count > 0)
+    return "container " + info.name + " exited with code " + std::to_string(st.exit_code) + " after its start and was " +
+           "restarted " + std::to_string(info.restart_count) + " times";
+  if (st.status == "running") return std::nullopt;  // up now; earlier restarts are its history
+  std::string why = st.status == "restarting" ? "is restarting (exited with code " + std::to_string(st.exit_code) + ")"
+                    : st.status == "exited"   ? "exited with code " + std::to_string(st.exit_code)
+                                              : "is " + st.status;
+  if (!st.error.empty()) why += " (" + st.error + ")";
+  if (info.restart_count > 0) why += ", restarted " + std::to_string(info.restart_count) + " times";
+  return "container " + info.name + " " + why;
+}
+
+net::awaitable<std::vector<std::string>> containers_not_running(docker::Api& docker, const DesiredState& desired,
+                                                                int log_lines, std::set<std::string> fresh) {
+  std::vector<std::optional<std::string>> found(desired.containers.size());
+  std::vector<net::awaitable<void>> looks;
+  for (std::size_t i = 0; i < desired.containers.size(); ++i)
+    looks.push_back([](docker::Api& d, std::string name, int lines, bool is_fresh,
+                       std::optional<std::string>& out) -> net::awaitable<void> {
+      auto info = co_await d.inspect_container(name);
+      if (!info) co_return;  // never created: its key's error says why
+      auto why = not_running(*info, is_fresh);
+      if (!why) co_return;
+      auto log = co_await d.logs(info->id, lines);
+      while (!log.empty() && log.back() == '\n') log.pop_back();
+      out = *why + (log.empty() ? "" : "; its last log lines:\n" + log);
+    }(docker, desired.containers[i].name, log_lines, fresh.count(desired.containers[i].name) > 0, found[i]));
+  co_await when_all(std::move(looks));
+  std::vector<std::string> out;
+  for (auto& f : found)
+    if (f) out.push_back(std::move(*f));
+  co_return out;
+}
+
+std::vector<runtime::Change> applied_changes(const Plan& plan, const ApplyResult& result) {
+  std::vector<runtime::Change> out;
+  for (auto& c : plan.to_changes()) {
+    if (c.action == Action::Conflict) continue;
+    if (c.action == Action::Keep) {  // nothing to do but leave it: done
+      out.push_back(std::move(c));
+      continue;
+    }
+    auto done = std::find_if(result.results.begin(), result.results.end(), [&](const ComponentResult& r) {
+      return r.object == c.object && r.name == c.name && r.error.empty();
+    });
+    if (done != result.results.end()) out.push_back(std::move(c));
+  }
+  return out;
 }
 
 net::awaitable<ApplyResult> apply_down(docker::Api& docker, const Plan& plan, const ApplyOptions& o) {
   ApplyResult out;
   co_await remove_listed(docker, plan, o, out);
   co_return out;
+}
+
+net::awaitable<void> ensure_image(docker::Api& docker, const std::string& image, const ApplyOptions& o) {
+  if (co_await docker.image_exists(image)) co_return;
+  auto view = pull_progress_view([&o](const std::string& line) { say(o, line); });
+  view->begin(image);
+  bool ok = false;
+  try {
+    co_await docker.pull_image(image, [&](const docker::PullProgress& p) { view->update(image, p); });
+    ok = true;
+  } catch (...) {
+    view->end(image, false);
+    throw;
+  }
+  view->end(image, ok);
 }
 
 }  // namespace stackd::containers

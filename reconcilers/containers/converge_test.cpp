@@ -13,14 +13,18 @@
 #include "api/v1alpha1/loader.hpp"
 #include "clients/docker/fake_engine.hpp"
 #include "clients/docker/run_blocking.hpp"
+#include "common/metrics/metrics.hpp"
 #include "reconcilers/containers/apply.hpp"
+#include "reconcilers/containers/container_reconciler.hpp"
 #include "reconcilers/containers/plan.hpp"
+#include "desired/render.hpp"
 #include "runtime/fake_clock.hpp"
 
 using namespace stackd;
 using namespace stackd::containers;
 using namespace stackd::labels;
 using docker::FakeEngine;
+using desired::VolumeSpec;
 
 namespace {
 
@@ -34,11 +38,24 @@ std::string manifest_text(const std::string& prometheus_image = "prom/prometheus
          (node_exporter ? "true" : "false") + "\n";
 }
 
-DesiredState desired(const std::string& text = manifest_text()) {
+DesiredState desired_state(const std::string& text = manifest_text()) {
   manifest::LoadOptions o;
   o.env = [](const std::string&) { return std::nullopt; };
   auto m = manifest::load_from_string(text, "/tmp/stack.yaml", o);
-  return render_desired_state(m, RenderContext{"pw-secret-value", "stackd:dev"});
+  return desired::render(m, desired::ResolvedValues{"pw-secret-value", "stackd:dev", "file:/tmp/stack.yaml"});
+}
+
+constexpr auto kPrometheus = ComponentKind::Prometheus;
+constexpr auto kGrafana = ComponentKind::Grafana;
+constexpr auto kNodeExporter = ComponentKind::NodeExporter;
+
+// The plan as `diff` lists it, for failure messages.
+std::string text(const Plan& plan) {
+  std::string out;
+  for (const auto& c : plan.to_changes())
+    out += std::string(runtime::to_string(c.action)) + " " + std::string(runtime::to_string(c.object)) + " " + c.name +
+           ": " + c.reason + "\n";
+  return out;
 }
 
 void add_images(FakeEngine& e, const DesiredState& d) {
@@ -48,6 +65,10 @@ void add_images(FakeEngine& e, const DesiredState& d) {
 ApplyOptions quiet() {
   ApplyOptions o;
   o.progress = [](const std::string&) {};
+  // One look after a start: the fake's containers that exit do so at once,
+  // and the real clock would make every recreate of the crash tests wait.
+  o.start_grace = std::chrono::milliseconds(0);
+  o.recreate_grace = std::chrono::milliseconds(0);
   return o;
 }
 
@@ -68,15 +89,16 @@ bool converge_may_crash(FakeEngine& e, const DesiredState& d) {
 
 Plan plan_of(FakeEngine& e, const DesiredState& d) { return run_await(make_plan(e, d)); }
 
-const ContainerSpec& spec(const DesiredState& d, const std::string& component) {
-  for (const auto& c : d.containers)
-    if (c.component == component) return c;
-  throw std::runtime_error("no " + component);
+const ContainerSpec& spec(const DesiredState& d, ComponentKind component) {
+  if (const auto* c = d.container(component)) return *c;
+  throw std::runtime_error("no " + std::string(manifest::to_string(component)));
 }
 
 // Exactly one running container per desired component, under its own name,
 // with the desired spec hash and every file delivered; nothing else of ours.
-void expect_converged_world(const FakeEngine& e, const DesiredState& d) {
+// `live_files_as_desired`: false where the config key, not the container
+// reconciler, brings a running container's live files up to date.
+void expect_converged_world(const FakeEngine& e, const DesiredState& d, bool live_files_as_desired = true) {
   std::size_t ours = 0;
   for (const auto& c : e.containers())
     if (c.labels.count(kManagedBy)) ++ours;
@@ -87,17 +109,16 @@ void expect_converged_world(const FakeEngine& e, const DesiredState& d) {
     EXPECT_EQ(c->name, s.name);
     EXPECT_TRUE(c->running()) << s.name << " is " << c->status;
     EXPECT_EQ(c->labels.at(kSpecHash), s.spec_hash) << s.name;
-    EXPECT_EQ(c->labels.at(kComponent), s.component);
-    // Live files another key reloads (prometheus-config) are delivered at
-    // create and its to bring up to date afterwards.
-    std::vector<const std::vector<TarFile>*> owned = {&s.files};
-    if (s.live_files_reconciler.empty()) owned.push_back(&s.live_files);
-    for (const auto* files : owned)
-      for (const auto& f : *files) {
-        auto it = c->files.find("/" + f.path);
-        ASSERT_NE(it, c->files.end()) << s.name << " lacks /" << f.path;
-        EXPECT_EQ(it->second.content, f.content) << f.path;
-      }
+    EXPECT_EQ(c->labels.at(kComponent), manifest::to_string(s.component));
+    // Its live files (and their markers) are delivered at create.
+    auto files = s.files;
+    if (live_files_as_desired)
+      for (auto& f : d.live_files_of(s.component)) files.push_back(std::move(f));
+    for (const auto& f : files) {
+      auto it = c->files.find("/" + f.path);
+      ASSERT_NE(it, c->files.end()) << s.name << " lacks /" << f.path;
+      EXPECT_EQ(it->second.content, f.content) << f.path;
+    }
     EXPECT_EQ(e.find(next_name(s.name)), nullptr) << "leftover " << next_name(s.name);
   }
   for (const auto& v : d.volumes) EXPECT_TRUE(e.volumes().count(v.name)) << v.name;
@@ -107,19 +128,20 @@ void expect_converged_world(const FakeEngine& e, const DesiredState& d) {
 
 TEST(Converge, FromEmptyCreatesEverythingThenPlansNothing) {
   FakeEngine e;
-  auto d = desired();
+  auto d = desired_state();
   add_images(e, d);
   auto r = converge(e, d);
   ASSERT_TRUE(r.ok()) << r.first_error();
   expect_converged_world(e, d);
   EXPECT_EQ(e.volumes().at("demo-prometheus-data").labels.at(kComponent), "prometheus");
   EXPECT_EQ(e.volumes().at("demo-prometheus-data").labels.at(kStack), "demo");
-  EXPECT_TRUE(plan_of(e, d).converged()) << plan_of(e, d).to_text();
+  EXPECT_TRUE(plan_of(e, d).converged()) << text(plan_of(e, d));
+  EXPECT_EQ(e.volumes().at("demo-prometheus-data").labels.at(kOrigin), d.origin) << "renames are found by origin";
 }
 
 TEST(Converge, NoOpChangesNothingAndDownloadsNothing) {
   FakeEngine e;
-  auto d = desired();
+  auto d = desired_state();
   add_images(e, d);
   ASSERT_TRUE(converge(e, d).ok());
   auto before = e.containers();
@@ -135,76 +157,52 @@ TEST(Converge, NoOpChangesNothingAndDownloadsNothing) {
   EXPECT_EQ(e.calls("get_archive"), downloads) << "a no-op plan must not download live files";
 }
 
-TEST(Converge, LiveFileEditedInsideTheContainerIsRestored) {
+// Live files are the config key's once the container exists
+// (reconcilers/live_config): an edit inside the container is not the
+// container plan's business, and the plan reads no file for it.
+TEST(Converge, LiveFilesAreLeftToTheConfigKey) {
   FakeEngine e;
-  auto d = desired();
-  add_images(e, d);
-  ASSERT_TRUE(converge(e, d).ok());
-  const auto& grafana = spec(d, kGrafana);  // its password file is the container reconciler's own live file
-  const auto& password = grafana.live_files.front();
-  auto id = e.find(grafana.name)->id;
-  e.write_file(id, "/" + password.path, "edited by hand");
-
-  auto plan = plan_of(e, d);
-  ASSERT_TRUE(plan.has(Change::Reload)) << plan.to_text();
-  EXPECT_NE(plan.to_text().find("/" + password.path), std::string::npos) << plan.to_text();
-  ASSERT_TRUE(run_await(apply_plan(e, d, plan, quiet())).ok());
-  EXPECT_EQ(e.find(grafana.name)->id, id) << "a live file change must not recreate";
-  EXPECT_EQ(e.find(grafana.name)->files.at("/" + password.path).content, password.content);
-  EXPECT_TRUE(plan_of(e, d).converged());
-}
-
-TEST(Converge, LiveFilesAnotherReconcilerReloadsAreLeftToIt) {
-  FakeEngine e;
-  auto d = desired();
+  auto d = desired_state();
   add_images(e, d);
   ASSERT_TRUE(converge(e, d).ok());
   const auto& prom = spec(d, kPrometheus);
-  ASSERT_EQ(prom.live_files_reconciler, "prometheus-config");
-  const auto& config = prom.live_files.front();
+  const auto* live = d.live_set(desired::LiveSet::PrometheusConfig);
+  ASSERT_NE(live, nullptr);
+  ASSERT_TRUE(live->loaded_marker);
   // Created with the marker saying its files are what it loads at start.
-  ASSERT_TRUE(prom.loaded_marker);
-  EXPECT_EQ(e.find(prom.name)->files.at("/" + prom.loaded_marker->path).content, prom.loaded_marker->content);
+  EXPECT_EQ(e.find(prom.name)->files.at("/" + live->loaded_marker->path).content, live->loaded_marker->content);
+  const auto& config = live->files.front();
   e.write_file(prom.name, "/" + config.path, "global: {}\n# edited by hand\n");
-
-  // `diff` shows the reload; the container reconciler's plan does not look,
-  // and an apply of the diff's plan does not overwrite what promtool has not checked.
+  auto stats = e.calls("stat_path"), downloads = e.calls("get_archive");
   auto plan = plan_of(e, d);
-  ASSERT_TRUE(plan.has(Change::Reload)) << plan.to_text();
-  auto stats = e.calls("stat_path");
-  auto own = run_await(make_component_plan(e, d, kPrometheus, OwnedLiveFiles::Skip));
-  EXPECT_TRUE(own.converged()) << own.to_text();
+  EXPECT_TRUE(plan.converged()) << text(plan);
   EXPECT_EQ(e.calls("stat_path"), stats);
+  EXPECT_EQ(e.calls("get_archive"), downloads);
   ASSERT_TRUE(run_await(apply_plan(e, d, plan, quiet())).ok());
   EXPECT_EQ(e.find(prom.name)->files.at("/" + config.path).content, "global: {}\n# edited by hand\n");
 }
 
-TEST(Converge, LiveFileTouchedButUnchangedIsNotStale) {
-  FakeEngine e;
-  auto d = desired();
-  add_images(e, d);
-  ASSERT_TRUE(converge(e, d).ok());
-  const auto& prom = spec(d, kPrometheus);
-  const auto& config = prom.live_files.front();
-  e.write_file(prom.name, "/" + config.path, config.content, config.mode);  // same bytes, new mtime
-  auto downloads = e.calls("get_archive");
-  EXPECT_TRUE(plan_of(e, d).converged());
-  EXPECT_EQ(e.calls("get_archive"), downloads + 1) << "only the file whose stat differs is downloaded";
-}
-
 TEST(Converge, ImageChangeRecreatesAndKeepsTheDataVolume) {
   FakeEngine e;
-  auto d = desired();
+  auto d = desired_state();
   add_images(e, d);
   ASSERT_TRUE(converge(e, d).ok());
   auto old_id = e.find("demo-prometheus")->id;
   auto grafana_id = e.find("demo-grafana")->id;
   auto volume = e.volumes().at("demo-prometheus-data");
 
-  auto d2 = desired(manifest_text("prom/prometheus:v2.54.0"));
+  auto d2 = desired_state(manifest_text("prom/prometheus:v2.54.0"));
   e.add_pullable_image("prom/prometheus:v2.54.0");
   auto plan = plan_of(e, d2);
-  ASSERT_TRUE(plan.has(Change::Recreate)) << plan.to_text();
+  ASSERT_TRUE(plan.has(Action::Recreate)) << text(plan);
+  // The change names what changed, old and new.
+  auto changes = plan.to_changes();
+  auto recreate = std::find_if(changes.begin(), changes.end(), [](const auto& c) { return c.action == Action::Recreate; });
+  ASSERT_NE(recreate, changes.end());
+  ASSERT_EQ(recreate->fields.size(), 1u) << text(plan);
+  EXPECT_EQ(recreate->fields[0].path, "image");
+  EXPECT_EQ(recreate->fields[0].old_value, "prom/prometheus:v2.53.2");
+  EXPECT_EQ(recreate->fields[0].new_value, "prom/prometheus:v2.54.0");
   auto r = run_await(apply_plan(e, d2, plan, quiet()));
   ASSERT_TRUE(r.ok()) << r.first_error();
   expect_converged_world(e, d2);
@@ -218,7 +216,7 @@ TEST(Converge, ImageChangeRecreatesAndKeepsTheDataVolume) {
 
 TEST(Converge, ForeignHolderOfTheNameIsAConflictAndUntouched) {
   FakeEngine e;
-  auto d = desired();
+  auto d = desired_state();
   add_images(e, d);
   auto foreign = e.add_container("demo-prometheus", {{"owner", "someone"}}, "busybox");
   auto r = converge(e, d);
@@ -234,29 +232,21 @@ TEST(Converge, ForeignHolderOfTheNameIsAConflictAndUntouched) {
 
 TEST(Converge, OrphanOfADisabledComponentIsRemoved) {
   FakeEngine e;
-  auto d = desired();
+  auto d = desired_state();
   add_images(e, d);
   ASSERT_TRUE(converge(e, d).ok());
   ASSERT_NE(e.find("demo-node-exporter"), nullptr);
-  auto d2 = desired(manifest_text("prom/prometheus:v2.53.2", /*node_exporter=*/false));
+  auto d2 = desired_state(manifest_text("prom/prometheus:v2.53.2", /*node_exporter=*/false));
   auto r = converge(e, d2);
   ASSERT_TRUE(r.ok()) << r.first_error();
   EXPECT_EQ(e.find("demo-node-exporter"), nullptr);
-  expect_converged_world(e, d2);
-  // Prometheus's scrape config without node-exporter is prometheus-config's
-  // reload (promtool first); `diff` shows it.
-  auto plan = plan_of(e, d2);
-  ASSERT_TRUE(plan.has(Change::Reload)) << plan.to_text();
-  for (const auto& c : plan.changes) {
-    if (c.change == Change::Reload) {
-      EXPECT_EQ(c.name, "demo-prometheus") << plan.to_text();
-    }
-  }
+  // Prometheus's scrape config without node-exporter is the config key's reload.
+  expect_converged_world(e, d2, /*live_files_as_desired=*/false);
 }
 
 TEST(Converge, DuplicateOfAComponentIsRemovedAndTheCanonicalKept) {
   FakeEngine e;
-  auto d = desired();
+  auto d = desired_state();
   add_images(e, d);
   ASSERT_TRUE(converge(e, d).ok());
   auto canonical = e.find("demo-grafana")->id;
@@ -270,7 +260,7 @@ TEST(Converge, DuplicateOfAComponentIsRemovedAndTheCanonicalKept) {
 // managed-by and stack without component is not stackd's.
 TEST(Converge, ContainerWithAnIncompleteLabelSetIsForeign) {
   FakeEngine e;
-  auto d = desired();
+  auto d = desired_state();
   add_images(e, d);
   auto partial = e.add_container("demo-sidecar", {{kManagedBy, kManagedByValue}, {kStack, "demo"}}, "busybox");
   auto squatter = e.add_container("demo-node-exporter", {{kManagedBy, kManagedByValue}, {kStack, "demo"}}, "busybox");
@@ -291,21 +281,21 @@ TEST(Converge, ContainerWithAnIncompleteLabelSetIsForeign) {
 
 TEST(ComponentPlan, ReadsOnlyItsOwnContainer) {
   FakeEngine e;
-  auto d = desired();
+  auto d = desired_state();
   add_images(e, d);
   ASSERT_TRUE(converge(e, d).ok());
-  // Every other component's files drifted: this component's plan must not notice.
-  e.write_file("demo-grafana", "/" + spec(d, kGrafana).live_files.front().path, "changed");
+  // Another component's files drifted: this component's plan must not notice.
+  e.write_file("demo-grafana", "/" + d.live_set(desired::LiveSet::GrafanaAdminPassword)->files.front().path, "changed");
   auto stats = e.calls("stat_path"), downloads = e.calls("get_archive"), lists = e.calls("list_containers");
   auto inspects = e.calls("inspect_container");
   auto infra = e.calls("list_networks") + e.calls("inspect_volume");
   auto plan = run_await(make_component_plan(e, d, kPrometheus));
-  ASSERT_EQ(plan.changes.size(), 1u) << plan.to_text();
+  ASSERT_EQ(plan.changes.size(), 1u) << text(plan);
   EXPECT_EQ(plan.changes[0].name, "demo-prometheus");
-  EXPECT_EQ(plan.changes[0].change, Change::Unchanged);
+  EXPECT_FALSE(plan.changes[0].action);
   EXPECT_EQ(e.calls("list_containers"), lists + 1);
   EXPECT_EQ(e.calls("inspect_container"), inspects + 1) << "its own container's state, read from the container";
-  EXPECT_EQ(e.calls("stat_path"), stats + static_cast<int>(spec(d, kPrometheus).live_files.size()));
+  EXPECT_EQ(e.calls("stat_path"), stats);
   EXPECT_EQ(e.calls("get_archive"), downloads);
   EXPECT_EQ(e.calls("list_networks") + e.calls("inspect_volume"), infra) << "infrastructure is not a component's";
 }
@@ -315,7 +305,7 @@ TEST(ComponentPlan, ReadsOnlyItsOwnContainer) {
 // without stackd's labels: every later pass would refuse it as foreign.
 TEST(ComponentPlan, CreatesNoContainerOverADataVolumeThatDoesNotExistYet) {
   FakeEngine e;
-  auto d = desired();
+  auto d = desired_state();
   add_images(e, d);
   const std::string volume = d.stack + "-prometheus-data";
   ASSERT_TRUE(std::any_of(d.volumes.begin(), d.volumes.end(), [&](const VolumeSpec& v) { return v.name == volume; }));
@@ -333,7 +323,7 @@ TEST(ComponentPlan, CreatesNoContainerOverADataVolumeThatDoesNotExistYet) {
 
 TEST(ComponentPlan, NeverMountsAForeignVolumeOfItsName) {
   FakeEngine e;
-  auto d = desired();
+  auto d = desired_state();
   add_images(e, d);
   const std::string volume = d.stack + "-prometheus-data";
   const docker::Labels foreign{{"owner", "someone"}};
@@ -347,13 +337,13 @@ TEST(ComponentPlan, NeverMountsAForeignVolumeOfItsName) {
 
 TEST(ComponentPlan, UnknownComponentIsAnError) {
   FakeEngine e;
-  auto d = desired();
-  EXPECT_THROW(run_await(make_component_plan(e, d, "alertmanager")), std::invalid_argument);
+  auto d = desired_state();
+  EXPECT_THROW(run_await(make_component_plan(e, d, ComponentKind::Alertmanager)), std::invalid_argument);
 }
 
 TEST(Apply, ContainerThatDiesAtOnceIsReportedFailed) {
   FakeEngine e;
-  auto d = desired();
+  auto d = desired_state();
   add_images(e, d);
   e.set_image_behaviour("prom/node-exporter:v1.8.2", {.exits_at_once = 1});
   auto r = converge(e, d);
@@ -366,7 +356,7 @@ TEST(Apply, ContainerThatDiesAtOnceIsReportedFailed) {
 TEST(Apply, AStartGraceOfZeroReturnsAtOnceAndTheDefaultOneLooksAgainWhenItIsOver) {
   for (auto grace : {std::chrono::milliseconds(0), ApplyOptions{}.start_grace}) {
     FakeEngine e;
-    auto d = desired();
+    auto d = desired_state();
     add_images(e, d);
     runtime::FakeClock clock;
     auto o = quiet();
@@ -394,7 +384,7 @@ TEST(Apply, AStartGraceOfZeroReturnsAtOnceAndTheDefaultOneLooksAgainWhenItIsOver
 
 TEST(Apply, WaitFailsForAnUnhealthyContainerAndPassesForAHealthyOne) {
   FakeEngine e;
-  auto d = desired();
+  auto d = desired_state();
   add_images(e, d);
   ASSERT_TRUE(converge(e, d).ok());
   auto s = spec(d, kNodeExporter);  // no ready URL: running (and healthy) is ready
@@ -421,7 +411,7 @@ TEST(Apply, WaitFailsForAnUnhealthyContainerAndPassesForAHealthyOne) {
 
 TEST(Apply, WaitReportsACrashLoopingContainer) {
   FakeEngine e;
-  auto d = desired();
+  auto d = desired_state();
   add_images(e, d);
   e.set_image_behaviour("prom/node-exporter:v1.8.2", {.exits_at_once = 1});
   auto o = quiet();
@@ -431,15 +421,15 @@ TEST(Apply, WaitReportsACrashLoopingContainer) {
   EXPECT_FALSE(r.ok());
   bool reported = false;
   for (const auto& c : r.results)
-    if (c.name == "container demo-node-exporter") reported = c.error.find("exited with code 1") != std::string::npos;
+    if (c.name == "demo-node-exporter") reported = c.error.find("exited with code 1") != std::string::npos;
   EXPECT_TRUE(reported) << r.first_error();
 }
 
 // a recreate killed at any point leaves a state the next
 // apply finishes: one container per component, no leftovers, the volume kept.
 TEST(Crash, RecreateKilledAtEveryStepIsFinishedByTheNextApply) {
-  auto d1 = desired();
-  auto d2 = desired(manifest_text("prom/prometheus:v2.54.0"));
+  auto d1 = desired_state();
+  auto d2 = desired_state(manifest_text("prom/prometheus:v2.54.0"));
   int completed_at = -1;
   for (int step = 0; step < 200 && completed_at < 0; ++step) {
     FakeEngine e;
@@ -456,14 +446,14 @@ TEST(Crash, RecreateKilledAtEveryStepIsFinishedByTheNextApply) {
     expect_converged_world(e, d2);
     EXPECT_EQ(e.find("demo-prometheus")->image, "prom/prometheus:v2.54.0") << step;
     EXPECT_EQ(e.volumes().at("demo-prometheus-data").labels, volume.labels) << step;
-    EXPECT_TRUE(plan_of(e, d2).converged()) << "crash at call " << step << ":\n" << plan_of(e, d2).to_text();
+    EXPECT_TRUE(plan_of(e, d2).converged()) << "crash at call " << step << ":\n" << text(plan_of(e, d2));
     if (HasFailure()) FAIL() << "first failing crash point: call " << step;
   }
   EXPECT_GT(completed_at, 5) << "the recreate must have had intermediate states to crash in";
 }
 
 TEST(Crash, ColdApplyKilledAtEveryStepIsFinishedByTheNextApply) {
-  auto d = desired();
+  auto d = desired_state();
   int completed_at = -1;
   for (int step = 0; step < 200 && completed_at < 0; ++step) {
     FakeEngine e;
@@ -483,8 +473,8 @@ TEST(Crash, ColdApplyKilledAtEveryStepIsFinishedByTheNextApply) {
 // The intermediate states of a recreate, built by hand as a killed process
 // leaves them, each recognised by the next plan.
 TEST(Crash, EachIntermediateStateOfARecreateIsRecognised) {
-  auto d1 = desired();
-  auto d2 = desired(manifest_text("prom/prometheus:v2.54.0"));
+  auto d1 = desired_state();
+  auto d2 = desired_state(manifest_text("prom/prometheus:v2.54.0"));
   const auto& next_spec = spec(d2, kPrometheus);
   enum class State { NextCreatedEmpty, NextCreatedWithFiles, OldStopped, OldRemoved, RenamedNotStarted };
   for (auto state : {State::NextCreatedEmpty, State::NextCreatedWithFiles, State::OldStopped, State::OldRemoved,
@@ -499,7 +489,7 @@ TEST(Crash, EachIntermediateStateOfARecreateIsRecognised) {
     auto id = run_await(e.create_container(next, next_spec.create_body));
     if (state != State::NextCreatedEmpty) {
       auto all = next_spec.files;
-      all.insert(all.end(), next_spec.live_files.begin(), next_spec.live_files.end());
+      for (auto& f : d2.live_files_of(kPrometheus)) all.push_back(std::move(f));
       run_await(e.put_archive(id, "/", make_tar(all)));
     }
     if (state >= State::OldStopped) run_await(e.stop_container(old_id));
@@ -509,7 +499,7 @@ TEST(Crash, EachIntermediateStateOfARecreateIsRecognised) {
     auto plan = plan_of(e, d2);
     EXPECT_FALSE(plan.converged());
     auto r = run_await(apply_plan(e, d2, plan, quiet()));
-    ASSERT_TRUE(r.ok()) << r.first_error() << "\n" << plan.to_text();
+    ASSERT_TRUE(r.ok()) << r.first_error() << "\n" << text(plan);
     expect_converged_world(e, d2);
     if (state == State::RenamedNotStarted) {
       EXPECT_EQ(e.find("demo-prometheus")->id, id) << "finished, not redone";
@@ -519,18 +509,20 @@ TEST(Crash, EachIntermediateStateOfARecreateIsRecognised) {
 
 TEST(Crash, CreatedContainerWithoutItsFilesIsRecreatedNotStarted) {
   FakeEngine e;
-  auto d = desired();
+  auto d = desired_state();
   add_images(e, d);
   const auto& prom = spec(d, kPrometheus);
   // Killed after creating the volume and the container, before its files were put.
   auto volume_labels = owner_labels("demo");
-  volume_labels[kComponent] = kPrometheus;
+  volume_labels[kComponent] = "prometheus";
   std::string volume = "demo-prometheus-data";
   run_await(e.create_volume(volume, volume_labels));
   run_await(e.create_container(prom.name, prom.create_body));
   auto plan = plan_of(e, d);
-  auto text = plan.to_text();
-  EXPECT_NE(text.find("recreate  container demo-prometheus"), std::string::npos) << text;
+  ASSERT_TRUE(plan.has(Action::Recreate)) << text(plan);
+  EXPECT_NE(text(plan).find("recreate container demo-prometheus: created but its files were not all delivered"),
+            std::string::npos)
+      << text(plan);
   ASSERT_TRUE(run_await(apply_plan(e, d, plan, quiet())).ok());
   expect_converged_world(e, d);
 }
@@ -539,7 +531,7 @@ TEST(Crash, CreatedContainerWithoutItsFilesIsRecreatedNotStarted) {
 // listed: the name is taken by a container of ours that the plan never saw.
 TEST(Crash, ACreateThatRacesAKilledApplysCreateReplacesItsOrphan) {
   FakeEngine e;
-  auto d = desired();
+  auto d = desired_state();
   add_images(e, d);
   auto plan = plan_of(e, d);
   const auto& prom = spec(d, kPrometheus);
@@ -553,7 +545,7 @@ TEST(Crash, ACreateThatRacesAKilledApplysCreateReplacesItsOrphan) {
 // The same race with a container that is not ours: it is left alone.
 TEST(Crash, ANameTakenByAForeignContainerInTheMeantimeIsLeftAlone) {
   FakeEngine e;
-  auto d = desired();
+  auto d = desired_state();
   add_images(e, d);
   auto plan = plan_of(e, d);
   const auto& prom = spec(d, kPrometheus);
@@ -563,4 +555,203 @@ TEST(Crash, ANameTakenByAForeignContainerInTheMeantimeIsLeftAlone) {
   EXPECT_NE(r.first_error().find("not manage"), std::string::npos) << r.first_error();
   ASSERT_NE(e.find(prom.name), nullptr);
   EXPECT_EQ(e.find(prom.name)->id, foreign);
+}
+
+// The engine refuses a GPU exporter its GPUs (no NVIDIA container toolkit):
+// the container stays created with the engine's reason, the failure names
+// GPUUnavailable and the fix, and the next plan says why it starts it again.
+TEST(Converge, AContainerRefusedItsDevicesIsKeptAndSaysWhy) {
+  auto d = desired_state(manifest_text() + "  gpu: {vendor: nvidia}\n");
+  FakeEngine e;
+  add_images(e, d);
+  auto r = converge(e, d);
+  ASSERT_FALSE(r.ok());
+  const auto& gpu = spec(d, ComponentKind::GpuExporter);
+  const ComponentResult* failed = nullptr;
+  for (const auto& x : r.results)
+    if (x.name == gpu.name) failed = &x;
+  ASSERT_NE(failed, nullptr);
+  EXPECT_EQ(failed->reason, "GPUUnavailable");
+  EXPECT_NE(failed->error.find("could not select device driver \"nvidia\" with capabilities: [[gpu]]"), std::string::npos)
+      << failed->error;
+  EXPECT_NE(failed->error.find("install the NVIDIA container toolkit"), std::string::npos) << failed->error;
+  const auto* c = e.find(gpu.name);
+  ASSERT_NE(c, nullptr) << "kept, with every file, for the next start";
+  EXPECT_EQ(c->status, "created");
+  EXPECT_EQ(c->labels.at(kSpecHash), gpu.spec_hash);
+  for (const auto* other : {&spec(d, kPrometheus), &spec(d, kGrafana), &spec(d, kNodeExporter)})
+    EXPECT_TRUE(e.find(other->name)->running()) << other->name << ": the rest converges";
+
+  auto next = plan_of(e, d);
+  bool says_why = false;
+  for (const auto& ch : next.to_changes())
+    says_why |= ch.name == gpu.name && ch.action == Action::Start &&
+                ch.reason == "created; its last start was refused: could not select device driver \"nvidia\" with capabilities: [[gpu]]";
+  EXPECT_TRUE(says_why) << text(next);
+
+  e.set_device_drivers({"nvidia"});  // the toolkit, installed since
+  EXPECT_TRUE(converge(e, d).ok());
+  EXPECT_TRUE(e.find(gpu.name)->running());
+  EXPECT_EQ(e.find(gpu.name)->error, "");
+}
+
+// `stackd apply`'s last look: a container that died after its start is
+// named, with its last log lines; one that runs is not.
+TEST(Apply, ContainersNotRunningAreNamedWithTheirLastLogLines) {
+  FakeEngine e;
+  auto d = desired_state();
+  add_images(e, d);
+  e.set_image_behaviour("prom/node-exporter:v1.8.2",
+                        {.exits_at_once = 1, .log = "listen tcp 127.0.0.1:19100: bind: address already in use\n"});
+  converge(e, d);
+  auto found = run_await(containers_not_running(e, d, 10));
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_NE(found[0].find("container demo-node-exporter is restarting (exited with code 1), restarted 1 times"),
+            std::string::npos)
+      << found[0];
+  EXPECT_NE(found[0].find("bind: address already in use"), std::string::npos) << found[0];
+}
+
+TEST(Apply, NotRunningSaysWhy) {
+  docker::ContainerInfo info;
+  info.name = "demo-prometheus";
+  info.state.status = "running";
+  info.restart_count = 3;
+  EXPECT_FALSE(not_running(info)) << "up now: earlier restarts are history";
+  info.state.status = "exited";
+  info.state.exit_code = 2;
+  info.restart_count = 0;
+  EXPECT_EQ(not_running(info), "container demo-prometheus exited with code 2");
+}
+
+// What the engine shows after a `docker stop` versus a process that exits on
+// its own, for each restart policy a manifest can name.
+TEST(Apply, AStopFromOutsideIsToldFromACrashByTheRestartPolicy) {
+  docker::ContainerInfo info;
+  info.state.status = "exited";
+  info.state.exit_code = 0;
+  for (const char* policy : {"always", "unless-stopped"}) {
+    info.raw = {{"HostConfig", {{"RestartPolicy", {{"Name", policy}}}}}};
+    EXPECT_TRUE(stopped_from_outside(info)) << policy << ": the engine would have restarted a crash";
+  }
+  for (const char* policy : {"no", "on-failure"}) {
+    info.raw = {{"HostConfig", {{"RestartPolicy", {{"Name", policy}}}}}};
+    EXPECT_FALSE(stopped_from_outside(info)) << policy << ": a crash and a stop look the same";
+  }
+  info.raw = {{"HostConfig", {{"RestartPolicy", {{"Name", "unless-stopped"}}}}}};
+  info.restart_count = 1;
+  EXPECT_FALSE(stopped_from_outside(info)) << "it crashed before it was stopped";
+  info.restart_count = 0;
+  info.state.status = "restarting";
+  EXPECT_FALSE(stopped_from_outside(info));
+  info.raw = nlohmann::json::object();
+  info.state.status = "exited";
+  EXPECT_FALSE(stopped_from_outside(info)) << "no policy in the inspect document";
+}
+
+// A recreate whose new container exits at once (a bad flag, a taken port)
+// puts the previous container back, running, and leaves nothing behind.
+TEST(Apply, ARecreateThatDoesNotRunPutsThePreviousContainerBack) {
+  FakeEngine e;
+  auto d = desired_state();
+  add_images(e, d);
+  ASSERT_TRUE(converge(e, d).ok());
+  const auto old_id = e.find("demo-prometheus")->id;
+  auto d2 = desired_state(manifest_text("prom/prometheus:v2.54.0"));
+  e.add_image("prom/prometheus:v2.54.0");
+  e.set_image_behaviour("prom/prometheus:v2.54.0", {.exits_at_once = 2, .log = "unknown flag --bad\n"});
+  auto r = converge(e, d2);
+  ASSERT_FALSE(r.ok());
+  bool rolled_back = false;
+  for (const auto& c : r.results)
+    if (c.name == "demo-prometheus") rolled_back = c.rolled_back && c.did_not_run;
+  EXPECT_TRUE(rolled_back) << r.first_error();
+  EXPECT_NE(r.first_error().find("unknown flag --bad"), std::string::npos) << r.first_error();
+  EXPECT_NE(r.first_error().find("the previous container runs again"), std::string::npos) << r.first_error();
+  ASSERT_NE(e.find("demo-prometheus"), nullptr);
+  EXPECT_EQ(e.find("demo-prometheus")->id, old_id);
+  EXPECT_TRUE(e.find("demo-prometheus")->running());
+  EXPECT_EQ(e.find("demo-prometheus")->image, "prom/prometheus:v2.53.2");
+  EXPECT_EQ(e.find(next_name("demo-prometheus")), nullptr);
+  EXPECT_EQ(e.find(previous_name("demo-prometheus")), nullptr);
+}
+
+TEST(SpecFailures, EachFailureOfOneSpecDoublesTheWaitAndAnotherSpecIsTriedAtOnce) {
+  SpecFailures f;
+  const runtime::SteadyTime t0{};
+  EXPECT_EQ(f.failed("prometheus", "h1", "StartFailed", "m", t0), std::chrono::seconds(30));
+  EXPECT_NE(f.holding("prometheus", "h1", t0 + std::chrono::seconds(29)), nullptr);
+  EXPECT_EQ(f.holding("prometheus", "h1", t0 + std::chrono::seconds(30)), nullptr);
+  EXPECT_EQ(f.holding("prometheus", "h2", t0), nullptr) << "an edited spec is tried at once";
+  EXPECT_EQ(f.holding("grafana", "h1", t0), nullptr);
+  EXPECT_EQ(f.failed("prometheus", "h1", "StartFailed", "m", t0), std::chrono::seconds(60));
+  for (int i = 0; i < 10; ++i) f.failed("prometheus", "h1", "StartFailed", "m", t0);
+  EXPECT_EQ(f.failed("prometheus", "h1", "StartFailed", "m", t0), std::chrono::minutes(30));
+  EXPECT_EQ(f.failed("prometheus", "h2", "StartFailed", "m", t0), std::chrono::seconds(30)) << "another spec starts over";
+  f.succeeded("prometheus");
+  EXPECT_EQ(f.holding("prometheus", "h2", t0), nullptr);
+}
+
+// The daemon does not make a spec that did not run again in a tight loop:
+// the key reports the failure (RecreateRolledBack, Degraded) and waits, while
+// the events of the container it put back wake it.
+TEST(ContainerReconciler, ASpecThatDidNotRunIsNotTriedAgainUntilItsWaitIsOver) {
+  FakeEngine e;
+  metrics::Registry registry;
+  runtime::FakeClock clock;
+  ContainerReconciler reconciler(e, registry);
+  auto snapshot = [](const DesiredState& d) {
+    auto s = std::make_shared<desired::Snapshot>();
+    s->revision = d.revision;
+    s->desired = d;
+    return desired::SnapshotPtr(s);
+  };
+  // One pass under fake time: the clock moves on while the pass waits on it.
+  auto pass = [&](const desired::SnapshotPtr& snap) -> std::optional<runtime::ReconcileError> {
+    runtime::Context ctx{snap, clock, [](const std::string&) {}};
+    runtime::Request request{"container/prometheus"};
+    boost::asio::io_context io;
+    auto done = boost::asio::co_spawn(
+        io, [&]() -> boost::asio::awaitable<runtime::Result> { co_return co_await reconciler.reconcile(request, ctx); },
+        boost::asio::use_future);
+    while (done.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+      io.restart();
+      io.poll();
+      if (done.wait_for(std::chrono::seconds(0)) != std::future_status::ready) clock.advance(std::chrono::milliseconds(50));
+    }
+    try {
+      done.get();
+    } catch (const runtime::ReconcileError& err) {
+      return err;
+    }
+    return std::nullopt;
+  };
+  auto d = desired_state();
+  add_images(e, d);
+  ASSERT_TRUE(converge(e, d).ok());
+  const auto old_id = e.find("demo-prometheus")->id;
+  auto d2 = desired_state(manifest_text("prom/prometheus:v2.54.0"));
+  e.add_image("prom/prometheus:v2.54.0");
+  e.set_image_behaviour("prom/prometheus:v2.54.0", {.exits_at_once = 2});
+  const auto edited = snapshot(d2);
+
+  auto first = pass(edited);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->reason(), "RecreateRolledBack");
+  EXPECT_EQ(first->retry(), runtime::ReconcileError::Retry::After);
+  EXPECT_EQ(first->retry_after(), SpecFailures::kFirstWait);
+  const auto creates = e.calls("create_container");
+  // Woken again at once (the restored container's start event): nothing is made.
+  auto again = pass(edited);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->reason(), "RecreateRolledBack");
+  EXPECT_EQ(e.calls("create_container"), creates) << "the same failing spec was made again";
+  EXPECT_EQ(e.find("demo-prometheus")->id, old_id);
+  EXPECT_TRUE(e.find("demo-prometheus")->running());
+  // Once the wait is over it is tried again (and fails again, waiting twice as long).
+  clock.advance(SpecFailures::kFirstWait);
+  auto later = pass(edited);
+  ASSERT_TRUE(later);
+  EXPECT_GT(e.calls("create_container"), creates);
+  EXPECT_EQ(later->retry_after(), 2 * SpecFailures::kFirstWait);
 }

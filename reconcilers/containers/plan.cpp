@@ -4,10 +4,11 @@
 #include <set>
 #include <sstream>
 
+#include "api/v1alpha1/labels.hpp"
 #include "common/tar_archive.hpp"
 #include "common/when_all.hpp"
-#include "api/v1alpha1/labels.hpp"
-#include "reconcilers/live_config/live_config_reloader.hpp"  // delivered_as: a file as stackd delivered it, by stat
+#include "clients/docker/delivered_file.hpp"
+#include "desired/live_file_set.hpp"
 
 namespace stackd::containers {
 
@@ -15,54 +16,36 @@ using namespace labels;  // the ownership labels of docs/manifest.md, "What stac
 
 namespace net = boost::asio;
 
-const char* to_string(Change c) {
-  switch (c) {
-    case Change::Create: return "create";
-    case Change::Recreate: return "recreate";
-    case Change::Start: return "start";
-    case Change::Reload: return "reload";
-    case Change::Remove: return "remove";
-    case Change::Unchanged: return "unchanged";
-    case Change::Conflict: return "conflict";
-  }
-  return "?";
-}
-
-bool Plan::has(Change c) const {
-  return std::any_of(changes.begin(), changes.end(), [c](const PlannedChange& p) { return p.change == c; });
+bool Plan::has(Action a) const {
+  return std::any_of(changes.begin(), changes.end(), [a](const PlannedChange& p) { return p.action == a; });
 }
 
 std::vector<const PlannedChange*> Plan::conflicts() const {
   std::vector<const PlannedChange*> out;
   for (const auto& c : changes)
-    if (c.change == Change::Conflict) out.push_back(&c);
+    if (c.action == Action::Conflict) out.push_back(&c);
   return out;
 }
 
 bool Plan::converged() const {
-  return std::all_of(changes.begin(), changes.end(), [](const PlannedChange& p) { return p.change == Change::Unchanged; });
+  return std::all_of(changes.begin(), changes.end(), [](const PlannedChange& p) { return !p.action; });
 }
 
-nlohmann::json Plan::to_json() const {
-  nlohmann::json arr = nlohmann::json::array();
+std::vector<runtime::Change> Plan::to_changes() const {
+  std::vector<runtime::Change> out;
   for (const auto& c : changes) {
-    nlohmann::json j = {{"action", to_string(c.change)}, {"kind", c.kind}, {"name", c.name}, {"reason", c.reason}};
-    if (!c.component.empty()) j["component"] = c.component;
-    if (!c.existing_id.empty()) j["id"] = c.existing_id.substr(0, 12);
-    arr.push_back(j);
+    if (!c.action) continue;
+    runtime::Change change;
+    change.object = c.object;
+    change.name = c.name;
+    change.action = *c.action;
+    change.reason = c.reason;
+    change.fields = c.fields;
+    change.diff = c.diff;
+    change.outside = c.outside;
+    out.push_back(std::move(change));
   }
-  return {{"changes", arr}, {"converged", converged()}};
-}
-
-std::string Plan::to_text() const {
-  std::ostringstream out;
-  for (const auto& c : changes) {
-    std::string action = to_string(c.change);
-    out << "  " << action << std::string(action.size() < 10 ? 10 - action.size() : 1, ' ') << c.kind << " " << c.name;
-    if (!c.reason.empty()) out << ": " << c.reason;
-    out << "\n";
-  }
-  return out.str();
+  return out;
 }
 
 std::vector<std::string> changed_parts(const std::string& parts_label, const std::map<std::string, std::string>& desired) {
@@ -85,6 +68,7 @@ std::vector<std::string> changed_parts(const std::string& parts_label, const std
 }
 
 std::string next_name(const std::string& container_name) { return container_name + "-stackd-next"; }
+std::string previous_name(const std::string& container_name) { return container_name + "-stackd-previous"; }
 
 namespace {
 
@@ -93,6 +77,8 @@ std::string join(const std::vector<std::string>& v) {
   for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
   return out;
 }
+
+std::string name_of(ComponentKind kind) { return std::string(manifest::to_string(kind)); }
 
 // Networks are stack-wide: they carry managed-by and stack, no component.
 bool network_owned_by(const docker::Labels& labels, const std::string& stack) {
@@ -110,72 +96,94 @@ std::string label_or(const docker::Labels& labels, const char* key, const std::s
 bool never_started(const std::string& started_at) { return started_at.empty() || started_at.rfind("0001-", 0) == 0; }
 
 // Files of `files` that are not, by stat, what stackd delivered.
-net::awaitable<std::vector<const TarFile*>> unconfirmed_files(docker::Api& docker, const std::string& id,
-                                                              const std::vector<TarFile>& files) {
-  std::vector<const TarFile*> out;
-  for (const auto& f : files)
-    if (!live_config::delivered_as(co_await docker.stat_path(id, "/" + f.path), f)) out.push_back(&f);
-  co_return out;
+net::awaitable<std::size_t> undelivered_files(docker::Api& docker, const std::string& id,
+                                              const std::vector<TarFile>& files) {
+  std::size_t missing = 0;
+  for (const auto& f : files) missing += !docker::delivered_as(co_await docker.stat_path(id, "/" + f.path), f);
+  co_return missing;
 }
 
-// Live files that differ from what the running container holds. Stats every
-// file (about a millisecond each); downloads only those whose stat differs,
-// to compare content (a file touched but unchanged is not stale).
-net::awaitable<std::vector<std::string>> stale_live_files(docker::Api& docker, const std::string& id,
-                                                          const std::vector<TarFile>& files) {
-  std::vector<std::string> stale;
-  for (const auto* f : co_await unconfirmed_files(docker, id, files)) {
-    auto tar = co_await docker.get_archive(id, "/" + f->path);
-    bool same = false;
-    if (tar) {
-      // GET archive of a file holds one member named by its base name.
-      auto members = read_tar(*tar);
-      same = members.size() == 1 && members[0].content == f->content;
-    }
-    if (!same) stale.push_back("/" + f->path);
-  }
-  co_return stale;
-}
-
-const ContainerSpec& spec_of(const DesiredState& desired, const std::string& component) {
-  for (const auto& s : desired.containers)
-    if (s.component == component) return s;
-  throw std::invalid_argument("component " + component + " is not in the desired state of stack " + desired.stack);
+const ContainerSpec& spec_of(const DesiredState& desired, ComponentKind component) {
+  if (const auto* s = desired.container(component)) return *s;
+  throw std::invalid_argument("component " + name_of(component) + " is not in the desired state of stack " +
+                              desired.stack);
 }
 
 std::string foreign_volume(const std::string& stack) {
   return "a volume with this name exists and is not managed by stackd for stack " + stack + "; stackd will not adopt it";
 }
 
-// A container is (re)created only over data volumes that exist and are this
-// stack's: the engine would otherwise create a missing one itself, without
-// stackd's labels, and every later pass would refuse it as foreign. The
-// infrastructure pass creates them; until it has, the component waits.
-net::awaitable<std::vector<PlannedChange>> unmountable_volumes(docker::Api& docker, const DesiredState& desired,
-                                                               const std::string& component) {
+// A container is (re)created only over data volumes that are this stack's:
+// a foreign one of its name is a conflict shown in the plan. One that does
+// not exist yet is the infrastructure key's to create first; the engine
+// would otherwise create it itself, without stackd's labels.
+net::awaitable<std::vector<PlannedChange>> foreign_volumes(docker::Api& docker, const DesiredState& desired,
+                                                           ComponentKind component) {
   std::vector<PlannedChange> blockers;
   for (const auto& v : desired.volumes) {
     if (v.component != component) continue;
     auto have = co_await docker.inspect_volume(v.name);
-    if (!have)
-      blockers.push_back({Change::Conflict, "volume", v.name, component,
-                          "volume " + v.name + " does not exist yet: stackd creates it with its labels before " +
-                              "anything mounts it (the infrastructure pass has not succeeded)",
-                          ""});
-    else if (!owned_by(have->labels, desired.stack, component))
-      blockers.push_back({Change::Conflict, "volume", v.name, component, foreign_volume(desired.stack), ""});
+    if (have && !owned_by(have->labels, desired.stack, name_of(component)))
+      blockers.push_back({ObjectKind::Volume, v.name, Action::Conflict, component, foreign_volume(desired.stack), "", {}, false});
   }
   co_return blockers;
 }
 
+// What a recreate changes: from the applied-spec label, or (a container of
+// an earlier stackd) the names of the parts whose digests differ.
+std::pair<std::string, std::vector<runtime::FieldChange>> what_changed(const docker::Labels& labels,
+                                                                       const ContainerSpec& spec) {
+  const auto applied = label_or(labels, kAppliedSpec, "");
+  if (!applied.empty()) {
+    auto old_doc = nlohmann::json::parse(applied, nullptr, /*allow_exceptions=*/false);
+    auto new_doc = nlohmann::json::parse(spec.create_body["Labels"].value(kAppliedSpec, std::string("{}")), nullptr, false);
+    if (!old_doc.is_discarded() && !new_doc.is_discarded()) {
+      auto fields = spec_changes(old_doc, new_doc);
+      std::vector<std::string> paths;
+      for (const auto& f : fields) paths.push_back(f.path);
+      return {fields.empty() ? "spec changed" : "changed: " + join(paths), fields};
+    }
+  }
+  auto parts = changed_parts(label_or(labels, kSpecParts, ""), spec.spec_parts);
+  return {parts.empty() ? "spec changed" : "changed: " + join(parts) + " (created by an earlier stackd: old values unknown)", {}};
+}
+
+// What a recreate delivers in place of what the container holds now: the
+// diffs of its live files that differ (read only for a recreate).
+net::awaitable<std::string> live_files_diff(docker::Api& docker, const DesiredState& desired, const ContainerSpec& spec,
+                                            const std::string& id) {
+  std::string out;
+  for (const auto& set : desired.live_files) {
+    if (set.component != spec.component) continue;
+    std::vector<TarFile> held;
+    if (auto archive = co_await docker.get_archive(id, set.dir))
+      held = docker::rebase_archive_members(read_tar(*archive), set.dir);
+    for (const auto& d : desired::live_file_deltas(set, held))
+      out += "file " + d.source + (d.is_new ? " (new)" : "") + ":\n" + d.diff;
+  }
+  co_return out;
+}
+
+// A missing container was there before when another container of the stack
+// was created beside it (the stack-components label of those containers):
+// it was removed outside stackd, not added to the manifest since.
+net::awaitable<bool> removed_outside(docker::Api& docker, const DesiredState& desired, ComponentKind component) {
+  const auto stack = co_await docker.list_containers(owner_labels(desired.stack), true);
+  for (const auto& c : stack) {
+    const auto peers = "," + label_or(c.labels, kStackComponents, "") + ",";
+    if (peers.find("," + name_of(component) + ",") != std::string::npos) co_return true;
+  }
+  co_return false;
+}
+
 }  // namespace
 
-net::awaitable<Plan> make_component_plan(docker::Api& docker, const DesiredState& desired, const std::string& component,
-                                         OwnedLiveFiles owned_live_files) {
+net::awaitable<Plan> make_component_plan(docker::Api& docker, const DesiredState& desired, ComponentKind component) {
   const auto& spec = spec_of(desired, component);
+  const auto name = name_of(component);
   Plan plan;
   auto labels = owner_labels(desired.stack);
-  labels[kComponent] = component;
+  labels[kComponent] = name;
   auto mine = co_await docker.list_containers(labels, true);
 
   // Sort out what an interrupted recreate or a person left: the container
@@ -186,32 +194,38 @@ net::awaitable<Plan> make_component_plan(docker::Api& docker, const DesiredState
   const docker::ContainerSummary* current = nullptr;
   std::vector<const docker::ContainerSummary*> others;
   for (const auto& c : mine) {
-    if (!owned_by(c.labels, desired.stack, component)) continue;  // the engine's filter, checked again
+    if (!owned_by(c.labels, desired.stack, name)) continue;  // the engine's filter, checked again
     if (c.name == spec.name) current = &c;
     else others.push_back(&c);
   }
   for (const auto* c : others) {
-    bool leftover = c->name == next_name(spec.name);
-    if (!current && !leftover) {
-      // Ours but under another name (renamed by hand): recreated under its own.
+    const bool next = c->name == next_name(spec.name), previous = c->name == previous_name(spec.name);
+    if (!current && !next) {
+      // Ours but under another name: the container a recreate killed midway
+      // had set aside, or one renamed by hand: recreated under its own.
       current = c;
       continue;
     }
-    plan.changes.push_back({Change::Remove, "container", c->name, component,
-                            leftover ? "left over from an interrupted recreate" : "duplicate of " + spec.name, c->id});
+    plan.changes.push_back({ObjectKind::Container, c->name, Action::Delete, component,
+                            next       ? "left over from an interrupted recreate"
+                            : previous ? "replaced by a recreate that was interrupted"
+                                       : "duplicate of " + spec.name,
+                            c->id, {}, !next && !previous});
   }
 
   if (!current) {
     auto holder = co_await docker.inspect_container(spec.name);
     if (holder && holder->name == spec.name) {
-      plan.changes.push_back({Change::Conflict, "container", spec.name, component,
+      plan.changes.push_back({ObjectKind::Container, spec.name, Action::Conflict, component,
                               "container " + spec.name + " (id " + holder->id.substr(0, 12) +
                                   ") exists and is not managed by stackd for this stack; stackd leaves it alone — "
                                   "remove or rename it",
-                              holder->id});
+                              holder->id, {}, false});
     } else {
-      plan.changes.push_back({Change::Create, "container", spec.name, component, "missing", ""});
-      auto blockers = co_await unmountable_volumes(docker, desired, component);
+      const bool outside = co_await removed_outside(docker, desired, component);
+      plan.changes.push_back({ObjectKind::Container, spec.name, Action::Create, component,
+                              outside ? "removed outside stackd" : "missing", "", {}, outside});
+      auto blockers = co_await foreign_volumes(docker, desired, component);
       plan.changes.insert(plan.changes.end(), blockers.begin(), blockers.end());
     }
     co_return plan;
@@ -219,51 +233,57 @@ net::awaitable<Plan> make_component_plan(docker::Api& docker, const DesiredState
 
   const auto& c = *current;
   std::string state = c.state;
-  if (state == "running") {
+  std::optional<docker::ContainerInfo> info;
+  if (state == "running" || state == "exited" || state == "created") {
     // The engine's list is a view it updates only after announcing a death
     // (the die event comes first): a pass woken by that event can still see
     // "running" there and miss the death. Inspect reads the container itself.
-    if (auto info = co_await docker.inspect_container(c.id)) state = info->state.status;
+    info = co_await docker.inspect_container(c.id);
+    if (info) state = info->state.status;
   }
-  auto hash = label_or(c.labels, kSpecHash, "");
-  PlannedChange change{Change::Unchanged, "container", spec.name, component, "", c.id};
-  if (hash != spec.spec_hash) {
-    auto parts = changed_parts(label_or(c.labels, kSpecParts, ""), spec.spec_parts);
-    change.change = Change::Recreate;
-    change.reason = parts.empty() ? "spec changed" : "changed: " + join(parts);
+  PlannedChange change{ObjectKind::Container, spec.name, std::nullopt, component, "", c.id, {}, false};
+  if (label_or(c.labels, kSpecHash, "") != spec.spec_hash) {
+    change.action = Action::Recreate;
+    std::tie(change.reason, change.fields) = what_changed(c.labels, spec);
+  } else if (c.name == previous_name(spec.name)) {
+    change.action = Action::Recreate;
+    change.reason = "set aside by a recreate that was interrupted";
   } else if (c.name != spec.name) {
-    change.change = Change::Recreate;
-    change.reason = "renamed to " + c.name;
+    change.action = Action::Recreate;
+    change.reason = "renamed to " + c.name + " outside stackd";
+    change.outside = true;
   } else if (state == "removing") {
     // Someone removes it right now: its destroy event triggers the next pass.
     change.reason = "being removed";
   } else if (state != "running") {
-    change.change = Change::Start;
-    change.reason = "state is " + state;
-    if (state == "created") {
+    change.action = Action::Start;
+    change.outside = true;
+    change.reason = state == "exited" && info ? "exited with code " + std::to_string(info->state.exit_code)
+                                              : "state is " + state;
+    if (state == "created" && info && never_started(info->state.started_at)) {
       // Never started: a process that died between create and start (or a
       // recreate between rename and start) may not have delivered all its
       // files. Starting it without them would run the wrong thing.
-      auto info = co_await docker.inspect_container(c.id);
-      if (info && never_started(info->state.started_at)) {
-        auto all = spec.files;
-        all.insert(all.end(), spec.live_files.begin(), spec.live_files.end());
-        auto missing = co_await unconfirmed_files(docker, c.id, all);
-        if (!missing.empty()) {
-          change.change = Change::Recreate;
-          change.reason = "created but its files were not all delivered (" + std::to_string(missing.size()) + ")";
-        }
+      auto all = spec.files;
+      for (auto& f : desired.live_files_of(component)) all.push_back(std::move(f));
+      if (auto missing = co_await undelivered_files(docker, c.id, all); missing > 0) {
+        change.action = Action::Recreate;
+        change.outside = false;
+        change.reason = "created but its files were not all delivered (" + std::to_string(missing) + ")";
+      } else if (auto refusal = docker::devices_refusal(info->state.error)) {
+        // The engine refused it its devices: tried again, since the engine
+        // may have them now (a GPU container's toolkit installed since).
+        change.outside = false;
+        change.reason = "created; its last start was refused: " + *refusal;
+      } else {
+        change.outside = false;
+        change.reason = "created, never started";
       }
     }
-  } else if (spec.live_files_reconciler.empty() || owned_live_files == OwnedLiveFiles::Plan) {
-    auto stale = co_await stale_live_files(docker, c.id, spec.live_files);
-    if (!stale.empty()) {
-      change.change = Change::Reload;
-      change.reason = "files changed: " + join(stale);
-    }
   }
-  if (change.change == Change::Recreate) {
-    auto blockers = co_await unmountable_volumes(docker, desired, component);
+  if (change.action == Action::Recreate) {
+    change.diff = co_await live_files_diff(docker, desired, spec, c.id);
+    auto blockers = co_await foreign_volumes(docker, desired, component);
     plan.changes.insert(plan.changes.end(), blockers.begin(), blockers.end());
   }
   // The container itself first: apply acts on it before removing leftovers.
@@ -302,36 +322,37 @@ net::awaitable<Plan> make_infrastructure_plan(docker::Api& docker, const Desired
 
   // Network
   if (desired.network) {
-    if (!named) plan.changes.push_back({Change::Create, "network", *desired.network, "", "missing", ""});
+    if (!named) plan.changes.push_back({ObjectKind::Network, *desired.network, Action::Create, {}, "missing", "", {}, false});
     else if (!network_owned_by(named->labels, desired.stack))
-      plan.changes.push_back({Change::Conflict, "network", *desired.network, "",
+      plan.changes.push_back({ObjectKind::Network, *desired.network, Action::Conflict, {},
                               "a network with this name exists and is not managed by stackd for stack " + desired.stack +
                                   " (id " + named->id.substr(0, 12) + "); remove it or choose another spec.network",
-                              named->id});
-    else plan.changes.push_back({Change::Unchanged, "network", *desired.network, "", "", named->id});
+                              named->id, {}, false});
+    else plan.changes.push_back({ObjectKind::Network, *desired.network, std::nullopt, {}, "", named->id, {}, false});
   }
   for (const auto& n : networks)
     if (network_owned_by(n.labels, desired.stack) && (!desired.network || n.name != *desired.network))
-      plan.changes.push_back({Change::Remove, "network", n.name, "", "no longer in the manifest", n.id});
+      plan.changes.push_back({ObjectKind::Network, n.name, Action::Delete, {}, "no longer in the manifest", n.id, {}, false});
 
   // Volumes: created when missing; an owned volume no longer used is kept (data).
   for (std::size_t i = 0; i < desired.volumes.size(); ++i) {
     const auto& v = desired.volumes[i];
     const auto& have = volumes[i];
-    if (!have) plan.changes.push_back({Change::Create, "volume", v.name, v.component, "missing", ""});
-    else if (!owned_by(have->labels, desired.stack, v.component))
-      plan.changes.push_back({Change::Conflict, "volume", v.name, v.component, foreign_volume(desired.stack), ""});
-    else plan.changes.push_back({Change::Unchanged, "volume", v.name, v.component, "", ""});
+    if (!have) plan.changes.push_back({ObjectKind::Volume, v.name, Action::Create, v.component, "missing", "", {}, false});
+    else if (!owned_by(have->labels, desired.stack, name_of(v.component)))
+      plan.changes.push_back({ObjectKind::Volume, v.name, Action::Conflict, v.component, foreign_volume(desired.stack), "", {}, false});
+    else plan.changes.push_back({ObjectKind::Volume, v.name, std::nullopt, v.component, "", "", {}, false});
   }
 
   // Containers of components no longer desired. One without a component
   // label is not stackd's (its label set is incomplete): left alone.
   std::set<std::string> wanted;
-  for (const auto& spec : desired.containers) wanted.insert(spec.component);
+  for (const auto& spec : desired.containers) wanted.insert(name_of(spec.component));
   for (const auto& c : containers) {
     auto component = label_or(c.labels, kComponent, "");
     if (!owned_by(c.labels, desired.stack, component) || wanted.count(component)) continue;
-    plan.changes.push_back({Change::Remove, "container", c.name, component, "no longer in the manifest", c.id});
+    plan.changes.push_back({ObjectKind::Container, c.name, Action::Delete, manifest::component_kind_named(component),
+                            "no longer in the manifest", c.id, {}, false});
   }
   co_return plan;
 }
@@ -340,15 +361,15 @@ net::awaitable<Plan> make_plan(docker::Api& docker, const DesiredState& desired)
   auto infra = co_await make_infrastructure_plan(docker, desired);
   Plan plan;
   for (const auto& c : infra.changes)
-    if (c.kind != "container") plan.changes.push_back(c);
+    if (c.object != ObjectKind::Container) plan.changes.push_back(c);
   for (const auto& spec : desired.containers) {
     auto part = co_await make_component_plan(docker, desired, spec.component);
     // Its volumes are the infrastructure plan's to list.
     for (auto& c : part.changes)
-      if (c.kind != "volume") plan.changes.push_back(std::move(c));
+      if (c.object != ObjectKind::Volume) plan.changes.push_back(std::move(c));
   }
   for (const auto& c : infra.changes)
-    if (c.kind == "container") plan.changes.push_back(c);
+    if (c.object == ObjectKind::Container) plan.changes.push_back(c);
   co_return plan;
 }
 
@@ -358,15 +379,20 @@ net::awaitable<Plan> make_down_plan(docker::Api& docker, const std::string& stac
   for (const auto& c : co_await docker.list_containers(owner, true)) {
     auto component = label_or(c.labels, kComponent, "");
     if (owned_by(c.labels, stack, component))
-      plan.changes.push_back({Change::Remove, "container", c.name, component, "down", c.id});
+      plan.changes.push_back({ObjectKind::Container, c.name, Action::Delete, manifest::component_kind_named(component),
+                              "stack " + stack + " goes", c.id, {}, false});
   }
   for (const auto& n : co_await docker.list_networks(owner))
-    if (network_owned_by(n.labels, stack)) plan.changes.push_back({Change::Remove, "network", n.name, "", "down", n.id});
+    if (network_owned_by(n.labels, stack))
+      plan.changes.push_back({ObjectKind::Network, n.name, Action::Delete, {}, "stack " + stack + " goes", n.id, {}, false});
   for (const auto& v : co_await docker.list_volumes(owner)) {
     auto component = label_or(v.labels, kComponent, "");
     if (!owned_by(v.labels, stack, component)) continue;
-    if (remove_volumes) plan.changes.push_back({Change::Remove, "volume", v.name, component, "down --volumes", ""});
-    else plan.changes.push_back({Change::Unchanged, "volume", v.name, component, "kept (data); use --volumes to remove", ""});
+    auto kind = manifest::component_kind_named(component);
+    if (remove_volumes)
+      plan.changes.push_back({ObjectKind::Volume, v.name, Action::Delete, kind, "--volumes", "", {}, false});
+    else
+      plan.changes.push_back({ObjectKind::Volume, v.name, Action::Keep, kind, "data kept; --volumes removes it", "", {}, false});
   }
   co_return plan;
 }

@@ -47,7 +47,7 @@ std::string generate_password() {
 }
 
 std::string resolve_admin_password(const std::filesystem::path& file, const std::string& env_name,
-                                   const std::filesystem::path& state_dir) {
+                                   const std::filesystem::path& state_dir, Storage storage) {
   if (!file.empty() && !env_name.empty())
     throw std::runtime_error("grafana admin: give passwordFile or passwordEnv, not both");
   if (!file.empty()) return read_password_file(file, "grafana admin passwordFile");
@@ -57,8 +57,12 @@ std::string resolve_admin_password(const std::filesystem::path& file, const std:
     if (std::strlen(v) > kMaxPassword) throw std::runtime_error("environment variable " + env_name + " is over 4 KiB");
     return v;
   }
+  if (state_dir.empty() && storage == Storage::ReadOnly) return "";
   if (state_dir.empty()) throw std::runtime_error("grafana admin: no password given and no state directory to keep one");
   const auto path = state_dir / kGeneratedPasswordFile;
+  std::error_code ec;
+  if (storage == Storage::ReadOnly)
+    return std::filesystem::exists(path, ec) ? read_password_file(path, "generated Grafana admin password file") : "";
   if (std::filesystem::exists(path)) {
     struct stat st{};
     if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
@@ -73,11 +77,15 @@ std::string resolve_admin_password(const std::filesystem::path& file, const std:
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) {
     if (errno == EEXIST) return read_password_file(path, "generated Grafana admin password file");
-    throw std::runtime_error("cannot create " + path.string() + ": " + std::strerror(errno));
+    throw StateDirectoryError(state_dir, "cannot create " + path.filename().string() + ": " + std::strerror(errno));
   }
   bool ok = ::write(fd, pw.data(), pw.size()) == static_cast<ssize_t>(pw.size()) && ::fsync(fd) == 0;
+  const int write_errno = errno;
   ::close(fd);
-  if (!ok) throw std::runtime_error("cannot write " + path.string());
+  if (!ok) {
+    ::unlink(path.c_str());  // an empty password file would be read as the password next time
+    throw StateDirectoryError(state_dir, "cannot write " + path.filename().string() + ": " + std::strerror(write_errno));
+  }
   spdlog::info("grafana: generated an admin password; read it from {} (mode 0600)", path.string());
   return pw;
 }

@@ -12,8 +12,12 @@ namespace stackd::grafana {
 // generate-or-reuse <state_dir>/grafana-admin-password. A file's trailing
 // newline is dropped (editors add one). Throws std::runtime_error naming the
 // file or variable (never the value) when it is missing, empty or over 4 KiB.
+// With Storage::ReadOnly (`stackd diff`) nothing is generated or written:
+// no stored password gives "".
+enum class Storage { GenerateAndStore, ReadOnly };
 std::string resolve_admin_password(const std::filesystem::path& file, const std::string& env_name,
-                                   const std::filesystem::path& state_dir);
+                                   const std::filesystem::path& state_dir,
+                                   Storage storage = Storage::GenerateAndStore);
 
 // 32 characters from [A-Za-z0-9], 190 bits, from OpenSSL RAND_bytes.
 std::string generate_password();

@@ -49,8 +49,10 @@
 #include <vector>
 
 #include "clients/grafana/grafana_error.hpp"
+#include "desired/desired_state.hpp"
 #include "reconcilers/grafana/login_guard.hpp"
 #include "runtime/clock.hpp"
+#include "runtime/plan.hpp"
 
 namespace stackd::grafana {
 
@@ -64,38 +66,88 @@ class CredentialsRejected : public GrafanaError {
   explicit CredentialsRejected(std::string message) : GrafanaError(std::move(message), 401, "", "") {}
 };
 
-struct DatasourceSpec {
-  std::string uid, name, type, url, access = "proxy";
-  bool is_default = false;
-  nlohmann::json json_data = nlohmann::json::object();
-};
-
-struct DashboardSpec {
-  std::string source;  // file path, for messages
-  nlohmann::json model;
-  std::string folder_title;  // "" = root
-};
+using desired::DashboardSpec;
+using desired::DatasourceSpec;
 
 struct Desired {
   std::string base_url;  // e.g. http://127.0.0.1:3000
   std::string user;
   std::string password;
   // A service-account token (spec.grafana.serviceAccountTokenFile's content).
-  // When set, every request carries "Authorization: Bearer <token>", and
-  // user/password/applied_password_file are not used: no admin-password
-  // handling at all (works with GF_AUTH_BASIC_ENABLED=false and Grafana Cloud).
+  // When set, every request carries "Authorization: Bearer <token>", and no
+  // admin password is handled at all (works with GF_AUTH_BASIC_ENABLED=false
+  // and Grafana Cloud).
   std::string service_account_token;
-  // When set (and no token), reconcile() first makes the admin password equal
-  // to `password` (ensure_admin_password), remembering the applied one in
-  // this 0600 file. Empty: the caller does that itself, or not at all.
-  std::filesystem::path applied_password_file;
+  // Without a token: a pass first makes Grafana's admin password `password`.
+  bool manage_password = false;
+  // The password stackd last set in this Grafana (what the Grafana
+  // container's password file holds): tried once when `password` is refused,
+  // and changed from. nullopt: none is known.
+  std::optional<std::string> previous_password;
   std::vector<DatasourceSpec> datasources;
+  // Ready to push (desired/grafana/grafana_state.hpp: prepare_dashboard).
   std::vector<DashboardSpec> dashboards;
   std::string revision;  // manifest revision for version messages
   std::string prometheus_datasource_uid = "prometheus";
-  // False when some dashboard files could not be loaded: their uids are then
-  // unknown, so nothing is deleted in this pass (a typo must not delete a dashboard).
+  // False when some dashboard files could not be prepared: their uids are
+  // then unknown, so nothing is deleted in this pass.
   bool prune = true;
+};
+
+// What a pass would write, found by reading Grafana only (plan()), and
+// written by execute(): the datasources to create or update, the folders to
+// create, the dashboards to create, update, move, restore or delete, and the
+// admin password to change. A dashboard Grafana holds as a schema-v2 one, or
+// that is provisioned read-only, is not in it (warnings, errors).
+struct SyncPlan {
+  std::string grafana_version;  // from /api/health, e.g. "11.3.0"
+  enum class Password { Current, ChangeFromPrevious, NotManaged } password = Password::NotManaged;
+  std::string previous_password;  // with ChangeFromPrevious: the one Grafana accepts now
+
+  struct DatasourceWrite {
+    const DatasourceSpec* spec = nullptr;
+    bool create = false;
+    std::vector<runtime::FieldChange> fields;
+  };
+  std::vector<DatasourceWrite> datasources;
+  int datasources_unchanged = 0;
+
+  std::map<std::string, std::string> folder_uids;  // title -> uid, existing or to create
+  std::vector<std::string> folders_to_create;      // titles
+
+  struct DashboardWrite {
+    const DashboardSpec* spec = nullptr;
+    std::string folder_uid;
+    std::optional<nlohmann::json> remote;  // Grafana's copy; nullopt: absent
+    long remote_version = 0;
+    bool content_same = false, folder_same = false;
+    // Changed in Grafana behind stackd's back (a UI edit, a delete): drift.
+    bool drift = false;
+  };
+  std::vector<DashboardWrite> dashboards;
+  int unchanged = 0, left_alone = 0;
+
+  struct DashboardDelete {
+    std::string uid, title;
+  };
+  std::vector<DashboardDelete> deletes;
+
+  bool credentials_rejected = false;
+  std::string credentials_message;
+  bool unreachable = false;  // Grafana did not answer /api/health: nothing is known of it
+  std::vector<std::string> warnings, errors;
+
+  // What a Grafana that holds nothing yet (a container about to be
+  // created) gets: every datasource, folder and dashboard, created.
+  static SyncPlan for_empty_grafana(const Desired& desired);
+
+  bool empty() const {
+    return datasources.empty() && folders_to_create.empty() && dashboards.empty() && deletes.empty() &&
+           password != Password::ChangeFromPrevious;
+  }
+  // What `diff` shows of it: one change per object, a dashboard's with its
+  // per-panel summary (and the whole JSON diff for -v).
+  std::vector<runtime::Change> to_changes(const Desired& desired) const;
 };
 
 struct SyncReport {
@@ -117,13 +169,14 @@ struct SyncReport {
   std::string credentials_message;
   // Things said once rather than failing every pass (e.g. a v2 dashboard).
   std::vector<std::string> warnings;
+  // Each write made, as the plan listed it (SyncPlan::to_changes).
+  std::vector<runtime::Change> applied;
   std::vector<std::string> errors;
   bool ok() const { return errors.empty(); }
 };
 
 struct ReconcilerOptions {
-  int read_concurrency = 4;                   // parallel GETs; writes are serialised
-  std::string managed_tag = "stackd-managed";
+  int read_concurrency = 4;  // parallel GETs; writes are serialised
 };
 
 class Reconciler {
@@ -134,26 +187,29 @@ class Reconciler {
   Reconciler(net::any_io_executor executor, runtime::Clock& clock, ReconcilerOptions options = {});
   ~Reconciler();
 
+  // Reads what Grafana holds and decides what a pass would write; writes
+  // nothing. Credentials it finds rejected are held back as reconcile's are.
+  net::awaitable<SyncPlan> plan(const Desired& desired);
+  // Writes what `plan` says, one write at a time.
+  net::awaitable<SyncReport> execute(const Desired& desired, const SyncPlan& plan);
+  // plan, then execute.
   net::awaitable<SyncReport> reconcile(const Desired& desired);
 
   // Makes Grafana's admin password equal to desired.password. Tries the
   // desired password; if Grafana rejects it, signs in with `previous` (the
   // password applied before) and changes it (PUT /api/user/password).
   // Returns true when it changed the password; false (and no request) with a
-  // service-account token. Throws GrafanaError with status 401 (with a
-  // message that never contains a password) when neither is accepted, and
-  // then, for the next LoginGuard::retry_after(), throws the same without
-  // sending those credentials again.
+  // service-account token. Throws CredentialsRejected (a message that never
+  // contains a password) when neither is accepted, and then, for the next
+  // LoginGuard::retry_after(), throws the same without sending those
+  // credentials again.
   net::awaitable<bool> ensure_admin_password(const Desired& desired, std::optional<std::string> previous);
-  // The same, remembering the applied password in a 0600 state file.
-  net::awaitable<bool> ensure_admin_password(const Desired& desired, const std::filesystem::path& applied_file);
 
  private:
   struct Pushed {
     std::string hash;  // desired hash stackd last pushed
     long version = 0;  // version Grafana gave that push
   };
-  struct Plan;
 
   Client& client_for(const Desired& desired, const std::string& password);
   std::string credentials_key(const Desired& desired, const std::string& password) const;
@@ -161,13 +217,14 @@ class Reconciler {
   std::string rejection_message(const Desired& desired, const GrafanaError& e, const std::string& retry,
                                 const std::string& which = "the admin credentials") const;
   std::string retry_note(const std::string& key) const;
-  net::awaitable<void> sync_datasources(Client& client, const Desired& desired, SyncReport& report);
-  net::awaitable<std::map<std::string, std::string>> sync_folders(Client& client, const Desired& desired,
-                                                                  SyncReport& report);
-  net::awaitable<void> sync_dashboards(Client& client, const Desired& desired,
-                                       const std::map<std::string, std::string>& folder_uids, SyncReport& report);
-  net::awaitable<void> fetch_worker(Client& client, std::vector<Plan>& plans, std::size_t& next);
-  net::awaitable<void> prune_dashboards(Client& client, const std::set<std::string>& keep, SyncReport& report);
+  // Whether the desired admin password is Grafana's (one GET /api/user), or
+  // the previously applied one is (then a change from it is planned). Throws
+  // CredentialsRejected when neither is, and then holds both back.
+  net::awaitable<void> plan_password(const Desired& desired, std::optional<std::string> previous, SyncPlan& plan);
+  net::awaitable<void> plan_datasources(Client& client, const Desired& desired, SyncPlan& plan);
+  net::awaitable<void> plan_folders(Client& client, const Desired& desired, SyncPlan& plan);
+  net::awaitable<void> plan_dashboards(Client& client, const Desired& desired, SyncPlan& plan);
+  net::awaitable<void> plan_deletes(Client& client, const std::set<std::string>& keep, SyncPlan& plan);
   net::awaitable<bool> written_by_stackd(Client& client, const std::string& uid, int limit);
 
   net::any_io_executor executor_;

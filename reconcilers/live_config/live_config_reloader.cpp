@@ -71,10 +71,6 @@ std::vector<std::string> check_and_swap_command(const ReloadPolicy& policy, cons
   return argv;
 }
 
-net::awaitable<void> sleep_for(std::chrono::milliseconds d) {
-  net::steady_timer timer(co_await net::this_coro::executor, d);
-  co_await timer.async_wait(net::use_awaitable);
-}
 
 struct Gauges {
   bool successful = false;
@@ -84,8 +80,8 @@ struct Gauges {
 // The component's own HTTP API: POST /-/reload and its reload gauges.
 class Component {
  public:
-  Component(net::any_io_executor ex, const http::Endpoint& endpoint, const ReloadPolicy& policy)
-      : http_(ex, endpoint, http::Limits{.max_body = 8 * 1024 * 1024}), policy_(policy) {}
+  Component(net::any_io_executor ex, const http::Endpoint& endpoint, const ReloadPolicy& policy, runtime::Clock& clock)
+      : http_(ex, endpoint, http::Limits{.max_body = 8 * 1024 * 1024}), policy_(policy), clock_(clock) {}
 
   net::awaitable<Gauges> gauges() {
     http::Request req;
@@ -119,7 +115,7 @@ class Component {
   // Waits until the gauges say the last reload succeeded after `before`.
   // Returns "" when confirmed, else what the component last reported.
   net::awaitable<std::string> confirm(double before, const ReloadOptions& options) {
-    const auto deadline = std::chrono::steady_clock::now() + options.confirm_timeout;
+    const auto deadline = clock_.now() + options.confirm_timeout;
     std::string last = "no answer from /metrics";
     for (;;) {
       try {
@@ -129,8 +125,8 @@ class Component {
       } catch (const std::exception& e) {
         last = e.what();
       }
-      if (std::chrono::steady_clock::now() >= deadline) co_return last;
-      co_await sleep_for(options.poll_interval);
+      if (clock_.now() >= deadline) co_return last;
+      co_await runtime::sleep_for(clock_, options.poll_interval);
     }
   }
 
@@ -148,6 +144,7 @@ class Component {
  private:
   http::Client http_;
   const ReloadPolicy& policy_;
+  runtime::Clock& clock_;
 };
 
 }  // namespace
@@ -163,29 +160,6 @@ const char* to_string(ReloadOutcome::Kind kind) {
   return "?";
 }
 
-std::string files_hash(const std::vector<TarFile>& files) {
-  Sha256 h;
-  const std::string sep(1, '\xff');
-  for (const auto& f : files) h.update(sep).update(f.path).update(sep).update(f.content);
-  return h.hex();
-}
-
-std::vector<TarFile> rebase_archive_members(std::vector<TarFile> files, const std::string& container_dir) {
-  // Docker names members after the last path component of the requested dir.
-  const auto slash = container_dir.find_last_of('/');
-  const std::string parent = container_dir.substr(1, slash == 0 ? 0 : slash);  // "etc/prometheus/"
-  for (auto& f : files) f.path = parent + f.path;
-  return files;
-}
-
-TarFile loaded_marker(const std::string& live_dir, const std::vector<TarFile>& files) {
-  return TarFile{live_dir.substr(1) + "/" + kLoadedMarker, files_hash(files)};
-}
-
-bool delivered_as(const std::optional<docker::PathStat>& st, const TarFile& f) {
-  return st && !st->is_dir() && st->size == static_cast<std::int64_t>(f.content.size()) &&
-         st->perm() == (f.mode & 0777) && st->mtime == delivered_mtime(f.content);
-}
 
 bool holds_all(const std::vector<TarFile>& held, const std::vector<TarFile>& desired) {
   for (const auto& d : desired) {
@@ -196,24 +170,19 @@ bool holds_all(const std::vector<TarFile>& held, const std::vector<TarFile>& des
   return true;
 }
 
-net::awaitable<ReloadOutcome> reload_live_files(docker::Api& docker, const std::string& id,
-                                                const http::Endpoint& endpoint, const std::vector<TarFile>& desired,
-                                                const ReloadPolicy& policy, ReloadOptions options,
-                                                const std::vector<TarFile>* loaded) {
+net::awaitable<LiveFilesSeen> observe_live_files(docker::Api& docker, const std::string& id,
+                                                 const std::vector<TarFile>& desired, const ReloadPolicy& policy,
+                                                 const std::vector<TarFile>* loaded) {
   const Paths paths(policy);
-  for (const auto& f : desired) {
-    if (!starts_with(f.path, paths.live) || f.path.find("..") != std::string::npos || f.path == paths.marker)
-      throw std::invalid_argument("reload_live_files: file " + f.path + " is not under " + policy.live_dir);
-  }
-  Component component(co_await net::this_coro::executor, endpoint, policy);
   const std::string desired_hash = files_hash(desired);
   const TarFile desired_marker = loaded_marker(policy.live_dir, desired);
+  LiveFilesSeen seen;
 
   // 1. Unchanged, by path stats alone: every desired file as delivered and
   //    the marker naming them. A stat is a HEAD the engine answers at once;
   //    a download of the live dir runs a tar in the container.
   //    All stats at once: each is a round trip to the engine.
-  std::optional<docker::PathStat> marker, shell;
+  std::optional<docker::PathStat> marker;
   std::vector<std::optional<docker::PathStat>> stats(desired.size());
   {
     auto stat_into = [&docker, &id](std::string path, std::optional<docker::PathStat>& out) -> net::awaitable<void> {
@@ -221,37 +190,62 @@ net::awaitable<ReloadOutcome> reload_live_files(docker::Api& docker, const std::
     };
     std::vector<net::awaitable<void>> looks;
     looks.push_back(stat_into("/" + paths.marker, marker));
-    looks.push_back(stat_into(kShell, shell));
     for (std::size_t i = 0; i < desired.size(); ++i) looks.push_back(stat_into("/" + desired[i].path, stats[i]));
     co_await when_all(std::move(looks));
   }
   bool held_by_stat = true;
   for (std::size_t i = 0; i < desired.size(); ++i) held_by_stat = held_by_stat && delivered_as(stats[i], desired[i]);
-  if (held_by_stat && delivered_as(marker, desired_marker)) {
-    ReloadOutcome unchanged{Kind::Unchanged, "", desired};
-    co_return unchanged;
+  seen.desired_was_loaded = delivered_as(marker, desired_marker);
+  if (held_by_stat && seen.desired_was_loaded) {
+    seen.unchanged = true;
+    co_return seen;
   }
 
   // The last good files, restored if the component refuses the new ones:
   // the caller's, while the marker says they are what runs; else what the
   // container holds (a download), which also tells a touched-but-equal file
   // from a changed one.
-  std::vector<TarFile> held;
   if (loaded && delivered_as(marker, loaded_marker(policy.live_dir, *loaded))) {
-    held = *loaded;
+    seen.held = *loaded;
   } else {
     std::string loaded_hash;
     if (auto archive = co_await docker.get_archive(id, policy.live_dir)) {
       for (auto& f : rebase_archive_members(read_tar(*archive), policy.live_dir)) {
         if (f.path == paths.marker) loaded_hash = f.content;
-        else held.push_back(std::move(f));
+        else seen.held.push_back(std::move(f));
       }
     }
-    if (holds_all(held, desired) && loaded_hash == desired_hash) {
-      ReloadOutcome unchanged{Kind::Unchanged, "", desired};
-      co_return unchanged;
-    }
+    seen.desired_was_loaded = loaded_hash == desired_hash;
+    seen.unchanged = holds_all(seen.held, desired) && seen.desired_was_loaded;
   }
+  co_return seen;
+}
+
+net::awaitable<ReloadOutcome> reload_live_files(docker::Api& docker, const std::string& id,
+                                                const http::Endpoint& endpoint, const std::vector<TarFile>& desired,
+                                                const ReloadPolicy& policy, runtime::Clock& clock,
+                                                ReloadOptions options, const std::vector<TarFile>* loaded) {
+  auto seen = co_await observe_live_files(docker, id, desired, policy, loaded);
+  co_return co_await reload_live_files(docker, id, endpoint, desired, policy, seen, clock, options);
+}
+
+net::awaitable<ReloadOutcome> reload_live_files(docker::Api& docker, const std::string& id,
+                                                const http::Endpoint& endpoint, const std::vector<TarFile>& desired,
+                                                const ReloadPolicy& policy, const LiveFilesSeen& seen,
+                                                runtime::Clock& clock, ReloadOptions options) {
+  const Paths paths(policy);
+  for (const auto& f : desired) {
+    if (!starts_with(f.path, paths.live) || f.path.find("..") != std::string::npos || f.path == paths.marker)
+      throw std::invalid_argument("reload_live_files: file " + f.path + " is not under " + policy.live_dir);
+  }
+  if (seen.unchanged) {
+    ReloadOutcome unchanged{Kind::Unchanged, "", desired};
+    co_return unchanged;
+  }
+  Component component(co_await net::this_coro::executor, endpoint, policy, clock);
+  const TarFile desired_marker = loaded_marker(policy.live_dir, desired);
+  const std::vector<TarFile>& held = seen.held;
+  std::optional<docker::PathStat> shell = co_await docker.stat_path(id, kShell);
 
   // 2. Stage the files and, meanwhile, read the reload gauges (3.): the two
   //    are independent. Then validate with the checker that ships with this

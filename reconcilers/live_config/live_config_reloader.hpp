@@ -31,7 +31,7 @@
 // loaded) sits beside the live files, so "unchanged" means "these files ARE
 // what the component runs", even across a stackd restart or a reload that
 // never got confirmed. The marker is outside what the component reads. A
-// container created with its files gets the marker with them (ContainerSpec::
+// container created with its files gets the marker with them (LiveFileSet::
 // loaded_marker): what it holds before its first start is what it loads.
 #include <boost/asio/awaitable.hpp>
 
@@ -42,18 +42,27 @@
 #include <vector>
 
 #include "clients/docker/docker_api.hpp"
+#include "clients/docker/delivered_file.hpp"
 #include "clients/http/endpoint.hpp"
 #include "common/tar_archive.hpp"
+#include "desired/desired_state.hpp"
+#include "desired/live_file_set.hpp"
+#include "runtime/clock.hpp"
 
 namespace stackd::live_config {
 
 namespace net = boost::asio;
 
-inline constexpr const char* kLoadedMarker = ".stackd-loaded";
+using desired::kLoadedMarker;
+using desired::files_hash;
+using desired::loaded_marker;
+using docker::delivered_as;
+using docker::rebase_archive_members;
 
 // What differs between components that reload the same way.
 struct ReloadPolicy {
-  std::string component;    // "Prometheus", "Alertmanager": for messages
+  std::string component;    // "Prometheus", "Alertmanager": for messages and reasons
+  std::string metric;       // stackd_prometheus_reload_total: reloads by result
   std::string live_dir;     // absolute, no trailing '/': "/etc/prometheus/stackd"
   std::string staging_dir;  // absolute, beside live_dir: "/etc/prometheus/stackd-staging"
   std::string checker;      // "promtool check config": for messages
@@ -62,6 +71,31 @@ struct ReloadPolicy {
   std::string successful_gauge;  // prometheus_config_last_reload_successful
   std::string timestamp_gauge;   // prometheus_config_last_reload_success_timestamp_seconds
 };
+
+// The policy of a set of live files; null for a set live_config does not
+// reload (the Grafana admin password: the Grafana reconciler changes it
+// through Grafana's API).
+const ReloadPolicy* policy_for(desired::LiveSet set);
+
+// What a running container holds of a set of live files.
+struct LiveFilesSeen {
+  bool unchanged = false;  // the desired files, and the marker naming them as loaded
+  // When not unchanged: what the container holds (downloaded), or the files
+  // the caller last saw confirmed while the marker still names them. The
+  // rollback copy of a reload.
+  std::vector<TarFile> held;
+  // The marker names the desired files: they were loaded, and a file that
+  // differs now was edited inside the container (drift).
+  bool desired_was_loaded = false;
+};
+
+// Looks, without changing anything: path stats first (the files as
+// delivered and the marker naming them: unchanged), else the live dir's
+// content. `loaded`: files the caller last saw confirmed in this container
+// (an earlier outcome's `loaded`), trusted only while the marker names them.
+net::awaitable<LiveFilesSeen> observe_live_files(docker::Api& docker, const std::string& container_id,
+                                                 const std::vector<TarFile>& desired, const ReloadPolicy& policy,
+                                                 const std::vector<TarFile>* loaded = nullptr);
 
 struct ReloadOutcome {
   enum class Kind { Unchanged, Reloaded, Rejected, RolledBack, NotReady } kind = Kind::Unchanged;
@@ -85,32 +119,22 @@ struct ReloadOptions {
 };
 
 // Brings the running container `container_id` (reachable at `endpoint` over
-// loopback/host networking) to `desired`: tar members relative to "/", every
-// one under policy.live_dir. Transport and engine failures propagate as
-// http::TransportError / docker::DockerError; everything the component or
-// its checker decides is in the outcome. `loaded`: the files the caller last
-// saw confirmed in this container (an earlier outcome's `loaded`), or null;
-// they are trusted only while the marker in the container names them.
+// loopback/host networking) from what `seen` found to `desired`: tar members
+// relative to "/", every one under policy.live_dir. Transport and engine
+// failures propagate as http::TransportError / docker::DockerError;
+// everything the component or its checker decides is in the outcome. Every
+// wait is on `clock`.
 net::awaitable<ReloadOutcome> reload_live_files(docker::Api& docker, const std::string& container_id,
                                                 const http::Endpoint& endpoint, const std::vector<TarFile>& desired,
-                                                const ReloadPolicy& policy, ReloadOptions options = {},
+                                                const ReloadPolicy& policy, const LiveFilesSeen& seen,
+                                                runtime::Clock& clock, ReloadOptions options = {});
+
+// observe_live_files, then reload_live_files when not unchanged.
+net::awaitable<ReloadOutcome> reload_live_files(docker::Api& docker, const std::string& container_id,
+                                                const http::Endpoint& endpoint, const std::vector<TarFile>& desired,
+                                                const ReloadPolicy& policy, runtime::Clock& clock,
+                                                ReloadOptions options = {},
                                                 const std::vector<TarFile>* loaded = nullptr);
-
-// The marker saying `files` are loaded, as it sits in `live_dir`.
-TarFile loaded_marker(const std::string& live_dir, const std::vector<TarFile>& files);
-
-// True when a path stat shows the file `f` as make_tar delivered it: its
-// size, mode and the content's fingerprint as mtime (an edit in place sets
-// the current time). A stat is ~1 ms; a download of the same file ~50 ms.
-bool delivered_as(const std::optional<docker::PathStat>& stat, const TarFile& f);
-
-// sha256 over (0xff, path, 0xff, content) of each file, in order: the
-// identity of a set of delivered files (the Thanos reloader's scheme).
-std::string files_hash(const std::vector<TarFile>& files);
-
-// Maps the members of GET /containers/{id}/archive?path=/etc/prometheus/stackd
-// ("stackd/prometheus.yml") to tar names relative to "/" ("etc/prometheus/stackd/prometheus.yml").
-std::vector<TarFile> rebase_archive_members(std::vector<TarFile> files, const std::string& container_dir);
 
 // True when every desired file is held with the same content (extra held
 // files, e.g. a rule file no longer referenced, do not matter).

@@ -4,7 +4,7 @@
 
 #include <cstdlib>
 
-#include "reconcilers/prometheus/prometheus_config.hpp"
+#include "desired/prometheus/prometheus_config.hpp"
 
 namespace stackd::prometheus {
 namespace {

@@ -6,8 +6,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
-#include <regex>
 #include <system_error>
 
 #include "common/tar_archive.hpp"
@@ -18,10 +18,15 @@ namespace {
 
 constexpr const char* kTargetRef = "refs/stackd/target";
 
+bool alnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
+
+// [A-Za-z0-9][A-Za-z0-9._/+-]{0,254}, without what git refuses in a ref name.
 bool valid_ref(const std::string& ref) {
-  static const std::regex allowed(R"([A-Za-z0-9][A-Za-z0-9._/+-]{0,254})");
-  return std::regex_match(ref, allowed) && ref.find("..") == std::string::npos && ref.find("//") == std::string::npos &&
-         ref.back() != '/' && !ref.ends_with(".lock");
+  if (ref.empty() || ref.size() > 255 || !alnum(ref[0])) return false;
+  auto allowed = [](char c) { return alnum(c) || c == '.' || c == '_' || c == '/' || c == '+' || c == '-'; };
+  if (!std::all_of(ref.begin(), ref.end(), allowed)) return false;
+  return ref.find("..") == std::string::npos && ref.find("//") == std::string::npos && ref.back() != '/' &&
+         !ref.ends_with(".lock");
 }
 
 std::string trim(std::string s) {
@@ -58,8 +63,8 @@ bool contains_any(const std::string& text, std::initializer_list<const char*> ne
 }  // namespace
 
 bool is_full_sha(const std::string& ref) {
-  static const std::regex sha(R"([0-9a-fA-F]{40})");
-  return std::regex_match(ref, sha);
+  auto hex = [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; };
+  return ref.size() == 40 && std::all_of(ref.begin(), ref.end(), hex);
 }
 
 GitRepository::GitRepository(GitRepositoryConfig config) : config_(std::move(config)) {

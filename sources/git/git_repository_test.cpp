@@ -28,6 +28,25 @@ GitRepositoryConfig config_for(const Remote& remote, const fs::path& state, cons
   return c;
 }
 
+TEST(GitRepository, RefsAreBranchTagOrCommitNames) {
+  ScratchDir state("refs");
+  auto with_ref = [&](const std::string& ref) {
+    GitRepositoryConfig c;
+    c.remote = parse_remote_url("https://example.org/r.git");
+    c.ref = ref;
+    c.dir = state.path() / "git";
+    return c;
+  };
+  const std::vector<std::string> bad_refs{"",  "-x",  "a..b", "a//b", "a/", "x.lock", "a b", "a~1",
+                                         std::string(256, 'a'), std::string(1024 * 1024, 'a')};
+  for (const auto& bad : bad_refs)
+    EXPECT_THROW(GitRepository{with_ref(bad)}, std::invalid_argument) << bad.substr(0, 20);
+  EXPECT_NO_THROW(GitRepository{with_ref("release/v1.2+build_3-x")});
+  EXPECT_TRUE(is_full_sha(std::string(40, 'A')));
+  EXPECT_FALSE(is_full_sha(std::string(39, 'a')));
+  EXPECT_FALSE(is_full_sha(std::string(39, 'a') + "g"));
+}
+
 TEST(GitRepository, FetchesTheRefAndWritesEachCommitToItsOwnDirectory) {
   ScratchDir tmp("repo");
   Remote remote(tmp.path());

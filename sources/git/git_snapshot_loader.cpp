@@ -25,7 +25,7 @@ std::string relative_to_commit(std::string message, const fs::path& commit_dir) 
 GitSnapshotLoader::GitSnapshotLoader(GitTracker& tracker, std::string path_in_repo, SnapshotBuilder build)
     : tracker_(tracker), path_(normalize_path_in_repo(path_in_repo)), build_(std::move(build)) {}
 
-boost::asio::awaitable<manifest::SnapshotPtr> GitSnapshotLoader::load() {
+boost::asio::awaitable<desired::SnapshotPtr> GitSnapshotLoader::load() {
   auto commit = tracker_.latest();
   if (!commit) {
     std::string fetch_error;
@@ -63,8 +63,9 @@ boost::asio::awaitable<manifest::SnapshotPtr> GitSnapshotLoader::load() {
   const fs::path manifest_path = dir / path_;
   std::error_code ec;
   if (!fs::is_regular_file(manifest_path, ec)) throw reject(path_ + ": no such file in the repository");
-  manifest::SourceRevision source{"git", revision, tracker_.display_url()};
-  manifest::SnapshotPtr snapshot;
+  // A stack renamed in the same repository and path is the same stack.
+  desired::SourceRevision source{"git", revision, tracker_.display_url(), "git:" + tracker_.display_url() + "#" + path_};
+  desired::SnapshotPtr snapshot;
   std::optional<std::string> invalid;
   try {
     snapshot = co_await build_(manifest_path, source);

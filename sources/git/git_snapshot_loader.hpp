@@ -20,15 +20,15 @@ namespace stackd::git {
 // Builds a snapshot from a manifest file on disk (every referenced file is
 // resolved relative to it). Throws runtime::ReconcileError with Retry::Never
 // or manifest::ManifestError for an invalid manifest.
-using SnapshotBuilder = std::function<boost::asio::awaitable<manifest::SnapshotPtr>(
-    const std::filesystem::path& manifest_path, const manifest::SourceRevision& source)>;
+using SnapshotBuilder = std::function<boost::asio::awaitable<desired::SnapshotPtr>(
+    const std::filesystem::path& manifest_path, const desired::SourceRevision& source)>;
 
 class GitSnapshotLoader final : public runtime::SnapshotLoader {
  public:
   GitSnapshotLoader(GitTracker& tracker, std::string path_in_repo, SnapshotBuilder build);
-  boost::asio::awaitable<manifest::SnapshotPtr> load() override;
+  boost::asio::awaitable<desired::SnapshotPtr> load() override;
   // Nothing to watch: the git source polls.
-  std::vector<std::filesystem::path> watched_paths(const manifest::Snapshot*) const override { return {}; }
+  std::vector<std::filesystem::path> watched_paths(const desired::Snapshot*) const override { return {}; }
 
  private:
   GitTracker& tracker_;

@@ -33,8 +33,8 @@ spec:
 
 // The real manifest loader, as the daemon's snapshot builder uses it.
 SnapshotBuilder manifest_builder() {
-  return [](const fs::path& path, const manifest::SourceRevision& source) -> boost::asio::awaitable<manifest::SnapshotPtr> {
-    auto s = std::make_shared<manifest::Snapshot>();
+  return [](const fs::path& path, const desired::SourceRevision& source) -> boost::asio::awaitable<desired::SnapshotPtr> {
+    auto s = std::make_shared<desired::Snapshot>();
     s->manifest = manifest::load(path.string());
     s->revision = s->manifest.revision;
     s->source = source;
@@ -56,7 +56,7 @@ struct Harness {
     tracker = std::make_unique<GitTracker>(c, clock);
     loader = std::make_unique<GitSnapshotLoader>(*tracker, path, manifest_builder());
   }
-  manifest::SnapshotPtr load() {
+  desired::SnapshotPtr load() {
     auto f = boost::asio::co_spawn(io, loader->load(), boost::asio::use_future);
     io.run();
     io.restart();

@@ -1,7 +1,7 @@
 #include "sources/git/git_url.hpp"
 
+#include <cctype>
 #include <filesystem>
-#include <regex>
 #include <stdexcept>
 
 namespace stackd::git {
@@ -41,9 +41,30 @@ std::string transport_name(Transport t) {
 }
 
 std::string redact_urls(std::string text) {
-  // scheme://userinfo@  →  scheme://
-  static const std::regex userinfo(R"(([A-Za-z][A-Za-z0-9+.-]*://)[^/@\s'"]*@)");
-  return std::regex_replace(text, userinfo, "$1");
+  // scheme://userinfo@  →  scheme://, in one forward pass: the text is git's
+  // output, which a remote can make arbitrarily long.
+  auto scheme_char = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '.' || c == '-'; };
+  auto userinfo_char = [](char c) {
+    return c != '/' && c != '@' && c != '\'' && c != '"' && !std::isspace(static_cast<unsigned char>(c));
+  };
+  std::string out;
+  std::size_t copied = 0;
+  for (auto sep = text.find("://"); sep != std::string::npos; sep = text.find("://", sep + 1)) {
+    // A scheme ends at `sep`: [A-Za-z][A-Za-z0-9+.-]*
+    bool scheme = false;
+    for (auto i = sep; i > copied && scheme_char(text[i - 1]); --i)
+      scheme = scheme || std::isalpha(static_cast<unsigned char>(text[i - 1]));
+    if (!scheme) continue;
+    auto at = sep + 3;
+    while (at < text.size() && userinfo_char(text[at])) ++at;
+    if (at == text.size() || text[at] != '@') continue;
+    out.append(text, copied, sep + 3 - copied);
+    copied = at + 1;
+    sep = at;
+  }
+  if (copied == 0) return text;
+  out.append(text, copied);
+  return out;
 }
 
 RemoteUrl parse_remote_url(const std::string& text) {

@@ -45,6 +45,20 @@ TEST(RedactUrls, RemovesUserinfoFromMessages) {
             "fatal: unable to access 'https://h/r.git/': 403");
   EXPECT_EQ(redact_urls("no url here"), "no url here");
   EXPECT_EQ(redact_urls("ssh://git@h/r and https://t@x/y"), "ssh://h/r and https://x/y");
+  EXPECT_EQ(redact_urls("git+ssh://u@h/r 1x://u@h ://u@h 9://u@h"), "git+ssh://h/r 1x://h ://u@h 9://u@h");
+  EXPECT_EQ(redact_urls("a://b://c@d x://y z@w 'https://q:r@s'"), "a://b://d x://y z@w 'https://s'");
+}
+
+// redact_urls takes any text. Its callers pass at most a URL (4 KB) or 500
+// characters of git's output today, but a ~30 KB URL-like run made the
+// std::regex_replace it used overflow the stack.
+TEST(RedactUrls, LongOutputIsOnePass) {
+  const std::string lng(1024 * 1024, 'a');
+  EXPECT_EQ(redact_urls("remote: https://" + lng + " done"), "remote: https://" + lng + " done");
+  EXPECT_EQ(redact_urls("remote: https://" + lng + "@h/r"), "remote: https://h/r");
+  std::string many;
+  for (int i = 0; i < 100000; ++i) many += "x://";
+  EXPECT_EQ(redact_urls(many + "u@h"), many + "h");
 }
 
 }  // namespace

@@ -33,24 +33,6 @@ std::string read_file(const fs::path& p) {
   return ss.str();
 }
 
-class Process {
- public:
-  Process(const std::string& command, const std::string& log) {
-    pid_ = std::stoi(sh("nohup " + command + " >" + log + " 2>&1 & echo $!").output);
-  }
-  ~Process() { stop(); }
-  void stop() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGTERM);
-    sh("for i in $(seq 50); do kill -0 " + std::to_string(pid_) + " 2>/dev/null || exit 0; sleep 0.1; done; kill -9 " +
-       std::to_string(pid_));
-    pid_ = -1;
-  }
-
- private:
-  int pid_ = -1;
-};
-
 std::string receivers_script() { return source_dir() + "/tests/e2e/alert_receivers.py"; }
 
 // Every firing alert a webhook receiver got, from its `skip`-th notification
@@ -124,10 +106,10 @@ TEST(AlertmanagerE2E, AlertsReachTheirReceiversThroughTheStacksPrometheusAndAler
             "  alerts:\n    ollamaDown: {for: 1s}\n");
 
   const auto ops = base / "ops.jsonl", pager = base / "pager.jsonl", mail = base / "mail.jsonl";
-  Process ops_hook("python3 " + receivers_script() + " webhook " + std::to_string(kOps) + " " + ops.string(), dir.write("ops.log", ""));
-  Process pager_hook("python3 " + receivers_script() + " webhook " + std::to_string(kPager) + " " + pager.string(), dir.write("pager.log", ""));
-  Process smtp("python3 " + receivers_script() + " smtp " + std::to_string(kSmtp) + " " + mail.string(), dir.write("smtp.log", ""));
-  Process ollama("env OLLAMA_HOST=127.0.0.1:" + std::to_string(kOllama) + " " + STACKD_E2E_FAKE_OLLAMA, dir.write("ollama.log", ""));
+  BackgroundProcess ops_hook("python3 " + receivers_script() + " webhook " + std::to_string(kOps) + " " + ops.string(), dir.write("ops.log", ""));
+  BackgroundProcess pager_hook("python3 " + receivers_script() + " webhook " + std::to_string(kPager) + " " + pager.string(), dir.write("pager.log", ""));
+  BackgroundProcess smtp("python3 " + receivers_script() + " smtp " + std::to_string(kSmtp) + " " + mail.string(), dir.write("smtp.log", ""));
+  BackgroundProcess ollama("env OLLAMA_HOST=127.0.0.1:" + std::to_string(kOllama) + " " + STACKD_E2E_FAKE_OLLAMA, dir.write("ollama.log", ""));
 
   auto applied = run_stackd("apply -f " + dir.manifest());
   ASSERT_EQ(applied.exit_code, 0) << applied.output;
@@ -223,4 +205,86 @@ TEST(AlertmanagerE2E, InvalidReceiverConfigIsRejectedAndAnEditIsAReloadWithoutRe
   EXPECT_EQ(inspect(am, "{{.State.StartedAt}}"), started);
   auto metrics = http_get(kAm, "/metrics");
   EXPECT_EQ(metric_value(metrics, "alertmanager_config_last_reload_successful"), 1) << metrics;
+}
+
+TEST(AlertmanagerE2E, ValidateRejectsARawConfigNamingAMissingReceiverAndWarnsAboutATakenPort) {
+  StackDir dir("e2e-am-validate");
+  dir.write("alertmanager/custom.yml",
+            "route:\n  receiver: ops\n  routes:\n    - matchers: ['severity=\"critical\"']\n      receiver: pager\n"
+            "receivers:\n  - name: ops\n    webhook_configs:\n      - url: http://127.0.0.1:5001/alerts\n");
+  auto manifest = [&](int port) {
+    dir.write("stack.yaml", "apiVersion: stackd.dev/v1alpha1\nkind: MonitoringStack\nmetadata: {name: " + dir.stack() +
+                                "}\nspec:\n  network: host\n  stackd: {port: " + std::to_string(kApi) + "}\n"
+                                "  alertmanager:\n    image: stackd-test/alertmanager:0.25\n    port: " +
+                                std::to_string(port) + "\n    configFile: alertmanager/custom.yml\n");
+  };
+  manifest(kAm);
+  auto r = run_stackd("validate -f " + dir.manifest());
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("alertmanager/custom.yml:5:17: undefined receiver \"pager\" used in route"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("amtool rejects the Alertmanager configuration"), std::string::npos)
+      << "Debian's amtool: " << r.output;
+
+  // A valid config on a port another process holds: a warning, exit 0.
+  dir.write("alertmanager/custom.yml", "route:\n  receiver: ops\nreceivers:\n  - name: ops\n");
+  constexpr int kTaken = 29794;
+  BackgroundProcess holder("python3 -m http.server " + std::to_string(kTaken) + " --bind 127.0.0.1", dir.write("holder.log", ""));
+  ASSERT_TRUE(eventually([&] { return sh("curl -s -o /dev/null http://127.0.0.1:" + std::to_string(kTaken)).exit_code == 0; },
+                         10s));
+  manifest(kTaken);
+  r = run_stackd("validate -f " + dir.manifest());
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("warning: " + dir.manifest() + ": spec.alertmanager.port: 127.0.0.1:" +
+                          std::to_string(kTaken) + " is already in use by another process"),
+            std::string::npos)
+      << r.output;
+  EXPECT_FALSE(container_exists(dir.stack() + "-alertmanager")) << "validate changes nothing";
+}
+
+// apply judges a raw config with the amtool of the image Alertmanager will
+// run, before the container exists: a route naming a missing receiver is
+// exit 1 at file:line:col, no Alertmanager container is created (so none
+// crash-loops) and the check's own container is gone; the fixed file is
+// applied and runs.
+TEST(AlertmanagerE2E, ApplyRefusesARawConfigTheImagesAmtoolRejectsBeforeCreatingTheContainer) {
+  StackDir dir("e2e-am-create-check");
+  dir.write("alertmanager/custom.yml",
+            "route:\n  receiver: ops\n  routes:\n    - matchers: ['severity=\"critical\"']\n      receiver: pager\n"
+            "receivers:\n  - name: ops\n    webhook_configs:\n      - url: http://127.0.0.1:5001/alerts\n");
+  dir.write("stack.yaml", "apiVersion: stackd.dev/v1alpha1\nkind: MonitoringStack\nmetadata: {name: " + dir.stack() +
+                              "}\nspec:\n  network: host\n  stackd: {port: " + std::to_string(kApi) + "}\n"
+                              "  nodeExporter:\n    image: stackd-test/node-exporter:1.5\n    port: 29795\n"
+                              "  alertmanager:\n    image: stackd-test/alertmanager:0.25\n    port: " +
+                              std::to_string(kAm) + "\n    configFile: alertmanager/custom.yml\n");
+  const std::string am = dir.stack() + "-alertmanager";
+  // Everything of the stack the engine holds: containers, volumes, networks.
+  auto stack_objects = [&] {
+    const std::string filter = " --filter label=dev.stackd.stack=" + dir.stack();
+    return sh("docker ps -aq" + filter + "; docker volume ls -q" + filter + "; docker network ls -q" + filter).output;
+  };
+
+  auto r = run_stackd("apply -f " + dir.manifest());
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("alertmanager/custom.yml:5:17: undefined receiver \"pager\" used in route"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("amtool check-config in stackd-test/alertmanager:0.25 rejects the Alertmanager "
+                          "configuration; its container was not created"),
+            std::string::npos)
+      << r.output;
+  EXPECT_FALSE(container_exists(am)) << "a config amtool refuses never reaches a container";
+  EXPECT_EQ(stack_objects(), "") << "nothing changes: no other component, volume or network, and no check container";
+
+  const std::string fixed = "route:\n  receiver: ops\nreceivers:\n  - name: ops\n    webhook_configs:\n"
+                            "      - url: http://127.0.0.1:5001/alerts\n";
+  dir.write("alertmanager/custom.yml", fixed);
+  r = run_stackd("apply --wait -f " + dir.manifest());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(inspect(am, "{{.State.Status}}"), "running");
+  EXPECT_EQ(inspect(am, "{{.RestartCount}}"), "0");
+  EXPECT_EQ(inspect(dir.stack() + "-node-exporter", "{{.State.Status}}"), "running");
+  EXPECT_EQ(sh("docker cp " + am + ":/etc/alertmanager/stackd/alertmanager.yml - | tar -xO").output, fixed);
+  EXPECT_FALSE(container_exists(am + "-config-check"));
 }

@@ -126,13 +126,15 @@ TEST(ApplyWaitE2E, WaitsForReadinessAndReportsAContainerThatDies) {
   EXPECT_NE(bad.output.find("exited with code"), std::string::npos) << bad.output;
 }
 
-// The state directory (the record of the stacks this origin manages, a
-// generated Grafana password) on a small tmpfs of its own, made read-only and
-// then full under stackd: an apply that has to write there fails with the
-// path and the reason before it touches Docker, the running stack stays as
-// it was, and once the directory is writable again the next apply converges.
+// The state directory (where a generated Grafana admin password is kept
+// until the stack's Grafana holds it) on a small tmpfs of its own, made
+// read-only and then full under stackd: an apply that has to write there
+// fails with the path and the reason before it touches Docker, the running
+// stack stays as it was, and what needs no write (an unchanged stack, a
+// rename, which carries the running Grafana's password) still works.
 class StateDirectoryChaosE2E : public ::testing::Test {
  protected:
+  static constexpr int kGrafanaPort = 29771;
   void SetUp() override {
     dir = std::make_unique<StackDir>("e2e-chaos-state");
     state = std::filesystem::path(dir->write("state/.keep", "")).parent_path().string();
@@ -145,15 +147,25 @@ class StateDirectoryChaosE2E : public ::testing::Test {
     if (mounted) sh("umount " + state);
     dir.reset();
   }
-  CommandResult apply(const std::string& name) {
-    dir->write("stack.yaml", manifest(name, "stackd-test/prometheus:2.42"));
-    return run_stackd("apply --state-dir " + state + " -f " + dir->manifest());
+  static std::string with_grafana(const std::string& name) {
+    return manifest(name, "stackd-test/prometheus:2.42") +
+           "  grafana:\n    image: stackd-test/grafana:fake\n    port: " + std::to_string(kGrafanaPort) + "\n";
+  }
+  CommandResult apply(const StackDir& d, const std::string& name) {
+    d.write("stack.yaml", with_grafana(name));
+    return run_stackd("apply --state-dir " + state + " -f " + d.manifest());
   }
   // Every container of `stack`, with what a recreate or a restart changes.
   static std::string world(const std::string& stack) {
     return sh("docker ps -aq --filter label=dev.stackd.stack=" + stack +
               " | sort | xargs -r docker inspect -f '{{.Name}} {{.Id}} {{.State.StartedAt}} {{.State.Running}}'")
         .output;
+  }
+  // Whether Grafana on the stack's port takes `password` for admin.
+  static bool grafana_takes(const std::string& password) {
+    return sh("curl -sf -m 5 -u 'admin:" + password + "' http://127.0.0.1:" + std::to_string(kGrafanaPort) +
+              "/api/user >/dev/null")
+               .exit_code == 0;
   }
 
   std::unique_ptr<StackDir> dir;
@@ -165,40 +177,48 @@ TEST_F(StateDirectoryChaosE2E, ReadOnlyOrFullStateDirectoryFailsTheApplyThatMust
   const std::string first = dir->stack(), renamed = dir->stack() + "-b";
   StackDir cleanup_renamed(renamed);  // `down --volumes` of the renamed stack at the end
 
-  // Read-only before the first apply: nothing may be created without its record.
+  // Read-only before the first apply: the password cannot be kept, so
+  // nothing is created that would hold one nobody can read again.
   ASSERT_EQ(sh("mount -o remount,ro " + state).exit_code, 0);
-  auto ro = apply(first);
+  auto ro = apply(*dir, first);
   EXPECT_EQ(ro.exit_code, 1) << ro.output;
   EXPECT_NE(ro.output.find(state), std::string::npos) << ro.output;
   EXPECT_NE(ro.output.find("Read-only file system"), std::string::npos) << ro.output;
   EXPECT_EQ(world(first), "") << ro.output;
 
   ASSERT_EQ(sh("mount -o remount,rw " + state).exit_code, 0);
-  auto ok = apply(first);
+  auto ok = apply(*dir, first);
   ASSERT_EQ(ok.exit_code, 0) << ok.output;
   const auto converged = world(first);
   ASSERT_NE(converged, "");
+  auto password = sh("cat " + state + "/" + first + "/grafana-admin-password").output;
+  while (!password.empty() && password.back() == '\n') password.pop_back();
+  ASSERT_FALSE(password.empty());
+  EXPECT_TRUE(eventually([&] { return grafana_takes(password); }, 30s));
 
-  // Full: a rename must record the new stack first; it cannot, so the old
-  // stack keeps running untouched and nothing of the new one exists.
+  // Full: an apply of the unchanged stack has nothing to write.
   sh("dd if=/dev/zero of=" + state + "/filler bs=4k 2>/dev/null; sync");
-  auto full = apply(renamed);
-  EXPECT_EQ(full.exit_code, 1) << full.output;
-  EXPECT_NE(full.output.find("No space left on device"), std::string::npos) << full.output;
-  EXPECT_EQ(world(first), converged) << full.output;
-  EXPECT_EQ(world(renamed), "") << full.output;
-
-  // An apply of the unchanged stack has nothing to write: it still works.
-  auto unchanged = apply(first);
+  auto unchanged = apply(*dir, first);
   EXPECT_EQ(unchanged.exit_code, 0) << unchanged.output;
   EXPECT_EQ(world(first), converged) << unchanged.output;
 
-  // Space again: the rename goes through, the old stack is removed.
-  std::filesystem::remove(state + "/filler");
-  auto moved = apply(renamed);
+  // Still full: a new stack from another manifest must keep a new password;
+  // it cannot, so none of it exists and the running stack is untouched.
+  StackDir other("e2e-chaos-state-other");
+  auto refused = apply(other, other.stack());
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_NE(refused.output.find("No space left on device"), std::string::npos) << refused.output;
+  EXPECT_EQ(world(other.stack()), "") << refused.output;
+  EXPECT_EQ(world(first), converged) << refused.output;
+
+  // Still full: a rename carries the running Grafana's password and writes nothing.
+  auto moved = apply(*dir, renamed);
   ASSERT_EQ(moved.exit_code, 0) << moved.output;
   EXPECT_EQ(world(first), "") << moved.output;
-  EXPECT_EQ(stack_containers(renamed), (std::vector<std::string>{renamed + "-node-exporter", renamed + "-prometheus"}));
+  EXPECT_EQ(stack_containers(renamed), (std::vector<std::string>{renamed + "-grafana", renamed + "-node-exporter",
+                                                                 renamed + "-prometheus"}));
+  EXPECT_TRUE(eventually([&] { return grafana_takes(password); }, 30s)) << "the renamed stack's Grafana keeps the password";
+  EXPECT_FALSE(std::filesystem::exists(state + "/" + renamed));
 }
 
 // Grafana (the fake, slowed down so the sync takes seconds) killed while the

@@ -39,7 +39,7 @@ TEST(CoreE2E, ConvergeFromEmptyThenSecondApplyIsANoop) {
 
   auto first = run_stackd("apply -f " + dir.manifest());
   ASSERT_EQ(first.exit_code, 0) << first.output;
-  EXPECT_NE(first.output.find("converged"), std::string::npos) << first.output;
+  EXPECT_NE(first.output.find("started " + dir.stack() + " in "), std::string::npos) << first.output;
 
   for (const auto* component : {"prometheus", "node-exporter"}) {
     std::string name = dir.stack() + "-" + component;
@@ -63,7 +63,7 @@ TEST(CoreE2E, ConvergeFromEmptyThenSecondApplyIsANoop) {
   auto before_ne = snap(dir.stack() + "-node-exporter");
   auto diff = run_stackd("diff -f " + dir.manifest());
   EXPECT_EQ(diff.exit_code, 0) << diff.output;
-  EXPECT_NE(diff.output.find("no changes"), std::string::npos) << diff.output;
+  EXPECT_NE(diff.output.find("No changes"), std::string::npos) << diff.output;
 
   auto second = run_stackd("apply -f " + dir.manifest());
   ASSERT_EQ(second.exit_code, 0) << second.output;
@@ -77,10 +77,11 @@ TEST(CoreE2E, ConvergeFromEmptyThenSecondApplyIsANoop) {
   // A rule change is a reload, not a recreation: diff says so, apply does it.
   dir.write("rules/demo.yml", "groups:\n  - name: demo\n    rules:\n      - record: demo:up:count\n        expr: count(up)\n");
   auto reload_diff = run_stackd("diff -f " + dir.manifest());
-  EXPECT_NE(reload_diff.output.find("reload    container " + dir.stack() +
-                                    "-prometheus: files changed: /etc/prometheus/stackd/rules/demo.yml"),
+  EXPECT_EQ(reload_diff.exit_code, 3) << reload_diff.output;
+  EXPECT_NE(reload_diff.output.find("~ reload   file rules/demo.yml: promtool check config, then Prometheus reloads it"),
             std::string::npos)
       << reload_diff.output;
+  EXPECT_NE(reload_diff.output.find("+      - record: demo:up:count"), std::string::npos) << reload_diff.output;
   auto reload = run_stackd("apply -f " + dir.manifest());
   ASSERT_EQ(reload.exit_code, 0) << reload.output;
   EXPECT_NE(http_get(p.prometheus, "/api/v1/rules").find("demo:up:count"), std::string::npos);
@@ -111,11 +112,19 @@ TEST(CoreE2E, ImageAndArgsChangesRecreateExactlyThatContainerAndKeepData) {
   // Image change: recreate Prometheus only.
   dir.write("stack.yaml", manifest(dir.stack(), p, "", "stackd-test/prometheus:2.42b"));
   auto diff = run_stackd("diff -f " + dir.manifest());
-  EXPECT_NE(diff.output.find("recreate  container " + dir.stack() + "-prometheus: changed: image"), std::string::npos)
+  EXPECT_EQ(diff.exit_code, 3) << diff.output;
+  EXPECT_NE(diff.output.find("~ recreate container " + dir.stack() + "-prometheus: changed: image"), std::string::npos)
       << diff.output;
-  auto json_diff = run_stackd("diff -o json -f " + dir.manifest());
+  EXPECT_NE(diff.output.find("image: stackd-test/prometheus:2.42 -> stackd-test/prometheus:2.42b"), std::string::npos)
+      << diff.output;
+  auto json_diff = run_stackd("diff -o json -f " + dir.manifest() + " 2>/dev/null");
   auto jd = nlohmann::json::parse(json_diff.output, nullptr, false);
   ASSERT_FALSE(jd.is_discarded()) << json_diff.output;
+  ASSERT_EQ(jd["changes"].size(), 1u) << json_diff.output;
+  EXPECT_EQ(jd["changes"][0]["object"], "container");
+  EXPECT_EQ(jd["changes"][0]["action"], "recreate");
+  EXPECT_EQ(jd["changes"][0]["fields"][0]["path"], "image");
+  EXPECT_EQ(jd["changes"][0]["fields"][0]["new"], "stackd-test/prometheus:2.42b");
   auto second = run_stackd("apply -f " + dir.manifest());
   ASSERT_EQ(second.exit_code, 0) << second.output;
   auto prom_after = snap(dir.stack() + "-prometheus");
@@ -231,7 +240,9 @@ TEST(CoreE2E, InvalidManifestOrFailedPullChangesNothing) {
   auto broken = dir.write("rules/broken.yml", "groups:\n  - name: x\n    rules:\n      - alert: A\n        expr: sum(up\n");
   auto check = run_stackd("validate -f " + dir.manifest());
   EXPECT_EQ(check.exit_code, 2) << check.output;
-  EXPECT_NE(check.output.find(broken + ": 5:15:"), std::string::npos) << check.output;
+  EXPECT_NE(check.output.find("rules/broken.yml:5:15: group \"x\", rule 1, \"A\": could not parse expression"),
+            std::string::npos)
+      << check.output;
   ASSERT_TRUE(eventually([&] { return http_get(p.prometheus, "/-/ready").find("Ready") != std::string::npos; }));
   auto refused = run_stackd("apply -f " + dir.manifest());
   EXPECT_EQ(refused.exit_code, 1) << refused.output;

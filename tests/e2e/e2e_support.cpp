@@ -153,4 +153,16 @@ int StackdProcess::stop(int signal, std::chrono::milliseconds timeout, double* s
   return -1;
 }
 
+BackgroundProcess::BackgroundProcess(const std::string& command, const std::string& log_path) {
+  pid_ = std::stoi(sh("nohup " + command + " >'" + log_path + "' 2>&1 & echo $!").output);
+}
+
+void BackgroundProcess::stop() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGTERM);
+  sh("for i in $(seq 50); do kill -0 " + std::to_string(pid_) + " 2>/dev/null || exit 0; sleep 0.1; done; kill -9 " +
+     std::to_string(pid_));
+  pid_ = -1;
+}
+
 }  // namespace stackd::e2e

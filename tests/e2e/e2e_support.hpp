@@ -55,6 +55,20 @@ class StackdProcess {
   std::string log_path_;
 };
 
+// Any other program (the fake Ollama, a receiver) in the background, output
+// to `log_path`; SIGTERM (then SIGKILL after 5 s) on stop() or when destroyed.
+class BackgroundProcess {
+ public:
+  BackgroundProcess(const std::string& command, const std::string& log_path);
+  ~BackgroundProcess() { stop(); }
+  void stop();
+  BackgroundProcess(const BackgroundProcess&) = delete;
+  BackgroundProcess& operator=(const BackgroundProcess&) = delete;
+
+ private:
+  int pid_ = -1;
+};
+
 // A temporary directory holding a manifest and its files; `down --volumes`
 // of the stack when the test ends, so tests do not leak into each other.
 class StackDir {

@@ -5,13 +5,15 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 cmd=$1 dir=$2
-stackd_bin=${3:-} fake_grafana=${4:-}
+stackd_bin=${3:-} fake_grafana=${4:-} fixture_exporter=${5:-}
 images() {
   "$here/scripts/build-test-images.sh"
   # The stack's Grafana (the fake: Grafana cannot be installed here) and the
   # Ollama exporter, which runs from stackd's own image.
   [ -n "$fake_grafana" ] && "$here/tests/fakes/grafana/build-image.sh" "$fake_grafana" >/dev/null
   [ -n "$stackd_bin" ] && "$here/scripts/build-stackd-image.sh" "$stackd_bin" stackd-test/stackd:e2e >/dev/null
+  # The GPU exporters' fixtures (no GPU here).
+  [ -n "$fixture_exporter" ] && "$here/tests/fakes/gpu_exporters/build-images.sh" "$fixture_exporter" >/dev/null
   return 0
 }
 if [ -n "${STACKD_TEST_DOCKER_HOST:-}" ]; then

@@ -132,7 +132,7 @@ TEST(ImageE2E, WithoutTheSocketsGroupTheErrorSaysWhichGroupToAdd) {
   auto gid = group_of_socket();
   EXPECT_TRUE(eventually([&] {
     return daemon.logs().find("--group-add $(stat -c %g /var/run/docker.sock)") != std::string::npos &&
-           daemon.logs().find("--group-add " + gid + ")") != std::string::npos;
+           daemon.logs().find("docker run --group-add " + gid + " ") != std::string::npos;
   }, 30s)) << daemon.logs();
   EXPECT_FALSE(container_exists(dir.stack() + "-prometheus"));
 }

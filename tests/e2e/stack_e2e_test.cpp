@@ -12,6 +12,7 @@
 #include <sstream>
 #include <thread>
 
+#include "tests/e2e/dashboard_queries.hpp"
 #include "tests/e2e/e2e_support.hpp"
 
 using namespace stackd::e2e;
@@ -28,54 +29,6 @@ std::string read_file(const fs::path& p) {
   ss << in.rdbuf();
   return ss.str();
 }
-
-std::string url_encode(const std::string& s) {
-  std::string out;
-  char buf[4];
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') out.push_back(static_cast<char>(c));
-    else {
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
-      out += buf;
-    }
-  }
-  return out;
-}
-
-// What Grafana sends for "All" and a short range.
-std::string substitute(std::string expr) {
-  for (auto [var, value] : {std::pair{"$__rate_interval", "20s"}, {"$__interval", "1s"}, {"$__range", "1m"},
-                            {"$model", ".*"}, {"$instance", ".*"}, {"$job", ".*"}}) {
-    for (std::size_t at; (at = expr.find(var)) != std::string::npos;) expr.replace(at, std::strlen(var), value);
-  }
-  return expr;
-}
-
-void collect_exprs(const nlohmann::json& panels, const std::string& dashboard, std::vector<std::pair<std::string, std::string>>& out) {
-  if (!panels.is_array()) return;
-  for (const auto& p : panels) {
-    if (p.contains("panels")) collect_exprs(p["panels"], dashboard, out);
-    if (!p.contains("targets")) continue;
-    for (const auto& t : p["targets"])
-      if (t.contains("expr") && t["expr"].is_string() && !t["expr"].get<std::string>().empty())
-        out.emplace_back(dashboard + " / " + p.value("title", "?"), t["expr"].get<std::string>());
-  }
-}
-
-class Process {
- public:
-  Process(const std::string& command, const std::string& log) {
-    pid_ = std::stoi(sh("nohup " + command + " >" + log + " 2>&1 & echo $!").output);
-  }
-  ~Process() {
-    ::kill(pid_, SIGTERM);
-    sh("for i in $(seq 50); do kill -0 " + std::to_string(pid_) + " 2>/dev/null || exit 0; sleep 0.1; done; kill -9 " +
-       std::to_string(pid_));
-  }
-
- private:
-  int pid_;
-};
 
 std::string grafana(const std::string& auth, const std::string& method, const std::string& path, const std::string& body = "") {
   std::string data;
@@ -111,12 +64,13 @@ TEST(StackE2E, FullStackServesEveryDashboardPanelAndRepairsGrafanaDrift) {
                               "}\n  ollama:\n    url: http://127.0.0.1:" + std::to_string(kOllama) +
                               "\n    exporter: {image: stackd-test/stackd:e2e, port: " + std::to_string(kExporter) + "}\n");
 
-  Process ollama("env OLLAMA_HOST=127.0.0.1:" + std::to_string(kOllama) + " FAKE_OLLAMA_TOKEN_DELAY_MS=5 " +
+  // Cached prompt counts on (Ollama reports them since ollama/ollama#17943): the cache-hit panel needs them.
+  BackgroundProcess ollama("env OLLAMA_HOST=127.0.0.1:" + std::to_string(kOllama) + " FAKE_OLLAMA_TOKEN_DELAY_MS=5 FAKE_OLLAMA_CACHED_COUNT=1 " +
                      STACKD_E2E_FAKE_OLLAMA,
                  dir.write("ollama.log", ""));
   auto state = dir.write("state/.keep", "");
   state = fs::path(state).parent_path().string();
-  Process daemon("env STACKD_STATE_DIR=" + state + " " + STACKD_E2E_BIN + " run -f " + dir.manifest(),
+  BackgroundProcess daemon("env STACKD_STATE_DIR=" + state + " " + STACKD_E2E_BIN + " run -f " + dir.manifest(),
                  dir.write("daemon.log", ""));
   auto daemon_log = [&] { return read_file(fs::path(dir.manifest()).parent_path() / "daemon.log"); };
   ASSERT_TRUE(eventually([&] { return http_get(kApi, "/readyz").find("ok") != std::string::npos; }, 90s)) << daemon_log();
@@ -146,7 +100,8 @@ TEST(StackE2E, FullStackServesEveryDashboardPanelAndRepairsGrafanaDrift) {
   for (const auto& d : search) EXPECT_EQ(d.value("folderTitle", ""), "Frontier LLM") << d.dump();
 
   // Traffic through the exporter (a container of the stack), spread over time
-  // so rate() has samples: non-streaming, streaming, OpenAI-style, a mid-stream error.
+  // so rate() has samples: non-streaming, streaming, OpenAI-style, an answer
+  // cut off by num_predict, a mid-stream error.
   const std::string proxy = "http://127.0.0.1:" + std::to_string(kExporter);
   int sent = 0, stream_errors = 0;
   for (int round = 0; round < 8; ++round) {
@@ -155,6 +110,7 @@ TEST(StackE2E, FullStackServesEveryDashboardPanelAndRepairsGrafanaDrift) {
              {"/api/chat", R"({"model":"llama3.2:1b","messages":[{"role":"user","content":"hi"}]})"},
              {"/api/generate", R"({"model":"qwen2.5:0.5b","prompt":"hello"})"},
              {"/v1/chat/completions", R"({"model":"qwen2.5:0.5b","stream":true,"messages":[{"role":"user","content":"x"}]})"},
+             {"/api/generate", R"({"model":"qwen2.5:0.5b","prompt":"long [tokens:20]","options":{"num_predict":4}})"},
          }) {
       auto r = sh("curl -sf -N " + proxy + path + " -d '" + body + "'");
       EXPECT_EQ(r.exit_code, 0) << path << ": " << r.output;
@@ -169,9 +125,7 @@ TEST(StackE2E, FullStackServesEveryDashboardPanelAndRepairsGrafanaDrift) {
   }
 
   // Prometheus (the stack's) counts exactly the traffic sent.
-  auto query = [&](const std::string& expr) {
-    return nlohmann::json::parse(http_get(kProm, "/api/v1/query?query=" + url_encode(expr)), nullptr, false);
-  };
+  auto query = [&](const std::string& expr) { return prometheus_query(kProm, expr); };
   auto scalar = [&](const std::string& expr) {
     auto j = query(expr);
     if (j.is_discarded() || j["data"]["result"].empty()) return -1.0;
@@ -182,13 +136,14 @@ TEST(StackE2E, FullStackServesEveryDashboardPanelAndRepairsGrafanaDrift) {
   EXPECT_EQ(scalar("sum(ollama_requests_total{status=\"stream_error\"})"), stream_errors);
   EXPECT_EQ(scalar("ollama_up"), 1);
 
-  // Every PromQL expression of every shipped dashboard panel returns data.
-  std::vector<std::pair<std::string, std::string>> exprs;
-  for (const auto& name : dashboards)
-    collect_exprs(nlohmann::json::parse(read_file(src / "manifests/grafana/dashboards" / name))["panels"], name, exprs);
+  // Every PromQL expression of every shipped dashboard panel returns data
+  // (the GPU rules' need a GPU exporter: gpu_e2e_test.cpp proves those).
+  std::vector<PanelQuery> exprs;
+  for (auto& q : shipped_panel_queries())
+    if (!is_gpu_query(q.expr)) exprs.push_back(std::move(q));
   ASSERT_GE(exprs.size(), 20u);
   for (const auto& [where, expr] : exprs) {
-    auto e = substitute(expr);
+    auto e = as_grafana_sends(expr);
     EXPECT_TRUE(eventually([&] {
       auto j = query(e);
       return !j.is_discarded() && j.value("status", "") == "success" && !j["data"]["result"].empty();

@@ -9,6 +9,7 @@
 
 #include "clients/grafana/grafana_client.hpp"
 #include "clients/http/http_client.hpp"
+#include "desired/grafana/grafana_state.hpp"
 #include "reconcilers/grafana/grafana_reconciler.hpp"
 #include "runtime/fake_clock.hpp"
 #include "tests/grafana/fake_grafana_process.hpp"
@@ -64,9 +65,9 @@ class GrafanaSync : public ::testing::TestWithParam<std::string> {
     desired_.revision = "rev1";
     desired_.datasources = {{"prometheus", "Prometheus", "prometheus", "http://127.0.0.1:9090", "proxy", true,
                              {{"timeInterval", "15s"}}}};
-    desired_.dashboards = {{"ollama.json", dashboard("ollama-llm", "Ollama LLM Performance"), "Frontier LLM"},
-                           {"node.json", dashboard("node", "Node"), "Frontier LLM"},
-                           {"home.json", dashboard("home", "Home"), ""}};
+    desired_.dashboards = {prepare(dashboard("ollama-llm", "Ollama LLM Performance"), "ollama.json", "Frontier LLM"),
+                           prepare(dashboard("node", "Node"), "node.json", "Frontier LLM"),
+                           prepare(dashboard("home", "Home"), "home.json", "")};
     admin_ = std::make_unique<Client>(io_.get_executor(), fake_->url(), Credentials{"admin", "first-pass", ""});
   }
   void TearDown() override {
@@ -75,6 +76,10 @@ class GrafanaSync : public ::testing::TestWithParam<std::string> {
   }
 
   SyncReport sync(Reconciler& r) { return run(io_, r.reconcile(desired_)); }
+  // A dashboard as the desired state holds it (placeholders resolved, tagged).
+  stackd::desired::DashboardSpec prepare(const json& model, const std::string& source, const std::string& folder) {
+    return prepare_dashboard(model, source, folder, desired_.datasources);
+  }
   std::optional<json> get(const std::string& uid) { return run(io_, admin_->get_dashboard(uid)); }
   std::size_t history(const std::string& uid) { return run(io_, admin_->dashboard_versions(uid, 1000)).size(); }
   // A raw call, for what the client has no method for (the fake's own table,
@@ -193,7 +198,9 @@ TEST_P(GrafanaSync, ManifestChangeUpdatesAndFolderMoveAppliesWithoutContentChang
   Reconciler r(io_.get_executor());
   ASSERT_TRUE(sync(r).ok());
   desired_.revision = "rev2";
-  desired_.dashboards[0].model = dashboard("ollama-llm", "Ollama LLM Performance", "rate(ollama_requests_total[5m])");
+  desired_.dashboards[0] =
+      prepare(dashboard("ollama-llm", "Ollama LLM Performance", "rate(ollama_requests_total[5m])"), "ollama.json",
+              "Frontier LLM");
   desired_.dashboards[2].folder_title = "Moved Here";
   auto rep = sync(r);
   EXPECT_TRUE(rep.ok()) << all(rep.errors);
@@ -245,11 +252,14 @@ TEST_P(GrafanaSync, BrokenLoadSkipsPruning) {
 TEST_P(GrafanaSync, PasswordChangeUsesThePreviouslyAppliedOne) {
   Reconciler r(io_.get_executor());
   desired_.password = "second-pass";
-  auto applied = dir_ / "state" / "grafana-admin-password.applied";
-  std::filesystem::create_directories(applied.parent_path());
-  std::ofstream(applied) << "first-pass";
-  EXPECT_TRUE(run(io_, r.ensure_admin_password(desired_, applied)));
-  EXPECT_FALSE(run(io_, r.ensure_admin_password(desired_, applied)));  // already equal
+  desired_.manage_password = true;
+  desired_.previous_password = "first-pass";  // what the Grafana container's file holds
+  auto p = run(io_, r.plan(desired_));
+  EXPECT_EQ(p.password, SyncPlan::Password::ChangeFromPrevious);
+  EXPECT_EQ(p.to_changes(desired_).at(0).name, "Grafana admin password of \"admin\"");
+  EXPECT_TRUE(sync(r).ok());
+  EXPECT_EQ(run(io_, r.plan(desired_)).password, SyncPlan::Password::Current);  // already equal
+  desired_.manage_password = false;
 
   Client with_new(io_.get_executor(), fake_->url(), {"admin", "second-pass", ""});
   EXPECT_EQ(run(io_, with_new.current_user())["login"], "admin");
@@ -288,7 +298,7 @@ TEST_P(GrafanaSync, DuplicateDatasourceNameIsReportedAndDashboardsStillSync) {
   auto rep = sync(r);
   ASSERT_EQ(rep.errors.size(), 1u) << all(rep.errors);
   EXPECT_NE(rep.errors[0].find("already has a datasource with this name (uid foreign)"), std::string::npos);
-  EXPECT_NE(rep.errors[0].find("HTTP 409"), std::string::npos);
+  // The plan saw the name taken: no create was sent for Grafana to refuse.
   EXPECT_EQ(rep.created, 3);
   EXPECT_EQ((*run(io_, admin_->get_datasource("foreign")))["url"], "http://x:9090");  // not touched
 }
@@ -304,17 +314,18 @@ TEST_P(GrafanaSync, DatasourceEditedInUiIsRestored) {
   EXPECT_EQ((*run(io_, admin_->get_datasource("prometheus")))["url"], "http://127.0.0.1:9090");
 }
 
-TEST_P(GrafanaSync, BadDashboardsAreReportedAndTheOthersSync) {
-  desired_.dashboards.push_back({"no-uid.json", {{"title", "No uid"}}, ""});
+// A dashboard that needs a datasource type the stack does not have never
+// reaches a pass: the desired state refuses it when it is rendered.
+TEST_P(GrafanaSync, ADashboardNeedingAMissingDatasourceTypeIsRefusedBeforeAnyPass) {
   json needs_loki = dashboard("logs", "Logs");
   needs_loki["__inputs"] = {{{"name", "DS_LOKI"}, {"type", "datasource"}, {"pluginId", "loki"}}};
-  desired_.dashboards.push_back({"logs.json", needs_loki, ""});
-  Reconciler r(io_.get_executor());
-  auto rep = sync(r);
-  EXPECT_EQ(rep.created, 3);
-  ASSERT_EQ(rep.errors.size(), 2u) << all(rep.errors);
-  EXPECT_NE(all(rep.errors).find("no-uid.json: has no \"uid\""), std::string::npos);
-  EXPECT_NE(all(rep.errors).find("logs.json: input DS_LOKI needs a datasource of type \"loki\""), std::string::npos);
+  try {
+    prepare(needs_loki, "logs.json", "");
+    FAIL() << "prepared";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("input DS_LOKI needs a datasource of type \"loki\""), std::string::npos)
+        << e.what();
+  }
 }
 
 TEST_P(GrafanaSync, WrongCredentialsAreOneClearError) {
@@ -363,11 +374,9 @@ TEST_P(GrafanaSync, PasswordChangedElsewhereNeverLocksTheAdminOut) {
   // Someone changed the admin password in the UI; the manifest now asks for a
   // new one and stackd's applied-password record says the old one: both fail.
   run(io_, admin_->change_own_password("first-pass", "changed-in-ui"));
-  auto applied = dir_ / "state" / "grafana-admin-password.applied";
-  std::filesystem::create_directories(applied.parent_path());
-  std::ofstream(applied) << "first-pass";
   desired_.password = "from-manifest";
-  desired_.applied_password_file = applied;
+  desired_.manage_password = true;
+  desired_.previous_password = "first-pass";
   stackd::runtime::FakeClock clock;
   Reconciler r(io_.get_executor(), clock);
   SyncReport rep;
@@ -410,13 +419,13 @@ TEST_P(GrafanaSyncTokenOnly, TokenSyncsEverythingWithBasicAuthDisabled) {
   EXPECT_NE(rep.credentials_message.find("spec.grafana.serviceAccountTokenFile"), std::string::npos);
 
   desired_.service_account_token = "glsa_stackd_test";
-  desired_.applied_password_file = dir_ / "state" / "applied";  // ignored with a token
+  desired_.manage_password = true;  // ignored with a token
   Reconciler r(io_.get_executor());
   rep = sync(r);
   EXPECT_TRUE(rep.ok()) << all(rep.errors);
   EXPECT_EQ(rep.created, 3);
   EXPECT_EQ(rep.datasources_created, 1);
-  EXPECT_FALSE(std::filesystem::exists(desired_.applied_password_file));
+  EXPECT_EQ(failed_logins(), 0);
   auto got = raw(stackd::http::Verb::get, "/api/dashboards/uid/ollama-llm", "Bearer glsa_stackd_test");
   EXPECT_EQ(got["body"]["meta"]["folderTitle"], "Frontier LLM");
   rep = sync(r);
@@ -430,7 +439,9 @@ TEST_P(GrafanaSync, SameTitleDashboardOfSomeoneElseIsNeverOverwritten) {
   ASSERT_TRUE(sync(r).ok());
   json theirs = {{"uid", "theirs"}, {"title", "Their Board"}, {"panels", json::array()}};
   ui_save(theirs, "");
-  desired_.dashboards[2].model["title"] = "Their Board";  // "home" (root) takes the same title
+  json home = desired_.dashboards[2].model;
+  home["title"] = "Their Board";  // "home" (root) takes the same title
+  desired_.dashboards[2] = prepare(home, "home.json", "");
   desired_.revision = "rev2";
   auto rep = sync(r);
   auto now_theirs = *get("theirs");
@@ -497,7 +508,7 @@ TEST_P(GrafanaSyncNested, FolderMovedUnderAnotherIsFound) {
             200);
   ASSERT_EQ(run(io_, admin_->folders()).size(), 1u);  // the root lists only "Team" now
   desired_.revision = "rev2";
-  desired_.dashboards[1].model = dashboard("node", "Node", "node_load1");
+  desired_.dashboards[1] = prepare(dashboard("node", "Node", "node_load1"), "node.json", "Frontier LLM");
   Reconciler fresh(io_.get_executor());
   auto rep = sync(fresh);
   EXPECT_TRUE(rep.ok()) << all(rep.errors);

@@ -4,10 +4,14 @@ and checks that each is rejected as its header says:
 
     # expect: LINE:COL KEY WORDS             a problem in the manifest itself
     # expect: REL/PATH LINE:COL KEY WORDS    a problem in a file it references
+    # verbs: validate                        only these verbs find it (promtool's
+                                             verdicts: validate runs it locally)
 
-Every expectation must appear as `<file>:LINE:COL: ...KEY WORDS...` in the
-output, the exit status must be 2 (invalid manifest), no run may crash or
-time out, and the output must not echo a whole long value back.
+Every expectation must appear as `<file>:LINE:COL: ...KEY WORDS...` at the
+start of a line of the output, a referenced file named relative to the
+manifest (REL/PATH, or a file of that directory when it ends in '/'), never
+by an absolute path; the exit status must be 2 (invalid manifest), no run may
+crash or time out, and the output must not echo a whole long value back.
 
 usage: check_corpus.py STACKD VERB [VERB...]   (validate, diff, down, apply)
 """
@@ -20,17 +24,27 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 CORPUS = os.path.join(HERE, 'invalid')
 MIN_CASES = 150
 EXPECT = re.compile(r'^# expect: (?:(\S*/\S*) )?(\d+):(\d+) (.+)$')
+VERBS = re.compile(r'^# verbs: (.+)$')
 
 
-def expectations(path):
-    out = []
+def header(path):
+    """The expectations and the verbs (None: every verb) of a case."""
+    out, verbs = [], None
     with open(path, encoding='utf-8', errors='replace') as f:
         for line in f:
             m = EXPECT.match(line.rstrip('\n'))
-            if not m:
+            v = VERBS.match(line.rstrip('\n'))
+            if m:
+                out.append(m.groups())
+            elif v:
+                verbs = v.group(1).split()
+            else:
                 break
-            out.append(m.groups())
-    return out
+    return out, verbs
+
+
+def expectations(path):
+    return header(path)[0]
 
 
 def check(stackd, verb, path):
@@ -46,7 +60,7 @@ def check(stackd, verb, path):
     if r.returncode != 2:
         problems.append(f'exit status {r.returncode}, want 2')
     for rel, line, col, words in wanted:
-        file_pattern = re.escape(path) if rel is None else r'\S*' + re.escape(rel) + r'\S*'
+        file_pattern = re.escape(path) if rel is None else re.escape(rel) + (r'[^\s:]*' if rel.endswith('/') else '')
         pattern = re.compile(r'^' + file_pattern + ':' + line + ':' + col + r': (.*)$', re.M)
         if not any(words in m.group(1) for m in pattern.finditer(out)):
             problems.append(f'no "{rel or path}:{line}:{col}: ...{words}..."')
@@ -66,6 +80,9 @@ def main():
         failed += 1
     for verb in verbs:
         for name in cases:
+            only = header(os.path.join(CORPUS, name))[1]
+            if only is not None and verb not in only:
+                continue
             problems = check(stackd, verb, os.path.join(CORPUS, name))
             if problems:
                 failed += 1

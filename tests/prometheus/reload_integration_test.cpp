@@ -7,13 +7,20 @@
 #include <algorithm>
 
 #include "clients/prometheus/prometheus_client.hpp"
-#include "reconcilers/prometheus/config_reloader.hpp"
-#include "reconcilers/prometheus/prometheus_config.hpp"
+#include "reconcilers/live_config/live_config_reloader.hpp"
+#include "desired/prometheus/prometheus_config.hpp"
 #include "tests/prometheus/test_engine.hpp"
 
 namespace net = boost::asio;
 using namespace stackd;
 using namespace stackd::prometheus;
+using live_config::ReloadOutcome;
+using live_config::to_string;
+
+namespace {
+// Prometheus's reload policy, as the config key uses it.
+const live_config::ReloadPolicy& policy() { return *live_config::policy_for(desired::LiveSet::PrometheusConfig); }
+}  // namespace
 using Kind = ReloadOutcome::Kind;
 
 namespace {
@@ -76,7 +83,7 @@ class PrometheusReload : public ::testing::Test {
     if (!id_.empty()) exec([&]() { return docker_->remove_container(id_, true); });
   }
   ReloadOutcome apply(const std::vector<TarFile>& files) {
-    return exec([&]() { return reload_config(*docker_, id_, endpoint_, files); });
+    return exec([&]() { return live_config::reload_live_files(*docker_, id_, endpoint_, files, policy(), clock_); });
   }
   std::vector<std::string> served_alerts() {
     return alert_names(exec([&]() -> net::awaitable<std::vector<RuleSummary>> {
@@ -99,6 +106,7 @@ class PrometheusReload : public ::testing::Test {
   }
 
   net::io_context io_;
+  runtime::SystemClock clock_{io_.get_executor()};
   std::unique_ptr<docker::Client> docker_;
   unsigned short port_ = 0;
   http::Endpoint endpoint_;

@@ -19,6 +19,9 @@
 //   FAKE_GRAFANA_API_TOKEN                 a service-account token accepted as Bearer
 //   FAKE_GRAFANA_WRITE_DELAY_MS            each POST/PUT/PATCH/DELETE waits this long
 //                                          first (a slow Grafana, to act mid-sync)
+//   FAKE_GRAFANA_STARTUP_DELAY_MS          waits this long before it listens, as
+//                                          Grafana does while it migrates its
+//                                          database on a first start
 // Like Grafana, the admin password from the environment only seeds a new
 // data directory; afterwards it changes through the API.
 // Prints "listening on ADDR:PORT" once it accepts connections.
@@ -30,6 +33,7 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <thread>
 
 #include "tests/fakes/grafana/fake_grafana_server.hpp"
 
@@ -111,6 +115,8 @@ int main(int argc, char** argv) {
 
     Store store(so);
     load_state(store, opts.data_dir);
+    if (auto delay = std::stoi(env("FAKE_GRAFANA_STARTUP_DELAY_MS", "0")); delay > 0)
+      std::this_thread::sleep_for(std::chrono::milliseconds(delay));
 
     boost::asio::io_context io;
     Server server(io, store, opts);

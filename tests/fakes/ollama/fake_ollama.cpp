@@ -1,44 +1,91 @@
 // A fake Ollama server for tests and benchmarks, written from Ollama's
-// documented HTTP API (docs/api.md, docs/openai.md): /api/generate and
-// /api/chat (NDJSON streaming by default, "stream": false), /api/embed,
-// /api/ps, /api/tags, /api/version, /v1/chat/completions (SSE, data: [DONE],
-// usage with stream_options.include_usage) and /v1/models.
+// documented HTTP API (docs/api.md, docs/openai.md) and its source, cited per
+// behaviour: /api/generate and /api/chat (NDJSON streaming by default,
+// "stream": false), /api/embed, /api/embeddings, /api/ps, /api/tags,
+// /api/version, /api/pull, /api/copy, /api/delete, /v1/chat/completions and
+// /v1/completions (SSE, data: [DONE], usage with stream_options.include_usage),
+// /v1/embeddings and /v1/models.
 //
 // Configured like Ollama: OLLAMA_HOST (host:port), OLLAMA_NUM_PARALLEL,
-// OLLAMA_MAX_QUEUE. Fake-only knobs:
-//   FAKE_OLLAMA_TOKEN_DELAY_MS  delay between streamed tokens (default 10)
-//   FAKE_OLLAMA_TOKENS          tokens per answer (default 8; options.num_predict overrides)
-//   FAKE_OLLAMA_MODELS          comma-separated installed models
-//   FAKE_OLLAMA_JOURNAL         a file that gets one line per request read,
-//                               "METHOD TARGET DROP-TOKEN", so a test can see
-//                               how often a request reached Ollama
+// OLLAMA_MAX_QUEUE, OLLAMA_KEEP_ALIVE. Fake-only knobs:
+//   FAKE_OLLAMA_TOKEN_DELAY_MS   time to generate one token (default 10)
+//   FAKE_OLLAMA_TOKENS           tokens of an answer (default 8); a prompt
+//                                containing "[tokens:N]" gets an N-token answer
+//   FAKE_OLLAMA_LOAD_MS          time to load a model (default 100)
+//   FAKE_OLLAMA_PROMPT_TOKEN_US  time to evaluate one uncached prompt token (default 200)
+//   FAKE_OLLAMA_CONTEXT          context length models load with (default 4096;
+//                                options.num_ctx overrides, and a different one reloads)
+//   FAKE_OLLAMA_CACHED_COUNT     1: final chunks carry prompt_eval_cached_count
+//                                (and /v1 usage prompt_tokens_details.cached_tokens),
+//                                as Ollama does since ollama/ollama#17943; older
+//                                releases do not
+//   FAKE_OLLAMA_MODELS           comma-separated installed models
+//   FAKE_OLLAMA_JOURNAL          a file that gets one line per request read,
+//                                "METHOD TARGET DROP-TOKEN", so a test can see
+//                                how often a request reached Ollama
 // A prompt or message containing "[fail-midstream]" makes the stream send an
 // {"error": ...} line after two tokens (status stays 200, like Ollama).
-// Request headers that simulate failures:
+// Request headers that simulate failures or other servers:
 //   X-Fake-Ollama-Drop: TOKEN      the first request carrying TOKEN is read and
 //                                  its connection closed without an answer (a
 //                                  crash after receiving it); later ones with
 //                                  the same TOKEN are answered
 //   X-Fake-Ollama-Delay-Ms: N      nothing is sent for N ms before answering
-//                                  (a model load, a slow pull)
-// Models become "loaded" (listed by /api/ps) on first use. /api/pull adds a
-// model, /api/copy copies one, /api/delete removes one.
+//                                  (a slow pull)
+//   X-Fake-Ollama-Early-Headers: 1 a stream's response header is sent at
+//                                  once, before the first chunk (Ollama sends
+//                                  it with the first chunk; other servers do not)
+//
+// What it reproduces of Ollama's behaviour (file names are Ollama's):
+//   - Timing, measured on the clock and reported in ns: load_duration from the
+//     request's arrival until its model is loaded (including the wait for
+//     other loads), then the wait for a parallel slot, prompt evaluation at
+//     FAKE_OLLAMA_PROMPT_TOKEN_US per uncached token (prompt_eval_duration),
+//     one token every FAKE_OLLAMA_TOKEN_DELAY_MS (eval_duration),
+//     total_duration over everything (server/routes.go: checkpointStart,
+//     checkpointLoaded). See scheduler.hpp and slots.hpp.
+//   - The prompt cache: prompt_eval_count counts every prompt token, cached
+//     or not, while prompt_eval_duration covers only the uncached ones
+//     (llm/llama_server.go: promptEvalCount() = cache_n + prompt_n, the
+//     duration is prompt_ms). The cache holds the model's last prompt; at
+//     least one token is always evaluated. A prompt is 10 template tokens and
+//     then one token per word, cut to the context length (Ollama truncates).
+//   - done_reason: "stop", or "length" when options.num_predict (max_tokens
+//     on /v1) cut the answer (llm/llama_server.go: stop_type "limit";
+//     llm/server.go: DoneReason.String). An empty prompt (no messages on
+//     /api/chat) loads the model and answers done_reason "load"; with
+//     keep_alive 0 it unloads it and answers "unload"; neither carries metrics
+//     (server/routes.go GenerateHandler, ChatHandler).
+//   - 503 "server busy, please try again.  maximum pending requests exceeded"
+//     when the scheduler's queue is full (server/sched.go ErrMaxQueue).
+//   - /api/ps: size, size_vram (every second model is half offloaded to
+//     system RAM, as on small GPUs), context_length, expires_at (RFC 3339 with
+//     nanoseconds, like Go's time.Time).
+//   - /v1 streams as middleware/openai.go writes them: a finish chunk with an
+//     empty delta, then with include_usage a chunk with "choices":[] and the
+//     usage, then data: [DONE]; on /v1/completions with include_usage every
+//     chunk also carries a zero usage (CompleteWriter).
 //
 // The product never depends on this program.
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cctype>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <ctime>
-#include <iostream>
 #include <fstream>
+#include <functional>
+#include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "tests/fakes/ollama/scheduler.hpp"
 #include "tests/fakes/ollama/slots.hpp"
 
 namespace net = boost::asio;
@@ -47,9 +94,49 @@ namespace http = beast::http;
 using tcp = net::ip::tcp;
 using json = nlohmann::ordered_json;  // keeps Ollama's field order (model first, metrics last)
 using Clock = std::chrono::steady_clock;
+using stackd::fakes::KeepAlive;
+using stackd::fakes::Runner;
+using stackd::fakes::Scheduler;
 constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 
 namespace {
+
+constexpr int kTemplateTokens = 10;
+
+// A Go duration ("5m", "1h30m", "250ms", "-1") or integer seconds, as
+// envconfig.KeepAlive reads OLLAMA_KEEP_ALIVE; nullopt when invalid.
+// Negative means forever (returned as KeepAlive{} = nullopt in a pair).
+std::optional<KeepAlive> parse_go_duration(std::string s, bool bare_number_is_seconds) {
+  if (s.empty()) return std::nullopt;
+  bool negative = s[0] == '-';
+  if (s[0] == '-' || s[0] == '+') s.erase(0, 1);
+  double total_ms = 0;
+  std::size_t i = 0;
+  if (bare_number_is_seconds && s.find_first_not_of("0123456789") == std::string::npos) {
+    total_ms = std::atof(s.c_str()) * 1000;
+  } else {
+    while (i < s.size()) {
+      std::size_t start = i;
+      while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) ++i;
+      if (start == i) return std::nullopt;
+      double v = std::atof(s.substr(start, i - start).c_str());
+      std::size_t u = i;
+      while (i < s.size() && std::isalpha(static_cast<unsigned char>(s[i]))) ++i;
+      std::string unit = s.substr(u, i - u);
+      if (unit == "ns") v /= 1e6;
+      else if (unit == "us" || unit == "µs") v /= 1e3;
+      else if (unit == "ms") v *= 1;
+      else if (unit == "s") v *= 1e3;
+      else if (unit == "m") v *= 60e3;
+      else if (unit == "h") v *= 3600e3;
+      else if (unit.empty() && v == 0 && i == s.size()) v = 0;  // "0"
+      else return std::nullopt;
+      total_ms += v;
+    }
+  }
+  if (negative && total_ms > 0) return KeepAlive{};  // forever
+  return KeepAlive{std::chrono::milliseconds(static_cast<long long>(total_ms))};
+}
 
 struct Config {
   std::string host = "127.0.0.1";
@@ -58,6 +145,11 @@ struct Config {
   int max_queue = 512;
   std::chrono::milliseconds token_delay{10};
   int tokens = 8;
+  std::chrono::milliseconds load_time{100};
+  std::chrono::microseconds prompt_token_time{200};
+  int context = 4096;
+  bool cached_count = false;
+  KeepAlive keep_alive = std::chrono::minutes(5);
   std::vector<std::string> models{"llama3.2:1b", "qwen2.5:0.5b"};
   std::string journal;
 };
@@ -81,8 +173,14 @@ Config load_config() {
   }
   c.parallel = std::max(1, env_int("OLLAMA_NUM_PARALLEL", 1));
   c.max_queue = std::max(0, env_int("OLLAMA_MAX_QUEUE", 512));
-  c.token_delay = std::chrono::milliseconds(env_int("FAKE_OLLAMA_TOKEN_DELAY_MS", 10));
+  if (const char* k = std::getenv("OLLAMA_KEEP_ALIVE"); k && *k)
+    if (auto d = parse_go_duration(k, true)) c.keep_alive = *d;
+  c.token_delay = std::chrono::milliseconds(std::max(0, env_int("FAKE_OLLAMA_TOKEN_DELAY_MS", 10)));
   c.tokens = std::max(1, env_int("FAKE_OLLAMA_TOKENS", 8));
+  c.load_time = std::chrono::milliseconds(std::max(0, env_int("FAKE_OLLAMA_LOAD_MS", 100)));
+  c.prompt_token_time = std::chrono::microseconds(std::max(0, env_int("FAKE_OLLAMA_PROMPT_TOKEN_US", 200)));
+  c.context = std::max(16, env_int("FAKE_OLLAMA_CONTEXT", 4096));
+  c.cached_count = env_int("FAKE_OLLAMA_CACHED_COUNT", 0) == 1;
   if (const char* j = std::getenv("FAKE_OLLAMA_JOURNAL"); j && *j) c.journal = j;
   if (const char* m = std::getenv("FAKE_OLLAMA_MODELS"); m && *m) {
     c.models.clear();
@@ -97,30 +195,32 @@ Config load_config() {
   return c;
 }
 
-std::string rfc3339_now() {
-  auto now = std::chrono::system_clock::now();
-  auto t = std::chrono::system_clock::to_time_t(now);
-  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count() % 1000000000;
+// Go's time.Time in JSON: RFC 3339 with nanoseconds, here in UTC.
+std::string rfc3339(double unix_seconds) {
+  auto t = static_cast<std::time_t>(std::floor(unix_seconds));
+  auto ns = static_cast<long long>((unix_seconds - std::floor(unix_seconds)) * 1e9);
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buf[64];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
   char out[96];
-  std::snprintf(out, sizeof out, "%s.%09lldZ", buf, static_cast<long long>(ns));
+  std::snprintf(out, sizeof out, "%s.%09lldZ", buf, ns);
   return out;
 }
+
+std::string rfc3339_now() { return rfc3339(Scheduler::now_unix()); }
 
 std::uint64_t model_size(std::size_t index) { return 1'300'000'000ull + index * 700'000'000ull; }
 
 struct Fake {
   Config cfg;
+  Scheduler scheduler;
   stackd::fakes::Slots slots;
-  std::map<std::string, Clock::time_point> loaded;  // model -> loaded since
   std::uint64_t next_id = 1;
   std::set<std::string> dropped;  // X-Fake-Ollama-Drop tokens already used
   std::ofstream journal;
 
-  explicit Fake(Config c) : cfg(std::move(c)), slots(cfg.parallel, cfg.max_queue) {
+  explicit Fake(Config c) : cfg(std::move(c)), scheduler(cfg.max_queue, cfg.load_time), slots(cfg.parallel) {
     if (!cfg.journal.empty()) journal.open(cfg.journal, std::ios::app);
   }
 
@@ -142,7 +242,7 @@ http::response<http::string_body> json_response(const Request& req, http::status
   return res;
 }
 
-// The prompt text, for token counting and the failure marker.
+// The prompt text, for token counting and the markers.
 std::string prompt_of(const json& body) {
   std::string text;
   if (body.contains("prompt") && body["prompt"].is_string()) text = body["prompt"].get<std::string>();
@@ -153,31 +253,52 @@ std::string prompt_of(const json& body) {
   return text;
 }
 
-int count_words(const std::string& s) {
-  int n = 0;
-  bool in = false;
-  for (char c : s) {
-    bool sp = c == ' ' || c == '\n' || c == '\t';
-    if (!sp && !in) ++n;
-    in = !sp;
+// The prompt's tokens: the template's, then one per word.
+std::vector<std::uint64_t> tokenize(const std::string& s) {
+  std::vector<std::uint64_t> tokens;
+  for (int i = 0; i < kTemplateTokens; ++i) tokens.push_back(static_cast<std::uint64_t>(i + 1));
+  std::size_t i = 0;
+  while (i < s.size()) {
+    while (i < s.size() && (s[i] == ' ' || s[i] == '\n' || s[i] == '\t')) ++i;
+    std::size_t start = i;
+    while (i < s.size() && !(s[i] == ' ' || s[i] == '\n' || s[i] == '\t')) ++i;
+    if (i > start) tokens.push_back(std::hash<std::string_view>{}(std::string_view(s).substr(start, i - start)));
   }
-  return n;
+  return tokens;
+}
+
+int marker_value(const std::string& prompt, const std::string& marker) {
+  auto at = prompt.find("[" + marker + ":");
+  if (at == std::string::npos) return -1;
+  return std::atoi(prompt.c_str() + at + marker.size() + 2);
 }
 
 struct Generation {
-  enum class Kind { Generate, Chat, OpenAIChat } kind;
-  std::string model;
+  enum class Kind { Generate, Chat, OpenAIChat, OpenAICompletion } kind;
+  std::string model;  // as installed
+  std::string requested;
   bool stream = true;
   bool include_usage = false;
   bool fail_midstream = false;
+  bool early_headers = false;
   int tokens = 8;
-  int prompt_tokens = 0;
+  std::string done_reason = "stop";
+  std::vector<std::uint64_t> prompt;
+  int context = 4096;
+  KeepAlive keep_alive;
+  bool openai() const { return kind == Kind::OpenAIChat || kind == Kind::OpenAICompletion; }
 };
 
 std::string token_text(int i) {
   static const char* words[] = {"The", " sky", " is", " blue", " because", " of", " Rayleigh", " scattering", "."};
   return words[i % 9];
 }
+
+// What a finished generation reports.
+struct Timings {
+  std::chrono::nanoseconds total{}, load{}, prompt{}, eval{};
+  int prompt_tokens = 0, cached = 0, eval_count = 0;
+};
 
 class Session {
  public:
@@ -222,25 +343,46 @@ class Session {
       pending_ = json_response(req, http::status::bad_request, {{"error", "model is required"}});
       co_return co_await flush();
     }
-    if (fake_.model_index(model) < 0) {
+    int index = fake_.model_index(model);
+    if (index < 0) {
       json err = {{"error", "model '" + model + "' not found"}};
       if (target.starts_with("/v1/")) err = {{"error", {{"message", err["error"]}, {"type", "api_error"}}}};
-      {
-        pending_ = json_response(req, http::status::not_found, err);
-        co_return co_await flush();
-      }
+      pending_ = json_response(req, http::status::not_found, err);
+      co_return co_await flush();
     }
 
     Generation g;
-    g.model = model;
+    g.requested = model;
+    g.model = fake_.cfg.models[static_cast<std::size_t>(index)];
     std::string prompt = prompt_of(body);
-    g.prompt_tokens = count_words(prompt) + 10;
+    g.prompt = tokenize(prompt);
     g.fail_midstream = prompt.find("[fail-midstream]") != std::string::npos;
-    g.tokens = fake_.cfg.tokens;
-    if (body.contains("options") && body["options"].is_object())
-      g.tokens = std::max(1, body["options"].value("num_predict", g.tokens));
-    if (body.contains("max_tokens") && body["max_tokens"].is_number_integer())
-      g.tokens = std::max(1, body["max_tokens"].get<int>());
+    g.early_headers = req["X-Fake-Ollama-Early-Headers"] == "1";
+    g.context = fake_.cfg.context;
+    g.keep_alive = fake_.cfg.keep_alive;
+    if (body.contains("keep_alive")) {
+      const auto& k = body["keep_alive"];
+      if (k.is_number()) {
+        double s = k.get<double>();
+        g.keep_alive = s < 0 ? KeepAlive{} : KeepAlive{std::chrono::milliseconds(static_cast<long long>(s * 1000))};
+      } else if (k.is_string()) {
+        if (auto d = parse_go_duration(k.get<std::string>(), false)) g.keep_alive = *d;
+      }
+    }
+    int limit = -1;  // num_predict: -1 = no limit
+    if (body.contains("options") && body["options"].is_object()) {
+      const auto& o = body["options"];
+      if (o.contains("num_predict") && o["num_predict"].is_number_integer()) limit = o["num_predict"].get<int>();
+      if (o.contains("num_ctx") && o["num_ctx"].is_number_integer()) g.context = std::max(16, o["num_ctx"].get<int>());
+    }
+    if (body.contains("max_tokens") && body["max_tokens"].is_number_integer()) limit = body["max_tokens"].get<int>();
+    if (static_cast<int>(g.prompt.size()) > g.context) g.prompt.resize(static_cast<std::size_t>(g.context));
+    int natural = marker_value(prompt, "tokens");
+    g.tokens = natural > 0 ? natural : fake_.cfg.tokens;
+    if (limit > 0 && limit < g.tokens) {
+      g.tokens = limit;
+      g.done_reason = "length";
+    }
 
     if (target == "/api/embed" || target == "/api/embeddings" || target == "/v1/embeddings")
       co_return co_await embed(req, target, g);
@@ -250,16 +392,23 @@ class Session {
       g.kind = Generation::Kind::Chat;
     else if (target == "/v1/chat/completions")
       g.kind = Generation::Kind::OpenAIChat;
+    else if (target == "/v1/completions")
+      g.kind = Generation::Kind::OpenAICompletion;
     else {
       pending_ = json_response(req, http::status::not_found, {{"error", "404 page not found"}});
       co_return co_await flush();
     }
-    if (g.kind == Generation::Kind::OpenAIChat) {
+    if (g.openai()) {
       g.stream = body.value("stream", false);  // OpenAI default: not streamed
       if (body.contains("stream_options") && body["stream_options"].is_object())
         g.include_usage = body["stream_options"].value("include_usage", false);
     } else {
       g.stream = body.value("stream", true);  // Ollama default: streamed
+      // An empty prompt (no messages) loads or, with keep_alive 0, unloads.
+      bool empty = g.kind == Generation::Kind::Generate
+                       ? !(body.contains("prompt") && body["prompt"].is_string() && !body["prompt"].get<std::string>().empty())
+                       : !(body.contains("messages") && body["messages"].is_array() && !body["messages"].empty());
+      if (empty) co_return co_await load_or_unload(req, g);
     }
     co_return co_await generate(req, g);
   }
@@ -288,13 +437,6 @@ class Session {
       pending_ = json_response(req, http::status::ok, {{"status", "success"}});
       co_return co_await flush();
     }
-    http::response<http::empty_body> res{http::status::ok, req.version()};
-    res.set(http::field::content_type, "application/x-ndjson");
-    res.keep_alive(req.keep_alive());
-    res.chunked(true);
-    http::response_serializer<http::empty_body> sr{res};
-    auto [hec, hn] = co_await http::async_write_header(stream_, sr, use_tuple);
-    if (hec) co_return false;
     const std::string digest = "sha256:" + std::string(64, 'c');
     const std::uint64_t total = 1'300'000'000ull;
     std::vector<json> lines{{{"status", "pulling manifest"}},
@@ -305,9 +447,9 @@ class Session {
                             {{"status", "success"}}};
     for (std::size_t i = 0; i < lines.size(); ++i) {
       if (i + 1 == lines.size()) install();
-      if (!co_await write_chunk(lines[i].dump() + "\n")) co_return false;
+      if (!co_await write_chunk(req, "application/x-ndjson", lines[i].dump() + "\n")) co_return false;
     }
-    co_return co_await finish(false, req.keep_alive());
+    co_return co_await finish(req.keep_alive());
   }
 
   // POST /api/copy {"source", "destination"}: 200 with an empty body, 404 when
@@ -336,7 +478,7 @@ class Session {
       pending_ = json_response(req, http::status::not_found, {{"error", "model '" + model + "' not found"}});
       co_return co_await flush();
     }
-    fake_.loaded.erase(fake_.cfg.models[static_cast<std::size_t>(index)]);
+    fake_.scheduler.unload(fake_.cfg.models[static_cast<std::size_t>(index)]);
     fake_.cfg.models.erase(fake_.cfg.models.begin() + index);
     co_return co_await send_empty(req);
   }
@@ -369,12 +511,18 @@ class Session {
     return {{"models", models}};
   }
 
-  json ps() const {
+  // server/routes.go PsHandler: longest time left first.
+  json ps() {
+    const auto& loaded = fake_.scheduler.loaded();
+    std::vector<std::pair<std::string, std::shared_ptr<Runner>>> runners(loaded.begin(), loaded.end());
+    std::stable_sort(runners.begin(), runners.end(),
+                     [](const auto& a, const auto& b) { return a.second->expires_at > b.second->expires_at; });
     json models = json::array();
-    for (const auto& [name, since] : fake_.loaded) {
-      auto i = static_cast<std::size_t>(fake_.model_index(name));
+    for (const auto& [name, runner] : runners) {
+      int index = fake_.model_index(name);
+      if (index < 0) continue;
+      auto i = static_cast<std::size_t>(index);
       auto size = model_size(i);
-      // Every second model is partly offloaded to system RAM, as on small GPUs.
       auto vram = i % 2 == 0 ? size : size / 2;
       models.push_back(
           {{"name", name},
@@ -382,10 +530,15 @@ class Session {
            {"size", size},
            {"digest", "sha256:" + std::string(64, static_cast<char>('a' + i % 6))},
            {"details",
-            {{"format", "gguf"}, {"family", "llama"}, {"parameter_size", "1.2B"}, {"quantization_level", "Q8_0"}}},
-           {"expires_at", "2099-01-01T00:00:00Z"},
+            {{"parent_model", ""},
+             {"format", "gguf"},
+             {"family", "llama"},
+             {"families", {"llama"}},
+             {"parameter_size", "1.2B"},
+             {"quantization_level", "Q8_0"}}},
+           {"expires_at", rfc3339(runner->expires_at)},
            {"size_vram", vram},
-           {"context_length", 4096}});
+           {"context_length", runner->context_length}});
     }
     return {{"models", models}};
   }
@@ -415,191 +568,289 @@ class Session {
     co_return !ec && keep;
   }
 
-  // Marks the model loaded; returns the load duration to report.
-  std::chrono::nanoseconds load(const std::string& model) {
-    auto [it, inserted] = fake_.loaded.emplace(model, Clock::now());
-    return inserted ? std::chrono::milliseconds(850) : std::chrono::microseconds(1200);
+  net::awaitable<void> sleep(std::chrono::nanoseconds d) {
+    if (d.count() <= 0) co_return;
+    net::steady_timer t(stream_.get_executor(), d);
+    co_await t.async_wait(use_tuple);
+  }
+
+  static std::chrono::nanoseconds since(Clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t);
+  }
+
+  net::awaitable<bool> busy(const Request& req) {
+    pending_ = json_response(req, http::status::service_unavailable,
+                             {{"error", "server busy, please try again.  maximum pending requests exceeded"}});
+    co_return co_await flush();
+  }
+
+  // server/routes.go: an empty prompt loads the model (done_reason "load"),
+  // with keep_alive 0 it unloads it ("unload"); no metrics either way.
+  net::awaitable<bool> load_or_unload(const Request& req, const Generation& g) {
+    std::string reason = "unload";
+    if (g.keep_alive && g.keep_alive->count() == 0) {
+      fake_.scheduler.unload(g.model);
+    } else {
+      auto runner = co_await fake_.scheduler.get_runner(g.model, g.context, g.keep_alive);
+      if (!runner) co_return co_await busy(req);
+      Scheduler::begin(*runner, g.keep_alive);
+      Scheduler::end(*runner);
+      reason = "load";
+    }
+    json j = {{"model", g.requested}, {"created_at", rfc3339_now()}};
+    if (g.kind == Generation::Kind::Generate) j["response"] = "";
+    else j["message"] = {{"role", "assistant"}, {"content", ""}};
+    j["done"] = true;
+    j["done_reason"] = reason;
+    pending_ = json_response(req, http::status::ok, j);
+    co_return co_await flush();
+  }
+
+  // Scheduling, the model's load and the wait for a slot; the prompt cache.
+  struct Started {
+    std::shared_ptr<Runner> runner;
+    std::unique_ptr<stackd::fakes::Slots::Lease> lease;
+    Timings t;
+    ~Started() {
+      if (runner) Scheduler::end(*runner);
+    }
+  };
+  net::awaitable<bool> start(const Generation& g, Clock::time_point arrival, Started& s) {
+    s.runner = co_await fake_.scheduler.get_runner(g.model, g.context, g.keep_alive);
+    if (!s.runner) co_return false;
+    Scheduler::begin(*s.runner, g.keep_alive);
+    s.t.load = since(arrival);
+    s.lease = co_await fake_.slots.acquire(g.model);
+    auto& cache = s.runner->cache;
+    std::size_t common = 0;
+    while (common < cache.size() && common < g.prompt.size() && cache[common] == g.prompt[common]) ++common;
+    s.t.prompt_tokens = static_cast<int>(g.prompt.size());
+    s.t.cached = static_cast<int>(std::min(common, g.prompt.size() - 1));
+    cache = g.prompt;
+    auto prefill_start = Clock::now();
+    co_await sleep(fake_.cfg.prompt_token_time * (s.t.prompt_tokens - s.t.cached));
+    s.t.prompt = since(prefill_start);
+    co_return true;
   }
 
   net::awaitable<bool> embed(const Request& req, const std::string& target, const Generation& g) {
-    auto start = Clock::now();
-    auto lease = co_await fake_.slots.acquire(g.model);
-    if (!lease) co_return co_await busy(req);
-    auto load_ns = load(g.model);
+    auto arrival = Clock::now();
+    Started s;
+    if (!co_await start(g, arrival, s)) co_return co_await busy(req);
     json vec = json::array();
     for (int i = 0; i < 8; ++i) vec.push_back(0.01 * (i + 1));
-    auto total = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start) + load_ns;
     if (target == "/v1/embeddings") {
       pending_ = json_response(req, http::status::ok,
                                {{"object", "list"},
                                 {"data", json::array({{{"object", "embedding"}, {"embedding", vec}, {"index", 0}}})},
-                                {"model", g.model},
-                                {"usage", {{"prompt_tokens", g.prompt_tokens}, {"total_tokens", g.prompt_tokens}}}});
+                                {"model", g.requested},
+                                {"usage", {{"prompt_tokens", s.t.prompt_tokens}, {"total_tokens", s.t.prompt_tokens}}}});
       co_return co_await flush();
     }
     if (target == "/api/embeddings") {
       pending_ = json_response(req, http::status::ok, {{"embedding", vec}});
       co_return co_await flush();
     }
-    {
-      pending_ = json_response(req, http::status::ok,
-                               {{"model", g.model},
-                                {"embeddings", json::array({vec})},
-                                {"total_duration", total.count()},
-                                {"load_duration", load_ns.count()},
-                                {"prompt_eval_count", g.prompt_tokens}});
-      co_return co_await flush();
-    }
+    pending_ = json_response(req, http::status::ok,
+                             {{"model", g.requested},
+                              {"embeddings", json::array({vec})},
+                              {"total_duration", since(arrival).count()},
+                              {"load_duration", s.t.load.count()},
+                              {"prompt_eval_count", s.t.prompt_tokens}});
+    co_return co_await flush();
   }
 
-  net::awaitable<bool> busy(const Request& req) {
-    {
-      pending_ = json_response(req, http::status::service_unavailable,
-                               {{"error", "server busy, please try again.  maximum pending requests exceeded"}});
-      co_return co_await flush();
-    }
-  }
-
-  json chunk(const Generation& g, const std::string& text) {
+  json chunk(const Generation& g, const std::string& text, bool first) {
     if (g.kind == Generation::Kind::Generate)
-      return {{"model", g.model}, {"created_at", rfc3339_now()}, {"response", text}, {"done", false}};
+      return {{"model", g.requested}, {"created_at", rfc3339_now()}, {"response", text}, {"done", false}};
     if (g.kind == Generation::Kind::Chat)
-      return {{"model", g.model},
+      return {{"model", g.requested},
               {"created_at", rfc3339_now()},
               {"message", {{"role", "assistant"}, {"content", text}}},
               {"done", false}};
+    if (g.kind == Generation::Kind::OpenAICompletion) {
+      json c = {{"id", id_},
+                {"object", "text_completion"},
+                {"created", std::time(nullptr)},
+                {"choices", json::array({{{"text", text}, {"index", 0}, {"finish_reason", nullptr}}})},
+                {"model", g.requested},
+                {"system_fingerprint", "fp_ollama"}};
+      if (g.include_usage) c["usage"] = {{"prompt_tokens", 0}, {"completion_tokens", 0}, {"total_tokens", 0}};
+      return c;
+    }
+    json delta = first ? json{{"role", "assistant"}, {"content", text}} : json{{"content", text}};
     return {{"id", id_},
             {"object", "chat.completion.chunk"},
             {"created", std::time(nullptr)},
-            {"model", g.model},
+            {"model", g.requested},
             {"system_fingerprint", "fp_ollama"},
-            {"choices",
-             json::array(
-                 {{{"index", 0}, {"delta", {{"role", "assistant"}, {"content", text}}}, {"finish_reason", nullptr}}})}};
+            {"choices", json::array({{{"index", 0}, {"delta", delta}, {"finish_reason", nullptr}}})}};
   }
 
-  // Ollama's final chunk: done, done_reason and the metrics, all durations in ns.
-  json final_chunk(const Generation& g, const std::string& full_text, std::chrono::nanoseconds total,
-                   std::chrono::nanoseconds load_ns, std::chrono::nanoseconds eval_ns) {
-    json j = {{"model", g.model}, {"created_at", rfc3339_now()}};
+  // Ollama's final chunk: done, done_reason and the metrics, durations in ns
+  // (api.Metrics: zero fields are omitted).
+  json final_chunk(const Generation& g, const std::string& full_text, const Timings& t) {
+    json j = {{"model", g.requested}, {"created_at", rfc3339_now()}};
     if (g.kind == Generation::Kind::Generate)
       j["response"] = full_text;
     else
       j["message"] = {{"role", "assistant"}, {"content", full_text}};
     j["done"] = true;
-    j["done_reason"] = "stop";
+    j["done_reason"] = g.done_reason;
     if (g.kind == Generation::Kind::Generate) j["context"] = {128006, 882, 128007, 271};
-    auto prompt_ns = std::chrono::nanoseconds(g.prompt_tokens * 350'000LL);
-    j["total_duration"] = (total + load_ns + prompt_ns).count();
-    j["load_duration"] = load_ns.count();
-    j["prompt_eval_count"] = g.prompt_tokens;
-    j["prompt_eval_duration"] = prompt_ns.count();
-    j["eval_count"] = g.tokens;
-    j["eval_duration"] = std::max<std::int64_t>(eval_ns.count(), g.tokens * 1'000'000LL);
+    j["total_duration"] = t.total.count();
+    j["load_duration"] = t.load.count();
+    j["prompt_eval_count"] = t.prompt_tokens;
+    if (fake_.cfg.cached_count) j["prompt_eval_cached_count"] = t.cached;
+    if (t.prompt.count() > 0) j["prompt_eval_duration"] = t.prompt.count();
+    j["eval_count"] = t.eval_count;
+    j["eval_duration"] = t.eval.count();
     return j;
   }
 
+  json usage(const Timings& t) const {
+    json u = {{"prompt_tokens", t.prompt_tokens},
+              {"completion_tokens", t.eval_count},
+              {"total_tokens", t.prompt_tokens + t.eval_count}};
+    if (fake_.cfg.cached_count) u["prompt_tokens_details"] = {{"cached_tokens", t.cached}};
+    return u;
+  }
+
   net::awaitable<bool> generate(const Request& req, const Generation& g) {
-    auto start = Clock::now();
-    auto lease = co_await fake_.slots.acquire(g.model);
-    if (!lease) co_return co_await busy(req);
-    auto load_ns = load(g.model);
-    id_ = "chatcmpl-" + std::to_string(fake_.next_id++);
-    bool openai = g.kind == Generation::Kind::OpenAIChat;
+    auto arrival = Clock::now();
+    Started s;
+    if (!co_await start(g, arrival, s)) co_return co_await busy(req);
+    id_ = (g.kind == Generation::Kind::OpenAICompletion ? "cmpl-" : "chatcmpl-") + std::to_string(fake_.next_id++);
+    auto& t = s.t;
 
     if (!g.stream) {
-      net::steady_timer t(stream_.get_executor());
-      t.expires_after(fake_.cfg.token_delay * g.tokens);
-      co_await t.async_wait(use_tuple);
+      auto eval_start = Clock::now();
+      co_await sleep(fake_.cfg.token_delay * g.tokens);
+      t.eval = since(eval_start);
+      t.eval_count = g.tokens;
+      t.total = since(arrival);
       std::string text;
       for (int i = 0; i < g.tokens; ++i) text += token_text(i);
-      auto total = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start);
       if (g.fail_midstream) {
         pending_ = json_response(req, http::status::internal_server_error, {{"error", "fake failure"}});
         co_return co_await flush();
       }
-      if (openai) {
+      if (g.kind == Generation::Kind::OpenAIChat) {
         pending_ = json_response(req, http::status::ok,
                                  {{"id", id_},
                                   {"object", "chat.completion"},
                                   {"created", std::time(nullptr)},
-                                  {"model", g.model},
+                                  {"model", g.requested},
                                   {"system_fingerprint", "fp_ollama"},
                                   {"choices", json::array({{{"index", 0},
                                                             {"message", {{"role", "assistant"}, {"content", text}}},
-                                                            {"finish_reason", "stop"}}})},
-                                  {"usage",
-                                   {{"prompt_tokens", g.prompt_tokens},
-                                    {"completion_tokens", g.tokens},
-                                    {"total_tokens", g.prompt_tokens + g.tokens}}}});
+                                                            {"finish_reason", g.done_reason}}})},
+                                  {"usage", usage(t)}});
         co_return co_await flush();
       }
-      {
-        pending_ = json_response(req, http::status::ok, final_chunk(g, text, total, load_ns, total));
+      if (g.kind == Generation::Kind::OpenAICompletion) {
+        pending_ = json_response(req, http::status::ok,
+                                 {{"id", id_},
+                                  {"object", "text_completion"},
+                                  {"created", std::time(nullptr)},
+                                  {"model", g.requested},
+                                  {"system_fingerprint", "fp_ollama"},
+                                  {"choices", json::array({{{"text", text}, {"index", 0}, {"finish_reason", g.done_reason}}})},
+                                  {"usage", usage(t)}});
         co_return co_await flush();
       }
+      pending_ = json_response(req, http::status::ok, final_chunk(g, text, t));
+      co_return co_await flush();
     }
 
-    http::response<http::empty_body> res{http::status::ok, req.version()};
-    res.set(http::field::content_type, openai ? "text/event-stream" : "application/x-ndjson");
-    res.keep_alive(req.keep_alive());
-    res.chunked(true);
-    http::response_serializer<http::empty_body> sr{res};
-    auto [hec, hn] = co_await http::async_write_header(stream_, sr, use_tuple);
-    if (hec) co_return false;
-
-    auto frame = [&](const json& j) { return openai ? "data: " + j.dump() + "\n\n" : j.dump() + "\n"; };
-    net::steady_timer timer(stream_.get_executor());
+    const std::string content_type = g.openai() ? "text/event-stream" : "application/x-ndjson";
+    if (g.early_headers && !co_await write_header(req, content_type)) co_return false;
+    auto frame = [&](const json& j) { return g.openai() ? "data: " + j.dump() + "\n\n" : j.dump() + "\n"; };
     auto eval_start = Clock::now();
-    std::string text;
     for (int i = 0; i < g.tokens; ++i) {
-      timer.expires_after(fake_.cfg.token_delay);
-      co_await timer.async_wait(use_tuple);
+      co_await sleep(fake_.cfg.token_delay);
       if (g.fail_midstream && i == 2) {
-        json err = openai ? json{{"error", {{"message", "fake failure mid-stream"}, {"type", "api_error"}}}}
-                          : json{{"error", "fake failure mid-stream"}};
-        if (!co_await write_chunk(frame(err))) co_return false;
-        co_return co_await finish(openai, false);
+        json err = g.openai() ? json{{"error", {{"message", "fake failure mid-stream"}, {"type", "api_error"}}}}
+                              : json{{"error", "fake failure mid-stream"}};
+        if (!co_await write_chunk(req, content_type, frame(err))) co_return false;
+        // Ollama's handler returns after the error line and Go's server keeps
+        // the connection for the next request; closing it here would race the
+        // client's reuse of it.
+        co_return co_await finish(true);
       }
-      text += token_text(i);
-      if (!co_await write_chunk(frame(chunk(g, token_text(i))))) co_return false;
+      if (!co_await write_chunk(req, content_type, frame(chunk(g, token_text(i), i == 0)))) co_return false;
     }
-    auto now = Clock::now();
-    auto eval_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now - eval_start);
-    auto total = std::chrono::duration_cast<std::chrono::nanoseconds>(now - start);
-    if (openai) {
-      json fin = chunk(g, "");
-      fin["choices"][0]["delta"] = {{"role", "assistant"}, {"content", ""}};
-      fin["choices"][0]["finish_reason"] = "stop";
-      if (!co_await write_chunk(frame(fin))) co_return false;
+    t.eval = since(eval_start);
+    t.eval_count = g.tokens;
+    t.total = since(arrival);
+    if (g.kind == Generation::Kind::OpenAIChat) {
+      json fin = chunk(g, "", false);
+      fin["choices"][0]["delta"] = json::object();
+      fin["choices"][0]["finish_reason"] = g.done_reason;
+      if (!co_await write_chunk(req, content_type, frame(fin))) co_return false;
       if (g.include_usage) {
-        json usage = chunk(g, "");
-        usage["choices"] = json::array();
-        usage["usage"] = {{"prompt_tokens", g.prompt_tokens},
-                          {"completion_tokens", g.tokens},
-                          {"total_tokens", g.prompt_tokens + g.tokens}};
-        if (!co_await write_chunk(frame(usage))) co_return false;
+        fin["choices"] = json::array();
+        fin["usage"] = usage(t);
+        if (!co_await write_chunk(req, content_type, frame(fin))) co_return false;
       }
-      if (!co_await write_chunk("data: [DONE]\n\n")) co_return false;
+      if (!co_await write_chunk(req, content_type, "data: [DONE]\n\n")) co_return false;
+    } else if (g.kind == Generation::Kind::OpenAICompletion) {
+      json fin = chunk(g, "", false);
+      fin["choices"][0]["finish_reason"] = g.done_reason;
+      if (!co_await write_chunk(req, content_type, frame(fin))) co_return false;
+      if (g.include_usage) {
+        fin["choices"] = json::array();
+        fin["usage"] = usage(t);
+        if (!co_await write_chunk(req, content_type, frame(fin))) co_return false;
+      }
+      if (!co_await write_chunk(req, content_type, "data: [DONE]\n\n")) co_return false;
     } else {
-      if (!co_await write_chunk(frame(final_chunk(g, "", total, load_ns, eval_ns)))) co_return false;
+      if (!co_await write_chunk(req, content_type, frame(final_chunk(g, "", t)))) co_return false;
     }
-    co_return co_await finish(openai, req.keep_alive());
+    co_return co_await finish(req.keep_alive());
   }
 
-  net::awaitable<bool> write_chunk(std::string data) {
-    auto [ec, n] = co_await net::async_write(stream_, http::make_chunk(net::buffer(data)), use_tuple);
+  // A streamed response's header: with the first chunk, as gin's c.Stream
+  // writes it (server/routes.go streamResponse), unless sent early.
+  std::string header_text(const Request& req, const std::string& content_type) {
+    http::response<http::empty_body> res{http::status::ok, req.version()};
+    res.set(http::field::content_type, content_type);
+    res.keep_alive(req.keep_alive());
+    res.chunked(true);
+    std::ostringstream os;
+    os << res.base();
+    header_sent_ = true;
+    return os.str();
+  }
+
+  net::awaitable<bool> write_header(const Request& req, const std::string& content_type) {
+    auto text = header_text(req, content_type);
+    auto [ec, n] = co_await net::async_write(stream_, net::buffer(text), use_tuple);
     co_return !ec;
   }
 
-  net::awaitable<bool> finish(bool, bool keep_alive) {
-    auto [ec, n] = co_await net::async_write(stream_, http::make_chunk_last(), use_tuple);
+  net::awaitable<bool> write_chunk(const Request& req, const std::string& content_type, std::string data) {
+    std::string out = header_sent_ ? std::string() : header_text(req, content_type);
+    char size[32];
+    std::snprintf(size, sizeof size, "%zx\r\n", data.size());
+    out += size;
+    out += data;
+    out += "\r\n";
+    auto [ec, n] = co_await net::async_write(stream_, net::buffer(out), use_tuple);
+    co_return !ec;
+  }
+
+  net::awaitable<bool> finish(bool keep_alive) {
+    header_sent_ = false;
+    static constexpr std::string_view last = "0\r\n\r\n";
+    auto [ec, n] = co_await net::async_write(stream_, net::buffer(last), use_tuple);
     co_return !ec && keep_alive;
   }
 
   Fake& fake_;
   beast::tcp_stream& stream_;
   std::string id_;
+  bool header_sent_ = false;
   http::response<http::string_body> pending_;
 };
 

@@ -1,0 +1,43 @@
+#pragma once
+// A raw config the user wrote (spec.alertmanager.configFile) judged by the
+// checker in the component's own image before a fresh container of it is
+// created: a config the component would refuse to load never reaches a new
+// container, which would only crash-loop. The reloads of a running container
+// are checked by the live_config reconciler; this covers the first create
+// and every recreate. A config stackd generates is checked when it renders.
+#include <boost/asio/awaitable.hpp>
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "clients/docker/docker_api.hpp"
+#include "desired/desired_state.hpp"
+#include "reconcilers/live_config/checker_output.hpp"
+
+namespace stackd::live_config {
+
+// The live sets of `component` checked before its container is created:
+// those with a checker whose checked file is the user's own. Pure.
+std::vector<const desired::LiveFileSet*> sets_checked_before_create(const desired::DesiredState& desired,
+                                                                  desired::ComponentKind component);
+
+// The user's files of `set` as the checker in the container names them. Pure.
+std::vector<CheckedFile> user_files_of(const desired::LiveFileSet& set);
+
+// The line for people when the checker in `image` rejects `set`, its
+// problems at file:line:col of the user's files. Pure.
+std::string rejected_before_create(const desired::LiveFileSet& set, const std::string& image,
+                                   const std::string& checker_output);
+
+// Runs the checks of sets_checked_before_create in `spec.image` (which must
+// be present): nullopt when every one passes, else rejected_before_create's
+// line. A check that cannot run (a custom image without the checker) is
+// told to `say` and does not stop the create: the container's start is
+// still watched.
+boost::asio::awaitable<std::optional<std::string>> check_before_create(
+    docker::Api& docker, const desired::DesiredState& desired, const desired::ContainerSpec& spec,
+    std::function<void(const std::string&)> say);
+
+}  // namespace stackd::live_config
