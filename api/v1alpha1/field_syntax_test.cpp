@@ -225,7 +225,9 @@ TEST(FieldSyntax, MatchersMeanToAlertmanagerWhatTheySay) {
     auto config = config_with(c.matcher);
     auto checked = run(std::string(STACKD_AMTOOL) + " check-config " + config);
     EXPECT_EQ(checked.exit_code, 0) << c.matcher << ": " << checked.output;
-    if (!c.matching.empty()) EXPECT_EQ(receiver_for(config, c.matching), "matched") << c.matcher;
+    if (!c.matching.empty()) {
+      EXPECT_EQ(receiver_for(config, c.matching), "matched") << c.matcher;
+    }
     EXPECT_EQ(receiver_for(config, c.other), "default") << c.matcher;
     std::filesystem::remove(config);
   }

@@ -27,6 +27,10 @@ namespace net = boost::asio;
 
 namespace {
 
+// How much of a failed container's log apply shows: enough for the error a
+// process prints before it exits, short enough to read.
+constexpr int kCrashLogLines = 10;
+
 // "90s", "5m", or a plain number of seconds; at most a day.
 std::optional<std::chrono::seconds> parse_timeout(const std::string& text) {
   if (!text.empty() && text.size() <= 6 && std::all_of(text.begin(), text.end(), ::isdigit))
@@ -111,6 +115,7 @@ void add_apply(CLI::App& app, Action& action) {
         // Plain apply returns once every container runs as the engine
         // reports it; --wait (and the daemon) also see it survive its start.
         if (!settings.wait) settings.start_grace = std::chrono::milliseconds(0);
+        settings.crash_log_lines = kCrashLogLines;
         settings.wait_for_grafana = true;
         // A raw config is judged once, before anything changes (below), not again at each create.
         settings.check_before_create = [](const desired::DesiredState&, const desired::ContainerSpec&,
@@ -134,7 +139,7 @@ void add_apply(CLI::App& app, Action& action) {
           std::set<std::string> fresh;
           for (const auto& c : applied)
             if (c.object == runtime::ObjectKind::Container && c.action != runtime::Action::Delete) fresh.insert(c.name);
-          for (auto& crashed : co_await containers::containers_not_running(docker, pinned->desired, 10, fresh)) {
+          for (auto& crashed : co_await containers::containers_not_running(docker, pinned->desired, kCrashLogLines, fresh)) {
             errors.push_back(std::move(crashed));
             ok = false;
           }

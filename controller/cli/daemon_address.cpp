@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <fstream>
+#include <iostream>
 #include <stdexcept>
 
 #include "api/v1alpha1/loader.hpp"
@@ -34,6 +35,16 @@ std::string daemon_url_for(const std::string& path) {
   if (!path.empty()) return daemon_url_of_manifest(path);
   const manifest::Controller defaults;
   return daemon_url(defaults.listen, defaults.port);
+}
+
+std::optional<std::string> daemon_address_from_flags(const std::string& address, const std::string& file) {
+  if (!address.empty()) return address;
+  try {
+    return daemon_url_for(file);
+  } catch (const std::exception& e) {
+    std::cerr << e.what() << "\n";
+    return std::nullopt;
+  }
 }
 
 std::string daemon_url_of_manifest(const std::string& path) {

@@ -3,6 +3,7 @@
 // for `stackd status -f` and `stackd healthcheck -f`: spec.stackd's listen
 // and port (defaults 127.0.0.1:9321), a wildcard as loopback.
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace stackd::cli {
@@ -17,5 +18,9 @@ std::string daemon_url_of_manifest(const std::string& path);
 
 // daemon_url_of_manifest, or spec.stackd's defaults without a manifest (empty `path`).
 std::string daemon_url_for(const std::string& path);
+
+// --address when given, else daemon_url_for(--file); nullopt once the reason
+// it cannot be read is printed on stderr (status and healthcheck exit 2 then).
+std::optional<std::string> daemon_address_from_flags(const std::string& address, const std::string& file);
 
 }  // namespace stackd::cli

@@ -28,14 +28,9 @@ void add_healthcheck(CLI::App& app, Action& action) {
       ->check(CLI::Range(1, 300));
   cmd->callback([&action, o] {
     action = [o] {
-      if (o->address.empty()) {
-        try {
-          o->address = daemon_url_for(o->file);
-        } catch (const std::exception& e) {
-          std::cerr << e.what() << "\n";
-          return int(kUsage);
-        }
-      }
+      auto address = daemon_address_from_flags(o->address, o->file);
+      if (!address) return int(kUsage);
+      o->address = *address;
       return run_coroutine([o]() -> net::awaitable<int> {
         http::Client client(co_await net::this_coro::executor, http::Endpoint::parse(o->address));
         http::Request req{.target = "/healthz", .timeout = std::chrono::seconds(o->timeout_s)};

@@ -72,14 +72,9 @@ void add_status(CLI::App& app, Action& action) {
   cmd->callback([&action, o] {
     action = [o] {
       if (o->json) o->output = "json";
-      if (o->address.empty()) {
-        try {
-          o->address = daemon_url_for(o->file);
-        } catch (const std::exception& e) {
-          std::cerr << e.what() << "\n";
-          return int(kUsage);
-        }
-      }
+      auto address = daemon_address_from_flags(o->address, o->file);
+      if (!address) return int(kUsage);
+      o->address = *address;
       const std::string stack = stack_of(o->file);
       return run_coroutine([o, stack]() -> net::awaitable<int> {
         http::Client client(co_await net::this_coro::executor, http::Endpoint::parse(o->address));

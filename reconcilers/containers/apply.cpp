@@ -38,12 +38,20 @@ void say(const ApplyOptions& o, const std::string& line) {
 }
 
 
-DidNotRun crashed(const std::string& name, const docker::ContainerInfo& info) {
+net::awaitable<std::string> last_log_lines(docker::Api& docker, const std::string& id, int lines) {
+  if (lines <= 0) co_return std::string();
+  co_return co_await docker.logs(id, lines);
+}
+
+// `log` is the container's last lines, empty where they are not wanted
+// (ApplyOptions::crash_log_lines).
+DidNotRun crashed(const std::string& name, const docker::ContainerInfo& info, std::string log) {
   const auto& st = info.state;
+  while (!log.empty() && log.back() == '\n') log.pop_back();
   return DidNotRun("container " + name + " exited with code " + std::to_string(st.exit_code) +
-                            (st.error.empty() ? "" : " (" + st.error + ")") +
-                            (info.restart_count > 0 ? ", restarted " + std::to_string(info.restart_count) + " times" : "") +
-                            "; see `docker logs " + name + "`");
+                   (st.error.empty() ? "" : " (" + st.error + ")") +
+                   (info.restart_count > 0 ? ", restarted " + std::to_string(info.restart_count) + " times" : "") +
+                   (log.empty() ? "; see `docker logs " + name + "`" : "; its last log lines:\n" + log));
 }
 
 // The container runs as the engine reports it after the start: one inspect
@@ -53,15 +61,18 @@ DidNotRun crashed(const std::string& name, const docker::ContainerInfo& info) {
 // the meantime did not fail (stackd never asks the engine to remove a
 // container on exit): that is drift, repaired on its own event.
 net::awaitable<void> confirm_running(docker::Api& docker, std::string id, std::string name, runtime::Clock& clock,
-                                     std::chrono::milliseconds grace) {
+                                     std::chrono::milliseconds grace, int log_lines) {
   const int looks = grace.count() > 0 ? 2 : 1;
   for (int look = 0; look < looks; ++look) {
     if (look > 0) co_await runtime::sleep_for(clock, grace);
     auto info = co_await docker.inspect_container(id);
     if (!info || stopped_from_outside(*info)) co_return;
     const auto& st = info->state;
-    if (st.status == "exited" || st.status == "dead" || st.status == "restarting" || info->restart_count > 0)
-      throw crashed(name, *info);
+    if (st.status == "exited" || st.status == "dead" || st.status == "restarting" || info->restart_count > 0) {
+      // Not inside the throw expression: GCC 12 frees a co_await's temporaries there twice.
+      auto log = co_await last_log_lines(docker, info->id, log_lines);
+      throw crashed(name, *info, std::move(log));
+    }
   }
 }
 
@@ -81,7 +92,7 @@ net::awaitable<bool> answers_ready(const std::string& url) {
 }  // namespace
 
 net::awaitable<void> wait_until_ready(docker::Api& docker, const ContainerSpec& spec, const std::string& id,
-                                      std::chrono::seconds timeout, runtime::Clock& clock) {
+                                      std::chrono::seconds timeout, runtime::Clock& clock, int log_lines) {
   auto deadline = clock.now() + timeout;
   std::chrono::milliseconds delay(20);
   std::optional<docker::ContainerInfo> first;
@@ -91,8 +102,10 @@ net::awaitable<void> wait_until_ready(docker::Api& docker, const ContainerSpec& 
     if (!first) first = info;
     const auto& st = info->state;
     bool restarted = info->restart_count > first->restart_count || st.started_at != first->state.started_at;
-    if (st.status == "exited" || st.status == "dead" || st.status == "restarting" || restarted)
-      throw crashed(spec.name, *info);
+    if (st.status == "exited" || st.status == "dead" || st.status == "restarting" || restarted) {
+      auto log = co_await last_log_lines(docker, info->id, log_lines);
+      throw crashed(spec.name, *info, std::move(log));
+    }
     std::string waiting_for;
     if (!st.running) waiting_for = "running (state " + st.status + ")";
     else if (!st.health.empty() && st.health != "healthy") waiting_for = "healthy (health " + st.health + ")";
@@ -107,7 +120,7 @@ net::awaitable<void> wait_until_ready(docker::Api& docker, const ContainerSpec& 
 }
 
 net::awaitable<void> wait_until_ready(docker::Api& docker, const DesiredState& desired, ApplyResult& result,
-                                      std::chrono::seconds timeout, runtime::Clock& clock) {
+                                      std::chrono::seconds timeout, runtime::Clock& clock, int log_lines) {
   std::vector<net::awaitable<void>> waits;
   for (auto& r : result.results) {
     if (!r.error.empty() || r.id.empty()) continue;
@@ -115,13 +128,13 @@ net::awaitable<void> wait_until_ready(docker::Api& docker, const DesiredState& d
                            [&](const ContainerSpec& s) { return r.object == ObjectKind::Container && r.name == s.name; });
     if (it == desired.containers.end()) continue;
     waits.push_back([](docker::Api& d, const ContainerSpec& spec, ComponentResult& res, std::chrono::seconds t,
-                       runtime::Clock& c) -> net::awaitable<void> {
+                       runtime::Clock& c, int lines) -> net::awaitable<void> {
       try {
-        co_await wait_until_ready(d, spec, res.id, t, c);
+        co_await wait_until_ready(d, spec, res.id, t, c, lines);
       } catch (const std::exception& e) {
         res.error = e.what();
       }
-    }(docker, *it, r, timeout, clock));
+    }(docker, *it, r, timeout, clock, log_lines));
   }
   co_await when_all(std::move(waits));
 }
@@ -358,7 +371,7 @@ net::awaitable<void> converge_container(docker::Api& docker, const DesiredState&
       std::optional<DevicesRefused> refused;
       try {
         co_await start(docker, spec, id);
-        co_await confirm_running(docker, id, spec.name, clock, std::max(o.start_grace, o.recreate_grace));
+        co_await confirm_running(docker, id, spec.name, clock, std::max(o.start_grace, o.recreate_grace), o.crash_log_lines);
       } catch (const DevicesRefused& e) {
         refused = e;
       } catch (const std::exception& e) {
@@ -425,7 +438,7 @@ net::awaitable<void> converge_container(docker::Api& docker, const DesiredState&
     default:  // Delete is executed by remove_listed; nothing else is planned for a container
       co_return;
   }
-  co_await confirm_running(docker, result.id, spec.name, clock, o.start_grace);
+  co_await confirm_running(docker, result.id, spec.name, clock, o.start_grace, o.crash_log_lines);
 }
 
 net::awaitable<void> remove_object(docker::Api& docker, const PlannedChange& c, const ApplyOptions& o) {
@@ -575,7 +588,7 @@ net::awaitable<ApplyResult> apply_plan(docker::Api& docker, const DesiredState& 
   }
   co_await when_all(std::move(tasks));
   out.results.insert(out.results.end(), container_results.begin(), container_results.end());
-  if (o.wait) co_await wait_until_ready(docker, desired, out, o.ready_timeout, clock);
+  if (o.wait) co_await wait_until_ready(docker, desired, out, o.ready_timeout, clock, o.crash_log_lines);
 
   // 3. What the plan removes, once nothing runs in what it leaves behind.
   co_await remove_listed(docker, plan, o, out);

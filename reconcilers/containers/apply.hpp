@@ -47,6 +47,10 @@ struct ApplyOptions {
   // removed (whichever of this and start_grace is longer): a bad flag or a
   // taken port makes a process exit within it, and the old one is put back.
   std::chrono::milliseconds recreate_grace{750};
+  // The last log lines of a container that did not stay up go into its
+  // error: `stackd apply` prints them where the user looks. 0 (the daemon):
+  // none, so what a container writes never reaches /status.
+  int crash_log_lines = 0;
   // Time for every wait of the apply (the settle look after a start, a
   // killed create's name, readiness); a SystemClock on the current executor
   // when null, chosen once by apply_plan.
@@ -109,14 +113,15 @@ boost::asio::awaitable<ApplyResult> apply_plan(docker::Api& docker, const Desire
 // Waits until one container is ready: running, healthy where it has a
 // Docker healthcheck, and answering spec.ready_url with 2xx where it has one.
 // Throws when it exits, dies and is restarted by its restart policy, vanishes,
-// or is not ready within `timeout`.
+// or is not ready within `timeout`; the error of one that died carries its
+// last `log_lines` log lines (ApplyOptions::crash_log_lines).
 boost::asio::awaitable<void> wait_until_ready(docker::Api& docker, const ContainerSpec& spec, const std::string& id,
-                                              std::chrono::seconds timeout, runtime::Clock& clock);
+                                              std::chrono::seconds timeout, runtime::Clock& clock, int log_lines = 0);
 
 // wait_until_ready for every desired container that `result` reports
 // converged, in parallel; a failure becomes that container's error.
 boost::asio::awaitable<void> wait_until_ready(docker::Api& docker, const DesiredState& desired, ApplyResult& result,
-                                              std::chrono::seconds timeout, runtime::Clock& clock);
+                                              std::chrono::seconds timeout, runtime::Clock& clock, int log_lines = 0);
 
 // Under a restart policy of always or unless-stopped the engine restarts a
 // process that exits on its own ("restarting"); "exited" there means a

@@ -87,6 +87,7 @@ net::awaitable<runtime::Result> ContainerReconciler::reconcile(const runtime::Re
   options.wait = settings_.wait;
   options.ready_timeout = settings_.ready_timeout;
   options.start_grace = settings_.start_grace;
+  options.crash_log_lines = settings_.crash_log_lines;
   options.clock = &context.clock;
   options.check_before_create = settings_.check_before_create;
   auto result = co_await apply_plan(docker_, desired, plan, options);

@@ -21,6 +21,8 @@ struct ContainerSettings {
   std::chrono::seconds ready_timeout{120};
   // See ApplyOptions::start_grace. `stackd apply` without --wait sets 0.
   std::chrono::milliseconds start_grace = ApplyOptions{}.start_grace;
+  // See ApplyOptions::crash_log_lines: `stackd apply` sets it, the daemon does not.
+  int crash_log_lines = 0;
   // `stackd apply`: the Grafana key waits up to ready_timeout for a Grafana
   // stackd runs to answer; the daemon retries with backoff instead.
   bool wait_for_grafana = false;

@@ -351,6 +351,26 @@ TEST(Apply, ContainerThatDiesAtOnceIsReportedFailed) {
   EXPECT_NE(r.first_error().find("exited with code 1"), std::string::npos) << r.first_error();
 }
 
+// `stackd apply` shows why it died where the user looks; the daemon keeps
+// what a container writes out of its errors (and so out of /status).
+TEST(Apply, ADeadContainersErrorCarriesItsLastLogLinesOnlyWhenAsked) {
+  for (int lines : {0, 10}) {
+    FakeEngine e;
+    auto d = desired_state();
+    add_images(e, d);
+    e.set_image_behaviour("prom/node-exporter:v1.8.2",
+                          {.exits_at_once = 1, .log = "flag provided but not defined: -no-such-flag\n"});
+    auto o = quiet();
+    o.start_grace = std::chrono::milliseconds(0);
+    o.crash_log_lines = lines;
+    auto r = converge(e, d, o);
+    ASSERT_FALSE(r.ok());
+    const bool shown = r.first_error().find("no-such-flag") != std::string::npos;
+    EXPECT_EQ(shown, lines > 0) << r.first_error();
+    EXPECT_EQ(r.first_error().find("see `docker logs") != std::string::npos, lines == 0) << r.first_error();
+  }
+}
+
 // Plain `stackd apply` (start_grace 0) returns once the engine reports every
 // container running; the daemon's default grace looks again 250 ms later.
 TEST(Apply, AStartGraceOfZeroReturnsAtOnceAndTheDefaultOneLooksAgainWhenItIsOver) {
