@@ -579,7 +579,15 @@ Manifest parse(const std::string& raw_text, const std::string& path, const LoadO
     if (masked.text != raw_text) diags.show_lines_of(raw_text);
     throw ManifestError(diags);
   }
+  const auto before_expansion = diags.items().size();
   expand_variables(*parsed, masked, opts.env, path, YamlLimits{}.max_scalar_bytes, diags);
+  // A value whose ${...} could not be expanded is not known: judging it would
+  // report a consequence (an "invalid image reference" holding the raw
+  // ${...}) before, or instead of, the cause.
+  if (diags.items().size() != before_expansion) {
+    if (masked.text != raw_text) diags.show_lines_of(raw_text);
+    throw ManifestError(diags);
+  }
   SchemaReader r(path, diags);
   const YAML::Node root = *parsed;  // const access never inserts nodes
 
