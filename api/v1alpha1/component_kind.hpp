@@ -30,8 +30,10 @@ struct ComponentSchema {
   // Where its data volume (<stack>-<name>-data, or the host directory of
   // `dataPath`) is mounted; empty: it keeps no data.
   std::string_view data_dir;
-  // The user its official image runs as, who must be able to write there.
+  // The user its official image runs as, who must be able to write there,
+  // and that user's group (Grafana's 472 is in group 0, not 472).
   unsigned data_uid = 0;
+  unsigned data_gid = 0;
   // Its fields every component takes, in a manifest.
   Component& (*fields)(Manifest&) = nullptr;
   const Component& (*const_fields)(const Manifest&) = nullptr;

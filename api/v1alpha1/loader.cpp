@@ -318,7 +318,7 @@ std::optional<std::string> data_path_problem(const std::string& path, const Comp
   if (!p.is_absolute() || path.find("..") != std::string::npos)
     return "'" + shown(path) + "' must be an absolute path to a host directory";
   const std::string fix_owner = "sudo chown -R " + std::to_string(schema.data_uid) + ":" +
-                                std::to_string(schema.data_uid) + " " + path;
+                                std::to_string(schema.data_gid) + " " + path;
   if (const char* c = std::getenv("STACKD_CONTAINER"); c && *c) return std::nullopt;
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
@@ -327,7 +327,7 @@ std::optional<std::string> data_path_problem(const std::string& path, const Comp
   }
   if (!S_ISDIR(st.st_mode)) return "'" + path + "' is not a directory";
   const bool writable = (st.st_uid == schema.data_uid && (st.st_mode & S_IWUSR)) ||
-                        (st.st_gid == schema.data_uid && (st.st_mode & S_IWGRP)) || (st.st_mode & S_IWOTH);
+                        (st.st_gid == schema.data_gid && (st.st_mode & S_IWGRP)) || (st.st_mode & S_IWOTH);
   if (!writable)
     return "'" + path + "' is owned by uid " + std::to_string(st.st_uid) + " and " + std::string(schema.name) +
            " runs as uid " + std::to_string(schema.data_uid) + ", which cannot write there: " + fix_owner;
@@ -579,7 +579,15 @@ Manifest parse(const std::string& raw_text, const std::string& path, const LoadO
     if (masked.text != raw_text) diags.show_lines_of(raw_text);
     throw ManifestError(diags);
   }
+  const auto before_expansion = diags.items().size();
   expand_variables(*parsed, masked, opts.env, path, YamlLimits{}.max_scalar_bytes, diags);
+  // A value whose ${...} could not be expanded is not known: judging it would
+  // report a consequence (an "invalid image reference" holding the raw
+  // ${...}) before, or instead of, the cause.
+  if (diags.items().size() != before_expansion) {
+    if (masked.text != raw_text) diags.show_lines_of(raw_text);
+    throw ManifestError(diags);
+  }
   SchemaReader r(path, diags);
   const YAML::Node root = *parsed;  // const access never inserts nodes
 

@@ -1,6 +1,7 @@
 #include "api/v1alpha1/loader.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -321,6 +322,37 @@ TEST(ManifestLoader, DataPathIsAHostDirectoryTheComponentCanWrite) {
                                 d.write("stack.yaml", ""), no_env()),
                ManifestError)
       << "a component that keeps no data has no dataPath";
+}
+
+// Grafana's image runs as uid 472 in group 0 (root): a directory of group 0
+// that its group may write is Grafana's to write, and not Prometheus's
+// (65534 in group 65534). The group is compared with the component's group,
+// not with its user id.
+TEST(ManifestLoader, DataPathWritableByTheComponentsGroup) {
+  if (::getegid() != 0) GTEST_SKIP() << "needs a directory of group 0, Grafana's group";
+  TempDir d;
+  const auto shared = d.path() / "group-0-data";
+  fs::create_directories(shared);
+  fs::permissions(shared, fs::perms::owner_all | fs::perms::group_all);  // 0770, group 0
+  ASSERT_EQ(::chown(shared.c_str(), 12345, 0), 0) << "owned by neither component's user";
+  const auto open = d.path() / "open-data";
+  fs::create_directories(open);
+  fs::permissions(open, fs::perms::all);  // anyone may write
+  auto text = [&](const fs::path& prom, const fs::path& grafana) {
+    return "apiVersion: stackd.dev/v1alpha1\nkind: MonitoringStack\nmetadata: {name: demo}\nspec:\n"
+           "  prometheus: {dataPath: " + prom.string() + "}\n  grafana: {dataPath: " + grafana.string() + "}\n";
+  };
+  auto m = load_from_string(text(open, shared), d.write("stack.yaml", ""), no_env());
+  EXPECT_EQ(m.grafana.data_path, shared.string());
+  try {
+    load_from_string(text(shared, open), d.write("stack.yaml", ""), no_env());
+    FAIL() << "prometheus (65534:65534) cannot write a 0770 directory of 12345:0";
+  } catch (const ManifestError& e) {
+    EXPECT_NE(std::string(e.what()).find("prometheus runs as uid 65534, which cannot write there: sudo chown -R "
+                                         "65534:65534 " + shared.string()),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(ManifestLoader, StackdSectionTakesEnabled) {

@@ -28,11 +28,13 @@ boost::asio::awaitable<std::optional<std::string>> missing_exporter_image(docker
 
 boost::asio::awaitable<void> OwnImageLookup::resolve(const manifest::Manifest& m, std::string& own_image) {
   if (!docker_ || done_ || !own_image.empty() || !needs_own_image(m)) co_return;
-  done_ = true;  // once: the container stackd runs in does not change
   try {
-    if (auto image = co_await docker::own_image(*docker_)) own_image = *image;
+    if (auto image = co_await docker::own_image(*docker_, evidence_())) own_image = *image;
+    // Answered (in a container or not): the container stackd runs in does not change.
+    done_ = true;
   } catch (const std::exception&) {
-    // Not in a container, or the engine is down: the fallback rule applies.
+    // The engine did not answer (a daemon that starts before it): this
+    // snapshot takes the fallback rule, the next one asks again.
   }
 }
 

@@ -2,15 +2,18 @@
 // The image stackd itself runs from, which the Ollama exporter runs from
 // when the manifest names no image of its own. Looking it up reads
 // /proc/self/mountinfo and /proc/self/cgroup and asks the engine
-// (docker::own_image), so it is done once, and only for a manifest that
-// needs it: a stack without the exporter never pays for it.
+// (docker::own_image), so it is done once the engine has answered, and
+// only for a manifest that needs it: a stack without the exporter never
+// pays for it.
 #include <boost/asio/awaitable.hpp>
 
+#include <functional>
 #include <optional>
 #include <string>
 
 #include "api/v1alpha1/manifest.hpp"
 #include "clients/docker/docker_api.hpp"
+#include "clients/docker/self_container.hpp"
 
 namespace stackd::snapshot {
 
@@ -37,14 +40,20 @@ boost::asio::awaitable<std::optional<std::string>> exporter_image_warning(docker
 
 class OwnImageLookup {
  public:
-  explicit OwnImageLookup(docker::Api* docker) : docker_(docker) {}
-  // For a manifest that needs it, the first time: sets `own_image`
-  // (SnapshotOptions::own_image) when the engine knows the container stackd
-  // runs in. Called between loading a manifest and building its snapshot.
+  using Evidence = std::function<docker::SelfEvidence()>;
+  // `evidence`: what the kernel shows this process (tests give another's).
+  explicit OwnImageLookup(docker::Api* docker, Evidence evidence = &docker::SelfEvidence::of_this_process)
+      : docker_(docker), evidence_(std::move(evidence)) {}
+  // For a manifest that needs it, until the engine has answered once: sets
+  // `own_image` (SnapshotOptions::own_image) when the engine knows the
+  // container stackd runs in. An engine error leaves it unset and the next
+  // call asks again (a daemon may start before the engine answers).
+  // Called between loading a manifest and building its snapshot.
   boost::asio::awaitable<void> resolve(const manifest::Manifest& m, std::string& own_image);
 
  private:
   docker::Api* docker_;
+  Evidence evidence_;
   bool done_ = false;
 };
 

@@ -44,15 +44,20 @@ std::vector<CheckedFile> user_files_of(const desired::LiveFileSet& set) {
   return out;
 }
 
+std::string checker_summary_of(const desired::LiveFileSet& set, const std::string& checker_output) {
+  const auto* policy = policy_for(set.kind);
+  // What the checker says about no file it names belongs to the file it was pointed at.
+  const auto main = policy ? set.sources.find(checked_member(*policy, set)) : set.sources.end();
+  const std::string fallback = main != set.sources.end() ? main->second : set.generated_from;
+  return checker_summary(checker_output, user_files_of(set), fallback);
+}
+
 std::string rejected_before_create(const desired::LiveFileSet& set, const std::string& image,
                                    const std::string& checker_output) {
   const auto* policy = policy_for(set.kind);
   const std::string checker = policy ? policy->checker : "its checker";
   const std::string component = policy ? policy->component : std::string(desired::to_string(set.kind));
-  // What the checker says about no file it names belongs to the file it was pointed at.
-  const auto main = policy ? set.sources.find(checked_member(*policy, set)) : set.sources.end();
-  const std::string fallback = main != set.sources.end() ? main->second : set.generated_from;
-  return checker_summary(checker_output, user_files_of(set), fallback) + "\n" + checker + " in " + image +
+  return checker_summary_of(set, checker_output) + "\n" + checker + " in " + image +
          " rejects the " + component + " configuration; its container was not created (fix the file and apply again)";
 }
 

@@ -26,6 +26,12 @@ std::vector<const desired::LiveFileSet*> sets_checked_before_create(const desire
 // The user's files of `set` as the checker in the container names them. Pure.
 std::vector<CheckedFile> user_files_of(const desired::LiveFileSet& set);
 
+// What `set`'s checker said (naming the files where they are delivered),
+// told in the user's files: checker_summary of the set's user files, a
+// problem in no file it knows put at the file the checker was pointed at.
+// Pure.
+std::string checker_summary_of(const desired::LiveFileSet& set, const std::string& checker_output);
+
 // The line for people when the checker in `image` rejects `set`, its
 // problems at file:line:col of the user's files. Pure.
 std::string rejected_before_create(const desired::LiveFileSet& set, const std::string& image,

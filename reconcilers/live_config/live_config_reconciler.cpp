@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/v1alpha1/labels.hpp"
+#include "reconcilers/live_config/create_check.hpp"
 #include "reconcilers/live_config/reload_failure.hpp"
 #include "reconcilers/live_config/running_container.hpp"
 
@@ -142,6 +143,11 @@ net::awaitable<runtime::Result> LiveConfigReconciler::reconcile(const runtime::R
     }
     report();
     co_return runtime::Result{};
+  }
+  if (outcome.kind == Kind::Rejected) {
+    // In the user's files (prometheus/alerts.yml:5:11: ...), not the container's.
+    outcome.message = checker_summary_of(*set, outcome.checker_output) + "\n(" + policy.checker +
+                      " in the running container; its whole output with --log-level debug)";
   }
   r.last_error = outcome.message;
   report();

@@ -38,6 +38,7 @@ using runtime::ReconcileError;
 
 constexpr const char* kImage = "prom/prometheus:v2.53.2";
 const std::string kRulesPath = "/etc/prometheus/stackd/rules/alerts.yml";
+const std::string kUserRulesPath = "alerts.yml";  // the manifest's `rules: [alerts.yml]`, as users name it
 const std::string kStagedRulesPath = "/etc/prometheus/stackd-staging/rules/alerts.yml";
 const std::string kMarkerPath = "/etc/prometheus/stackd/.stackd-loaded";
 
@@ -302,8 +303,10 @@ TEST_F(PrometheusConfigReconcilerTest, ARuleThatPromtoolRejectsLeavesTheLiveFile
   auto e = failure();
   EXPECT_EQ(e.reason(), "PrometheusConfigRejected");
   EXPECT_EQ(e.retry(), ReconcileError::Retry::Never);
-  EXPECT_NE(std::string(e.what()).find(kRulesPath + ": 5:15: unclosed left parenthesis"), std::string::npos)
-      << "promtool's message, naming the file as it would be live: " << e.what();
+  const std::string said = e.what();
+  EXPECT_EQ(said.rfind(kUserRulesPath + ":5:15: unclosed left parenthesis", 0), 0)
+      << "promtool's message first, in the user's file: " << said;
+  EXPECT_EQ(said.find("/etc/prometheus"), std::string::npos) << "no path inside the container: " << said;
   EXPECT_EQ(held(kRulesPath), rules("first:up"));
   EXPECT_EQ(prometheus.reloads(), 0);
   EXPECT_EQ(state(), "rejected");

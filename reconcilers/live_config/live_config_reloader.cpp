@@ -294,7 +294,9 @@ net::awaitable<ReloadOutcome> reload_live_files(docker::Api& docker, const std::
       output.replace(p, policy.staging_dir.size(), policy.live_dir);
     ReloadOutcome rejected{Kind::Rejected,
                            policy.checker + " (exit " + std::to_string(checked.exit_code) + "): " + output};
-    spdlog::warn("{} config rejected, live files kept: {}", policy.component, rejected.message);
+    rejected.checker_output = output;
+    // The whole output for -v / debug logs; people get the mapped line (the caller's error).
+    spdlog::debug("{} config rejected, live files kept: {}", policy.component, rejected.message);
     co_return rejected;
   }
 

@@ -104,6 +104,10 @@ struct ReloadOutcome {
   // (Unchanged, Reloaded, a confirmed rollback). A caller that keeps them and
   // passes them back as `loaded` spares the next change a download.
   std::optional<std::vector<TarFile>> loaded;
+  // Rejected: the checker's whole output, naming the files where they would
+  // be live (/etc/prometheus/stackd/...); the caller tells it in the user's
+  // files (checker_summary_of), the whole of it is logged at debug level.
+  std::string checker_output;
 };
 // An outcome as /status states it and as the result label of
 // stackd_prometheus_reload_total and stackd_alertmanager_reload_total.

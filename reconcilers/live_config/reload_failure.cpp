@@ -11,7 +11,9 @@ runtime::ReconcileError reload_failure(const std::string& component, const Reloa
   std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
   switch (outcome.kind) {
     case ReloadOutcome::Kind::Rejected:
-      return ReconcileError(component + "ConfigRejected", lower + " configuration rejected, last good kept: " + outcome.message,
+      // The checker's verdict first: its first line is file:line:col in the user's file.
+      return ReconcileError(component + "ConfigRejected",
+                            outcome.message + "\n" + lower + " configuration rejected, last good kept",
                             ReconcileError::Retry::Never);
     case ReloadOutcome::Kind::RolledBack:
       return ReconcileError(component + "ReloadFailed", lower + " reload failed and was rolled back: " + outcome.message,

@@ -246,7 +246,12 @@ TEST(CoreE2E, InvalidManifestOrFailedPullChangesNothing) {
   ASSERT_TRUE(eventually([&] { return http_get(p.prometheus, "/-/ready").find("Ready") != std::string::npos; }));
   auto refused = run_stackd("apply -f " + dir.manifest());
   EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  // promtool in the container, told in the user's file, not the container's.
+  EXPECT_NE(refused.output.find("rules/broken.yml:5:15: group \"x\", rule 1, \"A\": could not parse expression"),
+            std::string::npos)
+      << refused.output;
   EXPECT_NE(refused.output.find("unclosed left parenthesis"), std::string::npos) << refused.output;
+  EXPECT_EQ(refused.output.find("/etc/prometheus/stackd"), std::string::npos) << refused.output;
   EXPECT_NE(http_get(p.prometheus, "/api/v1/rules").find("demo:up:sum"), std::string::npos);
   EXPECT_EQ(snap(dir.stack() + "-prometheus").id, prom.id);
   EXPECT_EQ(snap(dir.stack() + "-prometheus").started_at, prom.started_at);

@@ -7,11 +7,14 @@ and checks that each is rejected as its header says:
     # verbs: validate                        only these verbs find it (promtool's
                                              verdicts: validate runs it locally)
 
-Every expectation must appear as `<file>:LINE:COL: ...KEY WORDS...` at the
-start of a line of the output, a referenced file named relative to the
-manifest (REL/PATH, or a file of that directory when it ends in '/'), never
-by an absolute path; the exit status must be 2 (invalid manifest), no run may
-crash or time out, and the output must not echo a whole long value back.
+The first expectation must be the first line of stderr that is not a
+`warning:` (what a user reads first: `<file>:LINE:COL: ...KEY WORDS...`);
+every other one must start a line of the output. A referenced file is named
+relative to the manifest (REL/PATH, or a file of that directory when it ends
+in '/'), never by an absolute path: the manifest is given by its name from
+its own directory, and no output may name a file by an absolute path. The
+exit status must be 2 (invalid manifest), no run may crash or time out, and
+the output must not echo a whole long value back.
 
 usage: check_corpus.py STACKD VERB [VERB...]   (validate, diff, down, apply)
 """
@@ -25,6 +28,8 @@ CORPUS = os.path.join(HERE, 'invalid')
 MIN_CASES = 150
 EXPECT = re.compile(r'^# expect: (?:(\S*/\S*) )?(\d+):(\d+) (.+)$')
 VERBS = re.compile(r'^# verbs: (.+)$')
+# A file named from /: the corpus's own directory, or a path inside a container.
+ABSOLUTE_FILE = re.compile(r'(?<![\w.:/-])(/(?:[\w.@-]+/)+[\w.@-]+\.(?:ya?ml|json|tmpl|tpl|txt|conf|rules))\b')
 
 
 def header(path):
@@ -52,18 +57,30 @@ def check(stackd, verb, path):
     if not wanted:
         return ['no "# expect:" header']
     try:
-        r = subprocess.run([stackd, verb, '-f', path], capture_output=True, text=True, errors='replace', timeout=60)
+        # From the manifest's directory, by its name: every file it names is then relative.
+        r = subprocess.run([stackd, verb, '-f', os.path.basename(path)], cwd=os.path.dirname(path),
+                           capture_output=True, text=True, errors='replace', timeout=60)
     except subprocess.TimeoutExpired:
         return ['timed out']
     out = r.stdout + r.stderr
     problems = []
     if r.returncode != 2:
         problems.append(f'exit status {r.returncode}, want 2')
-    for rel, line, col, words in wanted:
-        file_pattern = re.escape(path) if rel is None else re.escape(rel) + (r'[^\s:]*' if rel.endswith('/') else '')
+    first_line = next((l for l in r.stderr.splitlines() if l.strip() and not l.startswith('warning:')), '')
+    for n, (rel, line, col, words) in enumerate(wanted):
+        file_pattern = re.escape(os.path.basename(path)) if rel is None else \
+            re.escape(rel) + (r'[^\s:]*' if rel.endswith('/') else '')
         pattern = re.compile(r'^' + file_pattern + ':' + line + ':' + col + r': (.*)$', re.M)
-        if not any(words in m.group(1) for m in pattern.finditer(out)):
-            problems.append(f'no "{rel or path}:{line}:{col}: ...{words}..."')
+        if n == 0:
+            m = pattern.match(first_line)
+            if not m or words not in m.group(1):
+                problems.append(f'the first line is not "{rel or os.path.basename(path)}:{line}:{col}: ...{words}...": '
+                                f'{first_line!r}')
+        elif not any(words in m.group(1) for m in pattern.finditer(out)):
+            problems.append(f'no "{rel or os.path.basename(path)}:{line}:{col}: ...{words}..."')
+    for m in ABSOLUTE_FILE.finditer(out):
+        problems.append(f'names a file by an absolute path: {m.group(1)}')
+        break
     if len(out) > 64 * 1024:
         problems.append(f'{len(out)} bytes of output: a long value was echoed back')
     if problems:
@@ -72,7 +89,7 @@ def check(stackd, verb, path):
 
 
 def main():
-    stackd, verbs = sys.argv[1], sys.argv[2:]
+    stackd, verbs = os.path.abspath(sys.argv[1]), sys.argv[2:]
     cases = sorted(f for f in os.listdir(CORPUS) if f.endswith('.yaml'))
     failed = 0
     if len(cases) < MIN_CASES:
