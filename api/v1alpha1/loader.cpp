@@ -237,7 +237,9 @@ class FileResolver {
     fs::path p = fs::path(rel).is_absolute() ? fs::path(rel) : fs::path(base_) / rel;
     std::error_code ec;
     if (!fs::exists(p, ec)) {
-      r_.error(at, what + ": file '" + shown(rel) + "' does not exist (looked in " + shown(p.lexically_normal().string()) + ")");
+      // Named as the user wrote it: every message names files relative to the manifest.
+      r_.error(at, what + ": file '" + shown(rel) + "' does not exist" +
+                       (fs::path(rel).is_absolute() ? "" : " (relative to the manifest's directory)"));
       return std::nullopt;
     }
     if (!fs::is_regular_file(p, ec)) {
