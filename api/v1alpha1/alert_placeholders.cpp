@@ -36,8 +36,14 @@ void read_body(std::string_view body, AlertPlaceholder& p) {
     return;
   }
   const auto& tunable = tunable_alerts();
-  if (std::none_of(tunable.begin(), tunable.end(), [&](const auto& t) { return t.first == name; })) {
+  const auto known = std::find_if(tunable.begin(), tunable.end(), [&](const auto& t) { return t.first == name; });
+  if (known == tunable.end()) {
     p.problem = "${alerts." + shown(name) + "." + std::string(field) + "} names no tunable alert";
+    return;
+  }
+  if (field == "threshold" && known->second == ThresholdKind::None) {
+    // The manifest refuses a threshold for it, so this one could never be set.
+    p.problem = "${alerts." + std::string(name) + ".threshold} names an alert whose threshold cannot be set (only its 'for')";
     return;
   }
   p.field = field == "threshold" ? AlertField::Threshold : AlertField::For;

@@ -60,6 +60,11 @@ TEST(AlertPlaceholders, MalformedOnesSayWhatTheyMustBe) {
   ASSERT_EQ(unknown.size(), 2u);
   EXPECT_EQ(unknown[0].problem, "${alerts.nope.threshold} names no tunable alert");
   EXPECT_EQ(unknown[1].problem, "${alerts.runbookUrl.for} names no tunable alert");
+  // An alert without a threshold (spec.alerts refuses one) has no threshold placeholder either.
+  auto stateful = all_of("${alerts.gpuXidError.threshold:-0} ${alerts.gpuXidError.for:-0m}");
+  ASSERT_EQ(stateful.size(), 2u);
+  EXPECT_EQ(stateful[0].problem, "${alerts.gpuXidError.threshold} names an alert whose threshold cannot be set (only its 'for')");
+  EXPECT_EQ(stateful[1].problem, "");
   // A placeholder ends at the first '}': a second "${alerts." inside it is part of the first.
   auto nested = all_of("${alerts.a ${alerts.ollamaDown.for:-2m}");
   ASSERT_EQ(nested.size(), 1u);

@@ -54,14 +54,16 @@ struct AlertTuning {
   std::optional<std::string> for_duration;
 };
 
-// What kind of number an alert's threshold is in the manifest.
-enum class ThresholdKind { Duration, Number };
+// What kind of number an alert's threshold is in the manifest; None: the
+// alert fires on a state (down, throttling, an Xid error), its rule has no
+// threshold placeholder, and only its `for` may be set.
+enum class ThresholdKind { Duration, Number, None };
 
 // The alerts whose thresholds the manifest may set (spec.alerts.<name>), the
 // same names the rule file's ${alerts.<name>.threshold:-default} placeholders use.
 inline const std::vector<std::pair<std::string, ThresholdKind>>& tunable_alerts() {
   static const std::vector<std::pair<std::string, ThresholdKind>> names = {
-      {"ollamaDown", ThresholdKind::Number},  // only `for`: its condition has no threshold
+      {"ollamaDown", ThresholdKind::None},
       {"ollamaHighResponseTime", ThresholdKind::Duration},
       {"ollamaQueueBacklog", ThresholdKind::Number},
       {"ollamaHighErrorRate", ThresholdKind::Number},
@@ -73,9 +75,9 @@ inline const std::vector<std::pair<std::string, ThresholdKind>>& tunable_alerts(
       // manifests/prometheus/gpu.yml
       {"gpuMemoryNearlyFull", ThresholdKind::Number},  // a ratio of the VRAM
       {"gpuHot", ThresholdKind::Number},               // °C
-      {"gpuThermalThrottling", ThresholdKind::Number},  // only `for`
-      {"gpuExporterDown", ThresholdKind::Number},       // only `for`
-      {"gpuXidError", ThresholdKind::Number},           // only `for`
+      {"gpuThermalThrottling", ThresholdKind::None},
+      {"gpuExporterDown", ThresholdKind::None},
+      {"gpuXidError", ThresholdKind::None},
   };
   return names;
 }

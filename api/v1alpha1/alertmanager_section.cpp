@@ -3,6 +3,7 @@
 #include "api/v1alpha1/yaml_document.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <set>
 
 #include "api/v1alpha1/field_syntax.hpp"
@@ -317,7 +318,12 @@ void read_alerts(Reader& r, const YAML::Node& n, Alerts& alerts) {
     const YAML::Node a = it->second;
     if (!r.mapping(a, aw, {"threshold", "for"})) continue;
     AlertTuning t;
-    if (auto s = r.string(a, "threshold", aw)) {
+    if (known->second == ThresholdKind::None && a["threshold"]) {
+      // Accepting it would change nothing: the rule has no threshold to fill.
+      std::string alert = key;
+      alert[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(alert[0])));
+      r.error(a["threshold"], aw + ".threshold: " + alert + " fires on a state, not above a threshold; only its 'for' can be set");
+    } else if (auto s = r.string(a, "threshold", aw)) {
       if (known->second == ThresholdKind::Duration) {
         auto d = parse_duration(*s);
         if (!d || d->count() <= 0) r.error(a["threshold"], aw + ".threshold: invalid duration '" + shown(*s) + "' (e.g. 30s, 2m)");

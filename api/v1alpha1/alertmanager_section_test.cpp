@@ -125,6 +125,26 @@ TEST(AlertmanagerSection, UnknownFieldsAndBadValuesHavePositions) {
   EXPECT_NE(e.find("stack.yaml:11:5: unknown field 'ollamaSlow' in spec.alerts"), std::string::npos) << e;
 }
 
+// An alert that fires on a state has no threshold in its rule: a threshold
+// for it would be accepted and change nothing, so it is refused where it is.
+TEST(AlertmanagerSection, ThresholdOfAnAlertWithoutOneIsAnError) {
+  Dir dir;
+  auto e = errors_of(dir,
+                     "  alerts:\n"
+                     "    gpuXidError: {threshold: 3, for: 1m}\n"   // line 7
+                     "    gpuThermalThrottling:\n"
+                     "      threshold: 1\n"                          // line 9
+                     "    gpuExporterDown: {for: 2m}\n"
+                     "    ollamaDown: {threshold: 0}\n");            // line 11
+  EXPECT_NE(e.find("stack.yaml:7:30: spec.alerts.gpuXidError.threshold: GpuXidError fires on a state, not above a "
+                   "threshold; only its 'for' can be set"),
+            std::string::npos) << e;
+  EXPECT_NE(e.find("stack.yaml:9:18: spec.alerts.gpuThermalThrottling.threshold: GpuThermalThrottling fires on a state"),
+            std::string::npos) << e;
+  EXPECT_NE(e.find("stack.yaml:11:29: spec.alerts.ollamaDown.threshold: OllamaDown fires on a state"), std::string::npos) << e;
+  EXPECT_EQ(e.find("gpuExporterDown"), std::string::npos) << e;  // its `for` alone is fine
+}
+
 TEST(AlertmanagerSection, UnusedReceiverAndMissingReceiverAreErrors) {
   Dir dir;
   auto e = errors_of(dir,

@@ -215,6 +215,29 @@ TEST(ManifestLoader, DefaultStackInRepositoryIsValid) {
   EXPECT_FALSE(m.grafana.dashboards.empty());
 }
 
+// manifests/stack.yaml offers every vendor through ${GPU_VENDOR}: each must
+// load, with the NVIDIA exporter's container only where NVIDIA is possible.
+TEST(ManifestLoader, DefaultStackLoadsWithEveryAdvertisedGpuVendor) {
+  const std::vector<std::pair<std::string, GpuVendor>> vendors = {
+      {"auto", GpuVendor::Auto}, {"nvidia", GpuVendor::Nvidia}, {"amd", GpuVendor::Amd}, {"none", GpuVendor::None}};
+  for (const auto& [value, vendor] : vendors) {
+    LoadOptions o = no_env();
+    o.env = [value = value](const std::string& k) -> std::optional<std::string> {
+      if (k == "GRAFANA_ADMIN_PASSWORD") return "from-env";
+      if (k == "GPU_VENDOR") return value;
+      return std::nullopt;
+    };
+    try {
+      auto m = load(STACKD_SOURCE_DIR "/manifests/stack.yaml", o);
+      EXPECT_EQ(m.gpu.vendor, vendor) << value;
+      EXPECT_TRUE(m.gpu.watch) << value;
+      EXPECT_EQ(m.gpu.enabled, vendor == GpuVendor::Auto || vendor == GpuVendor::Nvidia) << value;
+    } catch (const ManifestError& e) {
+      ADD_FAILURE() << "GPU_VENDOR=" << value << ": " << e.what();
+    }
+  }
+}
+
 // spec.grafana.serviceAccountTokenFile, and the env rules of Grafana's image
 // entrypoint (grafana/grafana packaging/docker/run.sh: "Both $VAR_NAME and
 // $VAR_NAME_FILE are set (but are exclusive)" then exit 1).

@@ -72,4 +72,9 @@ nlohmann::json prometheus_query(int port, const std::string& expr) {
   return nlohmann::json::parse(http_get(port, "/api/v1/query?query=" + url_encode(expr)), nullptr, false);
 }
 
+nlohmann::json prometheus_query(int port, const std::string& expr, const std::string& time) {
+  return nlohmann::json::parse(http_get(port, "/api/v1/query?query=" + url_encode(expr) + "&time=" + url_encode(time)),
+                               nullptr, false);
+}
+
 }  // namespace stackd::e2e

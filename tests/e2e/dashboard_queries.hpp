@@ -29,5 +29,7 @@ bool is_gpu_query(const std::string& expr);
 // GET /api/v1/query of the Prometheus on 127.0.0.1:port; discarded JSON when
 // it does not answer.
 nlohmann::json prometheus_query(int port, const std::string& expr);
+// The same at one evaluation time (unix seconds, as Prometheus writes them).
+nlohmann::json prometheus_query(int port, const std::string& expr, const std::string& time);
 
 }  // namespace stackd::e2e

@@ -15,9 +15,11 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -72,6 +74,42 @@ std::vector<Sample> samples(const std::string& expr) {
     out.push_back(std::move(s));
   }
   return out;
+}
+
+// The query succeeded and returned no series: a failed query (Prometheus
+// not answering, a rule name it rejects) is not "no data".
+::testing::AssertionResult answers_no_series(const std::string& expr) {
+  auto j = prometheus_query(kProm, expr);
+  if (j.is_discarded() || j.value("status", "") != "success")
+    return ::testing::AssertionFailure() << expr << " failed: " << (j.is_discarded() ? "no answer" : j.dump());
+  if (!j["data"]["result"].empty()) return ::testing::AssertionFailure() << expr << " returned " << j["data"]["result"].dump();
+  return ::testing::AssertionSuccess();
+}
+
+// The one value of `expr` at evaluation time `time`; nullopt when the query
+// fails or does not give exactly one series.
+std::optional<double> value_at(const std::string& expr, const std::string& time) {
+  auto j = prometheus_query(kProm, expr, time);
+  if (j.is_discarded() || j.value("status", "") != "success" || j["data"]["result"].size() != 1) return std::nullopt;
+  return std::stod(j["data"]["result"][0]["value"][1].get<std::string>());
+}
+
+// A recorded series (one) holds exactly what `inputs` gives at the time the
+// rule was evaluated: the same PromQL over the rule's own inputs, asked of
+// Prometheus at that evaluation's timestamp. Tried on later evaluations too:
+// a scrape stamped before an evaluation may be stored just after it.
+void expect_recorded_exactly(const std::string& recorded, const std::string& inputs) {
+  std::string seen;
+  EXPECT_TRUE(eventually([&] {
+    auto ts = samples("timestamp(" + recorded + ")");
+    if (ts.size() != 1) return false;
+    char at[32];
+    std::snprintf(at, sizeof at, "%.3f", ts[0].value);
+    auto got = value_at(recorded, at), want = value_at(inputs, at);
+    seen = std::string("at ") + at + ": " + recorded + " = " + (got ? std::to_string(*got) : "none") + ", " + inputs +
+           " = " + (want ? std::to_string(*want) : "none");
+    return got && want && *got > 0 && std::abs(*got - *want) <= 1e-9 * std::abs(*want);
+  }, 30s)) << seen;
 }
 
 // What a recording rule must give for one card: its labels and value.
@@ -177,6 +215,10 @@ TEST(GpuE2E, DcgmExporterRulesPanelsAndEnergyPerToken) {
     EXPECT_EQ(e.labels.at("host"), kHost);
     EXPECT_GE(e.value, e.labels.at("gpu") == "0" ? 1234567.890 : 987654.321) << e.labels.at("gpu");
   }
+  // Exactly the exporter's counter in joules at each evaluation, per card.
+  for (const char* card : {"0", "1"})
+    expect_recorded_exactly(std::string("gpu:energy:joules{gpu=\"") + card + "\"}",
+                            std::string("DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION{gpu=\"") + card + "\"} / 1000");
   EXPECT_TRUE(eventually([] {
     auto r = samples("rate(gpu:energy:joules{gpu=\"0\"}[15s])");
     return r.size() == 1 && std::abs(r[0].value - 285.512) < 285.512 * 0.01;
@@ -186,6 +228,9 @@ TEST(GpuE2E, DcgmExporterRulesPanelsAndEnergyPerToken) {
     auto r = samples("ollama:energy_per_generated_token:joules");
     return r.size() == 1 && r[0].labels.at("host") == kHost && r[0].value > 0 && std::isfinite(r[0].value);
   }, 30s)) << prometheus_query(kProm, "ollama:energy_per_generated_token:joules").dump();
+  // Energy counted: the cards' energy rate over the token rate, exactly.
+  expect_recorded_exactly("ollama:energy_per_generated_token:joules",
+                          "sum(rate(gpu:energy:joules[5m])) / sum(rate(ollama_generated_tokens_total[5m]))");
   expect_gpu_panels_answer(true);
 }
 
@@ -199,13 +244,16 @@ TEST(GpuE2E, NvidiaSmiExporterRulesPanelsAndEnergyPerToken) {
   expect_rule("gpu:memory_total:bytes", {{"0", m, "nvidia", 17171480576}});
   expect_rule("gpu:power:watts", {{"0", m, "nvidia", 84.24}});
   expect_rule("gpu:temperature:celsius", {{"0", m, "nvidia", 46}});
-  EXPECT_TRUE(samples("gpu:energy:joules").empty()) << "its default (nvidia-smi) backend reports no energy";
-  // Energy per token from the average power instead.
+  EXPECT_TRUE(answers_no_series("gpu:energy:joules")) << "its default (nvidia-smi) backend reports no energy";
+  // Energy per token from the average power instead: the fixture's constant
+  // 84.24 W over the token rate, exactly.
   send_ollama_traffic();
   EXPECT_TRUE(eventually([] {
     auto r = samples("ollama:energy_per_generated_token:joules");
     return r.size() == 1 && r[0].value > 0 && std::isfinite(r[0].value);
   }, 30s)) << prometheus_query(kProm, "ollama:energy_per_generated_token:joules").dump();
+  expect_recorded_exactly("ollama:energy_per_generated_token:joules",
+                          "84.24 / sum(rate(ollama_generated_tokens_total[5m]))");
   expect_gpu_panels_answer(false);
 }
 
@@ -233,12 +281,14 @@ TEST(GpuE2E, AmdCardsThroughNodeExportersDrmAndHwmonCollectors) {
   expect_rule("gpu:memory_total:bytes", {{"0", "amdgpu", "amd", 8573157376}});
   expect_rule("gpu:temperature:celsius", {{"0", "amdgpu", "amd", 61}});
   expect_rule("gpu:power:watts", {{"0", "amdgpu", "amd", 198}});
-  EXPECT_TRUE(samples("gpu:energy:joules").empty());
+  EXPECT_TRUE(answers_no_series("gpu:energy:joules")) << "node-exporter reports no energy";
   send_ollama_traffic();
   EXPECT_TRUE(eventually([] {
     auto r = samples("ollama:energy_per_generated_token:joules");
     return r.size() == 1 && r[0].value > 0 && std::isfinite(r[0].value);
   }, 30s)) << prometheus_query(kProm, "ollama:energy_per_generated_token:joules").dump();
+  // The fixture's constant 198 W over the token rate, exactly.
+  expect_recorded_exactly("ollama:energy_per_generated_token:joules", "198 / sum(rate(ollama_generated_tokens_total[5m]))");
   expect_gpu_panels_answer(false);
 }
 
@@ -265,9 +315,12 @@ TEST(GpuE2E, NoToolkitIsGpuUnavailableWithTheRestConvergedAndNoRestartLoop) {
     return n;
   };
   const int refused_before = refused_starts();
-  const auto since = sh("date +%s").output;
+  auto unix_now = [] {
+    auto out = sh("date +%s").output;
+    return out.substr(0, out.find('\n'));
+  };
+  const auto since = unix_now();
 
-  const auto started = std::chrono::steady_clock::now();
   StackdProcess daemon("run -f " + dir.manifest(), dir.write("daemon.log", ""));
   ASSERT_TRUE(eventually([&] {
     auto status = nlohmann::json::parse(http_get(kApi, "/status"), nullptr, false);
@@ -276,7 +329,23 @@ TEST(GpuE2E, NoToolkitIsGpuUnavailableWithTheRestConvergedAndNoRestartLoop) {
       if (c["type"] == "Degraded") return c["status"] == "True" && c["reason"] == "GPUUnavailable";
     return false;
   }, 60s)) << http_get(kApi, "/status") << daemon.log();
+  // The minute counted starts here, once the refusal is known, however long
+  // the daemon took to get there.
+  const auto degraded_at = std::chrono::steady_clock::now();
+  const int refused_at_degraded = refused_starts() - refused_before;
   const auto status = nlohmann::json::parse(http_get(kApi, "/status"));
+  // The GPU component's own entry says why, not only the stack's condition.
+  bool gpu_reported = false;
+  for (const auto& c : status["components"]) {
+    if (c.value("name", "") != "gpu-exporter") continue;
+    gpu_reported = true;
+    EXPECT_EQ(c.value("state", ""), "devices unavailable") << c.dump();
+    const auto error = c.value("lastError", "");
+    EXPECT_NE(error.find("could not select device driver \"nvidia\" with capabilities: [[gpu]]"), std::string::npos)
+        << error;
+    EXPECT_NE(error.find("install the NVIDIA container toolkit"), std::string::npos) << error;
+  }
+  EXPECT_TRUE(gpu_reported) << status.dump();
   for (const auto& c : status["conditions"])
     if (c["type"] == "Degraded") {
       const auto message = c["message"].get<std::string>();
@@ -292,17 +361,18 @@ TEST(GpuE2E, NoToolkitIsGpuUnavailableWithTheRestConvergedAndNoRestartLoop) {
   EXPECT_EQ(inspect(gpu, "{{.State.Status}}"), "created");
   EXPECT_EQ(inspect(gpu, "{{.State.Error}}"), "could not select device driver \"nvidia\" with capabilities: [[gpu]]");
 
-  // A minute of the daemon's life: one create, the refused start and the
-  // one its own create event brings, nothing after.
-  std::this_thread::sleep_until(started + 60s);
-  const auto until = sh("date +%s").output;
-  auto creates = sh("docker events --since " + since.substr(0, since.size() - 1) + " --until " +
-                    until.substr(0, until.size() - 1) + " --filter container=" + gpu +
+  // A minute from the refusal on: one create in all, the refused start and
+  // the one its own create event brings, nothing after.
+  std::this_thread::sleep_until(degraded_at + 60s);
+  const auto until = unix_now();
+  auto creates = sh("docker events --since " + since + " --until " + until + " --filter container=" + gpu +
                     " --filter event=create --format '{{.Action}}' | wc -l");
   EXPECT_EQ(std::stoi(creates.output), 1) << creates.output;
   const int refused = refused_starts() - refused_before;
-  EXPECT_GE(refused, 1) << "the engine's log does not show the refused start";
+  EXPECT_GE(refused_at_degraded, 1) << "the engine's log does not show the refused start";
   EXPECT_LE(refused, 2) << "the refused exporter is started again and again";
+  EXPECT_LE(refused - refused_at_degraded, 1) << "started again during the minute after the refusal";
+  EXPECT_EQ(inspect(gpu, "{{.State.Status}}"), "created");
   EXPECT_TRUE(daemon.running()) << daemon.log();
 
   // diff says what it found and what apply would do (start it again).

@@ -10,7 +10,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <set>
 #include <sstream>
 
 #include "api/v1alpha1/loader.hpp"
@@ -120,11 +119,12 @@ TEST(AlertRules, EveryTunableAlertHasItsPlaceholdersAndEveryPlaceholderItsTunabl
   // never uses would be accepted in the manifest and change nothing.
   const auto text = read(fs::path(STACKD_SOURCE_DIR) / "manifests/prometheus/alerts.yml") +
                     read(fs::path(STACKD_SOURCE_DIR) / "manifests/prometheus/gpu.yml");
-  // Alerts on a state (down, throttling, an Xid error) have a duration only.
-  const std::set<std::string> only_for = {"ollamaDown", "gpuThermalThrottling", "gpuExporterDown", "gpuXidError"};
+  // Alerts on a state (down, throttling, an Xid error) have a duration only:
+  // the manifest refuses a threshold for them, and the rules have none.
   for (const auto& [name, kind] : manifest::tunable_alerts()) {
     EXPECT_NE(text.find("${alerts." + name + ".for:-"), std::string::npos) << name;
-    if (!only_for.count(name)) EXPECT_NE(text.find("${alerts." + name + ".threshold:-"), std::string::npos) << name;
+    EXPECT_EQ(text.find("${alerts." + name + ".threshold:-") != std::string::npos, kind != manifest::ThresholdKind::None)
+        << name;
     // The chart keys alerts by the alert's name with a lower-case first letter.
     std::string alert = name;
     alert[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(alert[0])));
@@ -144,16 +144,22 @@ TEST(GpuRules, DefaultRenderingIsValidAndPassesTheRuleTests) {
   EXPECT_EQ(tested.exit_code, 0) << tested.output;
 }
 
-TEST(GpuRules, ManifestThresholdsReachTheGpuAlerts) {
-  RuleDir tuned(alerts_of("  alerts:\n    gpuHot: {threshold: 80, for: 2m}\n    gpuMemoryNearlyFull: {threshold: 0.9}\n"),
-                "gpu_rules_test.yml", "gpu.yml");
+TEST(GpuRules, ManifestThresholdsMoveTheGpuAlerts) {
+  const char* gpu_tuned = "  alerts:\n    gpuHot: {threshold: 80, for: 2m}\n    gpuMemoryNearlyFull: {threshold: 0.9}\n";
+  RuleDir tuned(alerts_of(gpu_tuned), "gpu_alert_thresholds_test.yml", "gpu.yml");
   EXPECT_NE(tuned.rendered().find("gpu:temperature:celsius > 80\n        for: 2m"), std::string::npos) << tuned.rendered();
   EXPECT_NE(tuned.rendered().find("gpu:memory_total:bytes > 0.9\n        for: 10m"), std::string::npos)
       << tuned.rendered();
-  EXPECT_EQ(tuned.check().exit_code, 0) << tuned.check().output;
-  // The rule tests expect the defaults: with the card at 85°C now above the
-  // threshold, GpuHot fires where the defaults keep it quiet.
-  EXPECT_NE(tuned.test().exit_code, 0);
+  auto checked = tuned.check();
+  EXPECT_EQ(checked.exit_code, 0) << checked.output;
+  auto passes = tuned.test();
+  EXPECT_EQ(passes.exit_code, 0) << passes.output;
+  // The same cases against the defaults: neither alert may fire.
+  RuleDir defaults(alerts_of(""), "gpu_alert_thresholds_test.yml", "gpu.yml");
+  auto fails = defaults.test();
+  EXPECT_NE(fails.exit_code, 0) << fails.output;
+  EXPECT_NE(fails.output.find("alertname: GpuHot"), std::string::npos) << fails.output;
+  EXPECT_NE(fails.output.find("alertname: GpuMemoryNearlyFull"), std::string::npos) << fails.output;
 }
 
 TEST(AlertRules, UnknownPlaceholderIsAnError) {
