@@ -105,11 +105,12 @@ TEST_F(ApplyTruthE2E, ASecondStateDirectoryUsesTheStacksGrafanaPasswordWithoutAF
   auto first = run_stackd("apply -f " + dir_.manifest() + " --state-dir " + state("first"));
   ASSERT_EQ(first.exit_code, 0) << first.output;
   dir_.write("dashboards/b.json", R"({"uid":"truth-b","title":"Truth B","panels":[]})");
-  auto second = run_stackd("apply -f " + dir_.manifest() + " --state-dir " + state("second"));
+  const std::string second_state = state("second");
+  auto second = run_stackd("apply -f " + dir_.manifest() + " --state-dir " + second_state);
   ASSERT_EQ(second.exit_code, 0) << second.output;
   EXPECT_EQ(failed_logins(), 0);
   EXPECT_NE(grafana_search(dir_.stack()).find("truth-b"), std::string::npos) << grafana_search(dir_.stack());
-  EXPECT_FALSE(fs::exists(fs::path(state("second")) / dir_.stack() / "grafana-admin-password"))
+  EXPECT_FALSE(fs::exists(fs::path(second_state) / dir_.stack() / "grafana-admin-password"))
       << "no second password was generated";
 
   // `status` says how to read the password (the command gives the one
