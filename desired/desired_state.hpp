@@ -71,6 +71,16 @@ struct LiveFileSet {
   std::map<std::string, std::string> sources;
   std::string generated_from;   // "spec.prometheus"
   std::set<std::string> secret;  // member paths whose content is never shown
+  // A generated member that holds items the user wrote: prometheus.yml ends
+  // its scrape_configs with the items of spec.prometheus.extraScrapeConfigs,
+  // re-emitted in stackd's layout. A checker's verdict on such a line is the
+  // user's (live_config::user_scrape_position finds it in their file).
+  struct UserScrapeConfigs {
+    std::string member;     // "etc/prometheus/stackd/prometheus.yml"
+    std::string user_path;  // the user's file, relative to the manifest
+    std::string user_text;  // its content
+  };
+  std::optional<UserScrapeConfigs> user_scrape_configs;
   // Beside the files at create: "these are what the container loads"
   // (reconcilers/live_config). Only for sets that are reloaded.
   std::optional<TarFile> loaded_marker;

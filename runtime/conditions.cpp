@@ -17,7 +17,7 @@ std::string join_keys(const std::vector<const KeyFailure*>& failures) {
 DerivedCondition ready_condition(const ConditionInputs& in) {
   if (!in.first_reconcile_done) return {false, "Starting", "the first full reconcile has not finished"};
   std::vector<const KeyFailure*> failing, refused;
-  for (const auto& k : in.keys) (k.waits_for_edit ? refused : failing).push_back(&k);
+  for (const auto& k : in.keys) (k.keeps_last_good ? refused : failing).push_back(&k);
   if (!failing.empty()) return {false, "Degraded", join_keys(failing) + " failing: see Degraded"};
   if (in.desired_state || !refused.empty()) {
     std::vector<std::string> parts;

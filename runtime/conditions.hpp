@@ -8,7 +8,8 @@
 //               finished, and False while a key keeps failing (a crash loop,
 //               a foreign name holder, an engine that does not answer). An
 //               edit a key refused while keeping what it had (a rejected rule
-//               file rolled back, an invalid manifest) leaves Ready True: the
+//               file rolled back, a recreate put back, an invalid manifest)
+//               leaves Ready True: the
 //               stack still runs the last good revision, and the message says
 //               which; Degraded says why the edit was refused.
 //   Progressing keys queued or in flight.
@@ -21,8 +22,9 @@ namespace stackd::runtime {
 struct KeyFailure {
   std::string key, reason, message;
   // The key refused the desired state and left the world as its last
-  // success did (ReconcileError::Retry::Never: it waits for an edit).
-  bool waits_for_edit = false;
+  // success did (ReconcileError::keeps_last_good: a config rejected and
+  // rolled back, a recreate put back; it waits for an edit or a slow retry).
+  bool keeps_last_good = false;
   // The revision the key last converged; "" if it never did.
   std::string last_good_revision;
 };

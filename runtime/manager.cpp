@@ -87,7 +87,7 @@ struct Manager::Impl {
   desired::SnapshotPtr snapshot;
   struct KeyError {
     std::string reason, message;
-    bool waits_for_edit = false;  // ReconcileError::Retry::Never: the key kept what it had
+    bool keeps_last_good = false;  // ReconcileError::keeps_last_good: the key kept what it had
   };
   std::map<std::string, KeyError> errors;      // owned by the key that raised it
   bool desired_state_invalid = false;           // the last load was refused as invalid (not a transient failure)
@@ -254,7 +254,7 @@ struct Manager::Impl {
       ok = false;
       retry = e.retry() == ReconcileError::Retry::Backoff;
       if (e.retry() == ReconcileError::Retry::After) retry_after = e.retry_after();
-      record_error(key, e.reason(), e.what(), e.retry() == ReconcileError::Retry::Never);
+      record_error(key, e.reason(), e.what(), e.keeps_last_good());
     } catch (const boost::system::system_error& e) {
       if (stopping && e.code() == net::error::operation_aborted) co_return;  // cancelled by stop()
       ok = false;
@@ -288,7 +288,7 @@ struct Manager::Impl {
   // while the same error holds (retries back off quietly), and once for
   // every key failing the same way (the engine down fails them all).
   void record_error(const std::string& key, const std::string& reason, const std::string& message,
-                    bool waits_for_edit = false) {
+                    bool keeps_last_good = false) {
     auto text = status.sanitize(message);
     bool said = false;
     for (const auto& [k, e] : errors) said = said || e.message == message;
@@ -296,7 +296,7 @@ struct Manager::Impl {
       if (said) spdlog::debug("reconcile {} failed ({}): {}", key, reason, text);
       else spdlog::error("reconcile {} failed ({}): {}", key, reason, text);
     }
-    errors[key] = KeyError{reason, message, waits_for_edit};
+    errors[key] = KeyError{reason, message, keeps_last_good};
   }
 
   void update_conditions() {
@@ -307,7 +307,7 @@ struct Manager::Impl {
     for (const auto& k : desired_keys())
       in.pinned_converged = in.pinned_converged && converged.contains(k) && converged.at(k) == snapshot->revision;
     for (const auto& [k, e] : errors) {
-      KeyFailure f{k, e.reason, e.message, e.waits_for_edit, converged.contains(k) ? converged.at(k) : ""};
+      KeyFailure f{k, e.reason, e.message, e.keeps_last_good, converged.contains(k) ? converged.at(k) : ""};
       if (k == kManifestKey) in.desired_state = std::move(f);
       else in.keys.push_back(std::move(f));
     }

@@ -264,6 +264,35 @@ TEST_F(ManagerTest, AnEditRefusedAfterTheFirstFullReconcileKeepsTheStackReadyOnT
   EXPECT_EQ(manager->status()["appliedRevision"], "sha256:3");
 }
 
+// A recreate put back (RecreateRolledBack) is retried after a wait, not
+// "never", yet it is a refused edit too: the previous container runs.
+TEST_F(ManagerTest, ARefusedEditRetriedAfterAWaitKeepsTheStackReadyWhenTheKeyKeptWhatItHad) {
+  start();
+  ASSERT_EQ(condition("Ready")["reason"], "Converged");
+  things->script["a"] = {[] {}, [] {
+                           throw ReconcileError("RecreateRolledBack", "the previous container runs again",
+                                                std::chrono::seconds(30))
+                               .set_keeps_last_good(true);
+                         }};
+  loader.revision = "sha256:2";
+  manager->enqueue(std::string(kManifestKey));
+  settle();
+  EXPECT_EQ(condition("Ready")["status"], "True");
+  EXPECT_EQ(condition("Ready")["reason"], "LastGoodRevision");
+  EXPECT_EQ(condition("Degraded")["reason"], "RecreateRolledBack");
+  EXPECT_EQ(things->calls["a"], 2) << "not retried before its wait is over";
+
+  // The same wait with nothing kept (a failed start): the stack is not Ready.
+  things->script["a"] = {[] {
+    throw ReconcileError("StartFailed", "exited at once", std::chrono::seconds(30)).set_keeps_last_good(false);
+  }};
+  loader.revision = "sha256:3";
+  manager->enqueue(std::string(kManifestKey));
+  settle();
+  EXPECT_EQ(condition("Ready")["status"], "False");
+  EXPECT_EQ(condition("Ready")["reason"], "Degraded");
+}
+
 TEST_F(ManagerTest, AKeyThatKeepsFailingAfterTheFirstFullReconcileMakesTheStackNotReady) {
   start();
   things->script["b"] = {[] {}, [] { throw std::runtime_error("container exited with code 1"); }};

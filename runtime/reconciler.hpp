@@ -74,11 +74,23 @@ class ReconcileError : public std::runtime_error {
   const std::string& reason() const { return reason_; }
   Retry retry() const { return retry_; }
   Duration retry_after() const { return retry_after_; }
+  // The key refused the desired state and the world still runs what it last
+  // converged (a rejected config rolled back, a recreate undone or never
+  // begun): the stack stays Ready on its last good revision, Degraded says
+  // why. By default what Retry::Never says; a key that knows better (a
+  // recreate put back, retried after a slow wait; a create refused with
+  // nothing running) sets it.
+  bool keeps_last_good() const { return keeps_last_good_.value_or(retry_ == Retry::Never); }
+  ReconcileError& set_keeps_last_good(bool kept) {
+    keeps_last_good_ = kept;
+    return *this;
+  }
 
  private:
   std::string reason_;
   Retry retry_;
   Duration retry_after_{0};
+  std::optional<bool> keeps_last_good_;
 };
 
 // What a pass gets besides its request.

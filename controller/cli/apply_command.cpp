@@ -1,6 +1,7 @@
-// stackd apply -f FILE: converge once; exit 0 when every container runs (and
-// is healthy where it has a healthcheck). The same reconcilers as the daemon,
-// each key once, in registration order (runtime::Manager::run_once).
+// stackd apply -f FILE: converge once; exit 0 when every container runs
+// (with --wait, also healthy where it has a healthcheck, and ready). The
+// same reconcilers as the daemon, each key once, in registration order
+// (runtime::Manager::run_once).
 #include <boost/asio/this_coro.hpp>
 
 #include <algorithm>

@@ -82,6 +82,10 @@ RenderedComponent render_prometheus(const RenderInput& in) {
     live.sources[std::string(prometheus::kConfigDir).substr(1) + "/" + prometheus::kRulesSubdir + "/" + name] = r.relative;
   }
   live.files = prometheus::render_files(config);
+  if (p.extra_scrape_configs)
+    live.user_scrape_configs = LiveFileSet::UserScrapeConfigs{std::string(prometheus::kConfigFile).substr(1),
+                                                              p.extra_scrape_configs->relative,
+                                                              p.extra_scrape_configs->content};
   live.loaded_marker = loaded_marker(live.dir, live.files);
   out.live_files.push_back(std::move(live));
   return out;

@@ -2,6 +2,7 @@
 
 #include "reconcilers/containers/apply.hpp"
 #include "reconcilers/containers/plan.hpp"
+#include "reconcilers/containers/previous_kept.hpp"
 
 #include <algorithm>
 
@@ -78,7 +79,8 @@ net::awaitable<runtime::Result> ContainerReconciler::reconcile(const runtime::Re
           f->message + " (tried again in " +
               std::to_string(std::chrono::duration_cast<std::chrono::seconds>(wait).count() + 1) +
               "s, or at once when its spec changes)",
-          wait);
+          wait)
+          .set_keeps_last_good(f->reason == "RecreateRolledBack");
     }
   }
 
@@ -98,7 +100,7 @@ net::awaitable<runtime::Result> ContainerReconciler::reconcile(const runtime::Re
   const auto& revision = context.snapshot->revision;
   bool manifest_changed = converged_revision_[component] != revision;
   std::string error, reason = "ReconcileError", id;
-  bool did_not_run = false;
+  bool did_not_run = false, config_rejected = false, previous_kept = false;
   for (const auto& c : plan.changes) {
     if (c.object != runtime::ObjectKind::Container || c.component != kind) continue;
     if (id.empty()) id = c.existing_id;
@@ -107,12 +109,16 @@ net::awaitable<runtime::Result> ContainerReconciler::reconcile(const runtime::Re
       if (!r.error.empty()) {
         error = r.error;
         if (!r.reason.empty()) reason = r.reason;
-        else if (r.config_rejected) reason = "ConfigRejected";
+        else if (r.config_rejected) {
+          reason = "ConfigRejected";
+          config_rejected = true;
+        }
         else if (c.action == runtime::Action::Conflict) reason = "NameConflict";
         else if (r.did_not_run && c.name == spec.name) {
           did_not_run = true;
           reason = r.rolled_back ? "RecreateRolledBack" : "StartFailed";
         }
+        if (c.name == spec.name) previous_kept = previous_container_kept(r);
       }
       if (!r.id.empty() && c.action != runtime::Action::Delete) id = r.id;
       if (r.acted && !manifest_changed) {
@@ -145,9 +151,17 @@ net::awaitable<runtime::Result> ContainerReconciler::reconcile(const runtime::Re
     // growing backoff, so a resolved conflict is Ready within seconds.
     if (reason == "NameConflict") throw runtime::ReconcileError(reason, error, std::chrono::seconds(3));
     if (devices_refused) throw runtime::ReconcileError(reason, error, runtime::ReconcileError::Retry::Never);
+    // A refused edit whose previous container still runs keeps the stack
+    // Ready on its last good revision; a spec that did not run waits before
+    // it is made again, a rejected config for an edit of its files (the
+    // same files get the same verdict): neither is retried in a tight loop.
     if (did_not_run)
       throw runtime::ReconcileError(reason, error,
-                                    failures_.failed(component, spec.spec_hash, reason, error, context.clock.now()));
+                                    failures_.failed(component, spec.spec_hash, reason, error, context.clock.now()))
+          .set_keeps_last_good(previous_kept);
+    if (config_rejected)
+      throw runtime::ReconcileError(reason, error, runtime::ReconcileError::Retry::Never)
+          .set_keeps_last_good(previous_kept);
     throw runtime::ReconcileError(reason, error);
   }
   failures_.succeeded(component);

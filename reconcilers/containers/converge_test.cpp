@@ -16,6 +16,7 @@
 #include "common/metrics/metrics.hpp"
 #include "reconcilers/containers/apply.hpp"
 #include "reconcilers/containers/container_reconciler.hpp"
+#include "reconcilers/containers/previous_kept.hpp"
 #include "reconcilers/containers/plan.hpp"
 #include "desired/render.hpp"
 #include "runtime/fake_clock.hpp"
@@ -760,11 +761,13 @@ TEST(ContainerReconciler, ASpecThatDidNotRunIsNotTriedAgainUntilItsWaitIsOver) {
   EXPECT_EQ(first->reason(), "RecreateRolledBack");
   EXPECT_EQ(first->retry(), runtime::ReconcileError::Retry::After);
   EXPECT_EQ(first->retry_after(), SpecFailures::kFirstWait);
+  EXPECT_TRUE(first->keeps_last_good()) << "the previous container runs the last good revision: the stack stays Ready";
   const auto creates = e.calls("create_container");
   // Woken again at once (the restored container's start event): nothing is made.
   auto again = pass(edited);
   ASSERT_TRUE(again);
   EXPECT_EQ(again->reason(), "RecreateRolledBack");
+  EXPECT_TRUE(again->keeps_last_good());
   EXPECT_EQ(e.calls("create_container"), creates) << "the same failing spec was made again";
   EXPECT_EQ(e.find("demo-prometheus")->id, old_id);
   EXPECT_TRUE(e.find("demo-prometheus")->running());
@@ -774,4 +777,82 @@ TEST(ContainerReconciler, ASpecThatDidNotRunIsNotTriedAgainUntilItsWaitIsOver) {
   ASSERT_TRUE(later);
   EXPECT_GT(e.calls("create_container"), creates);
   EXPECT_EQ(later->retry_after(), 2 * SpecFailures::kFirstWait);
+}
+
+TEST(PreviousContainerKept, OnlyWhereTheLastGoodContainerStillRuns) {
+  ComponentResult r;
+  r.action = runtime::Action::Recreate;
+  r.config_rejected = true;
+  EXPECT_TRUE(previous_container_kept(r)) << "a recreate refused before it began";
+  r.action = runtime::Action::Create;
+  EXPECT_FALSE(previous_container_kept(r)) << "a create refused: nothing runs";
+  ComponentResult put_back;
+  put_back.action = runtime::Action::Recreate;
+  put_back.did_not_run = put_back.rolled_back = true;
+  EXPECT_TRUE(previous_container_kept(put_back));
+  ComponentResult failed_start;
+  failed_start.action = runtime::Action::Start;
+  failed_start.did_not_run = true;
+  EXPECT_FALSE(previous_container_kept(failed_start));
+}
+
+// A config the image's checker refuses is the same refusal until its files
+// change: the key waits for an edit (no retry loop of check containers). An
+// edit refused while the previous container runs keeps the stack Ready; a
+// create refused leaves nothing running, so it does not.
+TEST(ContainerReconciler, ARejectedConfigWaitsForAnEditAndKeepsReadyOnlyWhereThePreviousContainerRuns) {
+  FakeEngine e;
+  metrics::Registry registry;
+  runtime::FakeClock clock;
+  ContainerSettings settings;
+  settings.start_grace = std::chrono::milliseconds(0);
+  bool reject = false;
+  settings.check_before_create = [&reject](const DesiredState&, const ContainerSpec&,
+                                           std::function<void(const std::string&)>)
+      -> boost::asio::awaitable<std::optional<std::string>> {
+    if (reject) co_return std::string("prometheus/alerts.yml:5:11: could not parse expression");
+    co_return std::nullopt;
+  };
+  ContainerReconciler reconciler(e, registry, settings);
+  auto pass = [&](const DesiredState& d) -> std::optional<runtime::ReconcileError> {
+    auto s = std::make_shared<desired::Snapshot>();
+    s->revision = d.revision;
+    s->desired = d;
+    runtime::Context ctx{desired::SnapshotPtr(s), clock, [](const std::string&) {}};
+    runtime::Request request{"container/prometheus"};
+    try {
+      run_await(reconciler.reconcile(request, ctx));
+    } catch (const runtime::ReconcileError& err) {
+      return err;
+    }
+    return std::nullopt;
+  };
+  auto d = desired_state();
+  add_images(e, d);
+  // The stack as an earlier pass left it, then its Prometheus removed: the
+  // key creates it again over the data volume.
+  ASSERT_TRUE(converge(e, d).ok());
+  run_await(e.remove_container(e.find("demo-prometheus")->id, true));
+  reject = true;
+  auto refused_create = pass(d);
+  ASSERT_TRUE(refused_create);
+  EXPECT_EQ(refused_create->reason(), "ConfigRejected");
+  EXPECT_EQ(refused_create->retry(), runtime::ReconcileError::Retry::Never);
+  EXPECT_FALSE(refused_create->keeps_last_good()) << "no Prometheus runs";
+  EXPECT_EQ(e.find("demo-prometheus"), nullptr);
+
+  reject = false;
+  auto created = pass(d);
+  ASSERT_FALSE(created) << created->reason() << ": " << created->what();
+  const auto old_id = e.find("demo-prometheus")->id;
+  auto d2 = desired_state(manifest_text("prom/prometheus:v2.54.0"));
+  e.add_image("prom/prometheus:v2.54.0");
+  reject = true;
+  auto refused_recreate = pass(d2);
+  ASSERT_TRUE(refused_recreate);
+  EXPECT_EQ(refused_recreate->reason(), "ConfigRejected");
+  EXPECT_EQ(refused_recreate->retry(), runtime::ReconcileError::Retry::Never);
+  EXPECT_TRUE(refused_recreate->keeps_last_good());
+  EXPECT_EQ(e.find("demo-prometheus")->id, old_id);
+  EXPECT_TRUE(e.find("demo-prometheus")->running());
 }

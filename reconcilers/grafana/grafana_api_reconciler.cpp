@@ -5,6 +5,7 @@
 #include "api/v1alpha1/labels.hpp"
 #include "common/tar_archive.hpp"
 #include "desired/grafana/grafana_state.hpp"
+#include "reconcilers/grafana/grafana_wait.hpp"
 
 namespace stackd::grafana {
 
@@ -132,8 +133,16 @@ net::awaitable<runtime::Result> GrafanaApiReconciler::reconcile(const runtime::R
   auto p = co_await grafana_.plan(*desired);
   const auto waited_since = context.clock.now();
   std::optional<runtime::SteadyTime> said;
-  while (p.unreachable && snapshot.desired.grafana->runs_container &&
-         context.clock.now() - waited_since < settings_.ready_timeout) {
+  const bool waits = snapshot.desired.grafana->runs_container && settings_.ready_timeout.count() > 0;
+  std::optional<std::string> over;  // why the wait ended without an answer
+  const auto container = manifest::container_name(snapshot.desired.stack, manifest::ComponentKind::Grafana);
+  while (p.unreachable && waits) {
+    // A container that exited will not answer: no use waiting out --timeout.
+    std::optional<docker::ContainerInfo> info;
+    if (docker_) info = co_await docker_->inspect_container(container);
+    over = grafana_wait_over(context.clock.now() - waited_since, settings_.ready_timeout,
+                             grafana_container_stopped(docker_ != nullptr, info));
+    if (over) break;
     if (!said || context.clock.now() - *said >= std::chrono::seconds(5)) {
       said = context.clock.now();
       const auto waited = std::chrono::duration_cast<std::chrono::seconds>(*said - waited_since);
@@ -145,6 +154,15 @@ net::awaitable<runtime::Result> GrafanaApiReconciler::reconcile(const runtime::R
     }
     co_await runtime::sleep_for(context.clock, std::chrono::milliseconds(500));
     p = co_await grafana_.plan(*desired);
+  }
+  if (p.unreachable && over) {
+    std::string last = p.errors.empty() ? std::string("no answer") : p.errors.back();
+    const std::string prefix = "Grafana at " + desired->base_url + " is not ready: ";
+    if (last.starts_with(prefix)) last = last.substr(prefix.size());
+    const auto message = grafana_not_ready_message(*desired, *over, last);
+    report_ = runtime::ComponentReport{.name = "grafana-api", .state = "error",
+                                       .last_reconcile_time = context.clock.system_now(), .last_error = message};
+    throw runtime::ReconcileError("GrafanaNotReady", message);
   }
   auto report = co_await grafana_.execute(*desired, p);
   // Grafana has the desired password now: the container's file says so, for

@@ -1,9 +1,11 @@
 #include "reconcilers/live_config/create_check.hpp"
 
 #include <exception>
+#include <memory>
 
 #include "reconcilers/live_config/image_check.hpp"
 #include "reconcilers/live_config/live_config_reloader.hpp"
+#include "reconcilers/live_config/scrape_config_position.hpp"
 
 namespace stackd::live_config {
 
@@ -25,11 +27,8 @@ std::vector<const desired::LiveFileSet*> sets_checked_before_create(const desire
                                                                   desired::ComponentKind component) {
   std::vector<const desired::LiveFileSet*> out;
   for (const auto& set : desired.live_files) {
-    if (set.component != component) continue;
-    const auto* policy = policy_for(set.kind);
-    if (!policy) continue;
-    const auto member = checked_member(*policy, set);
-    if (!member.empty() && set.sources.contains(member)) out.push_back(&set);
+    if (set.component != component || !policy_for(set.kind)) continue;
+    if (!user_files_of(set).empty()) out.push_back(&set);
   }
   return out;
 }
@@ -37,9 +36,19 @@ std::vector<const desired::LiveFileSet*> sets_checked_before_create(const desire
 std::vector<CheckedFile> user_files_of(const desired::LiveFileSet& set) {
   std::vector<CheckedFile> out;
   for (const auto& f : set.files) {
-    auto source = set.sources.find(f.path);
-    if (source == set.sources.end() || set.secret.contains(f.path)) continue;
-    out.push_back(CheckedFile{"/" + f.path, source->second, f.content, {}});
+    if (set.secret.contains(f.path)) continue;
+    if (auto source = set.sources.find(f.path); source != set.sources.end()) {
+      out.push_back(CheckedFile{"/" + f.path, source->second, f.content, {}});
+    } else if (const auto& extra = set.user_scrape_configs; extra && extra->member == f.path) {
+      // Only the user's items of this generated file are theirs: a line
+      // stackd wrote is told against the fallback (the manifest's section).
+      CheckedFile file{"/" + f.path, extra->user_path, extra->user_text, {}};
+      file.translate = [generated = std::make_shared<std::string>(f.content),
+                        user = std::make_shared<std::string>(extra->user_text)](int line) {
+        return user_scrape_position(*generated, *user, line);
+      };
+      out.push_back(std::move(file));
+    }
   }
   return out;
 }

@@ -1,10 +1,14 @@
 #pragma once
-// A raw config the user wrote (spec.alertmanager.configFile) judged by the
-// checker in the component's own image before a fresh container of it is
-// created: a config the component would refuse to load never reaches a new
-// container, which would only crash-loop. The reloads of a running container
-// are checked by the live_config reconciler; this covers the first create
-// and every recreate. A config stackd generates is checked when it renders.
+// The files the user wrote that a component loads (a raw
+// spec.alertmanager.configFile; Prometheus's rule files and the
+// extraScrapeConfigs stackd puts into prometheus.yml) judged by the checker
+// in the component's own image before a fresh container of it is created: a
+// config the component would refuse to load never reaches a new container,
+// which would only crash-loop. The reloads of a running container are checked
+// by the live_config reconciler; this covers the first create and every
+// recreate. A set with nothing of the user's in it (a generated
+// alertmanager.yml, a prometheus.yml without rules or extra scrape configs)
+// is stackd's own, checked when it renders.
 #include <boost/asio/awaitable.hpp>
 
 #include <functional>
@@ -19,11 +23,14 @@
 namespace stackd::live_config {
 
 // The live sets of `component` checked before its container is created:
-// those with a checker whose checked file is the user's own. Pure.
+// those with a checker that hold a file (or items) the user wrote, secrets
+// aside (user_files_of is not empty). Pure.
 std::vector<const desired::LiveFileSet*> sets_checked_before_create(const desired::DesiredState& desired,
                                                                   desired::ComponentKind component);
 
-// The user's files of `set` as the checker in the container names them. Pure.
+// The user's files of `set` as the checker in the container names them
+// (the generated file holding their scrape configs with the translation of
+// its lines to theirs). Pure.
 std::vector<CheckedFile> user_files_of(const desired::LiveFileSet& set);
 
 // What `set`'s checker said (naming the files where they are delivered),

@@ -31,6 +31,30 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr auto kAlertmanager = manifest::ComponentKind::Alertmanager;
+constexpr auto kPrometheus = manifest::ComponentKind::Prometheus;
+
+const char* kGoodRule = "groups:\n- name: g\n  rules:\n  - alert: Good\n    expr: up == 0\n";
+const char* kBadRule = "groups:\n- name: g\n  rules:\n  - alert: Bad\n    expr: up ==\n";
+const char* kExtra = "- job_name: mine\n  static_configs:\n    - targets: ['127.0.0.1:1']\n  scrape_interval: 5mx\n";
+
+// What promtool 2.42 prints for `check config` on a prometheus.yml whose
+// rule file rules/bad.yml has the expression of kBadRule.
+std::string promtool_rejects_rule() {
+  return "Checking /etc/prometheus/stackd/prometheus.yml\n  SUCCESS: 1 rule files found\n SUCCESS: "
+         "/etc/prometheus/stackd/prometheus.yml is valid prometheus config file syntax\n\nChecking "
+         "/etc/prometheus/stackd/rules/bad.yml\n  FAILED:\n     /etc/prometheus/stackd/rules/bad.yml: 5:11: group \"g\", "
+         "rule 1, \"Bad\": could not parse expression: 1:6: parse error: unexpected end of input\n";
+}
+
+// The image's promtool, as the real one answers: exit 1 for kBadRule;
+// nullopt for the component's own container, which runs Prometheus.
+std::optional<std::pair<int, std::string>> fake_promtool(const docker::FakeEngine::Container& c) {
+  if (c.create_body.value("Entrypoint", nlohmann::json::array()).empty()) return std::nullopt;
+  auto it = c.files.find("/etc/prometheus/stackd/rules/bad.yml");
+  if (it != c.files.end() && it->second.content.find("up ==\n") != std::string::npos)
+    return std::pair<int, std::string>{1, promtool_rejects_rule()};
+  return std::pair<int, std::string>{0, "Checking /etc/prometheus/stackd/prometheus.yml\n SUCCESS\n"};
+}
 
 const char* kMissingReceiver =
     "route:\n  receiver: ops\n  routes:\n    - matchers: ['severity=\"critical\"']\n      receiver: pager\n"
@@ -43,6 +67,10 @@ class Stack {
     fs::create_directories(dir_ / "alertmanager");
   }
   ~Stack() { fs::remove_all(dir_); }
+  void write(const std::string& relative, const std::string& content) const {
+    fs::create_directories((dir_ / relative).parent_path());
+    std::ofstream(dir_ / relative) << content;
+  }
   desired::DesiredState render(const std::string& alertmanager, const std::string& custom = kValid,
                                const std::string& others = "  prometheus: {port: 19090}\n") const {
     std::ofstream(dir_ / "alertmanager/custom.yml") << custom;
@@ -110,8 +138,86 @@ TEST(CheckBeforeCreate, OnlyARawConfigTheUserWroteIsChecked) {
   ASSERT_EQ(sets.size(), 1u);
   EXPECT_EQ(sets[0]->kind, desired::LiveSet::AlertmanagerConfig);
   EXPECT_TRUE(sets_checked_before_create(raw, manifest::ComponentKind::Prometheus).empty())
-      << "prometheus.yml is stackd's own, checked when it renders";
+      << "a prometheus.yml without rules or extra scrape configs is stackd's own, checked when it renders";
   EXPECT_TRUE(sets_checked_before_create(stack.render(kGenerated), kAlertmanager).empty());
+}
+
+// Prometheus loads the user's rule files and scrape configs: a fresh
+// Prometheus is created only once the image's promtool accepts them.
+TEST(CheckBeforeCreate, PrometheusIsCheckedWhenItLoadsRulesOrScrapeConfigsTheUserWrote) {
+  Stack stack;
+  stack.write("prometheus/alerts.yml", kGoodRule);
+  stack.write("prometheus/extra.yml", kExtra);
+  for (const char* prometheus : {"  prometheus:\n    port: 19090\n    rules: [prometheus/alerts.yml]\n",
+                                 "  prometheus:\n    port: 19090\n    extraScrapeConfigs: prometheus/extra.yml\n"}) {
+    auto d = stack.render(kGenerated, kValid, prometheus);
+    auto sets = sets_checked_before_create(d, kPrometheus);
+    ASSERT_EQ(sets.size(), 1u) << prometheus;
+    EXPECT_EQ(sets[0]->kind, desired::LiveSet::PrometheusConfig);
+  }
+}
+
+TEST(CheckBeforeCreate, PromtoolsVerdictIsToldInTheUsersRuleFileFirst) {
+  Stack stack;
+  stack.write("prometheus/rules/bad.yml", kBadRule);
+  auto d = stack.render(kGenerated, kValid, "  prometheus:\n    port: 19090\n    rules: [prometheus/rules/bad.yml]\n");
+  const auto* set = d.live_set(desired::LiveSet::PrometheusConfig);
+  ASSERT_NE(set, nullptr);
+  auto line = rejected_before_create(*set, "prom/prometheus:v2.42.0", promtool_rejects_rule());
+  EXPECT_EQ(line.rfind("prometheus/rules/bad.yml:5:11: group \"g\", rule 1, \"Bad\": could not parse expression", 0), 0u)
+      << line;
+  EXPECT_NE(line.find("promtool check config in prom/prometheus:v2.42.0 rejects the Prometheus configuration; "
+                      "its container was not created"),
+            std::string::npos)
+      << line;
+}
+
+TEST(CheckBeforeCreate, PromtoolsVerdictOnAnExtraScrapeConfigIsToldInTheUsersFile) {
+  Stack stack;
+  stack.write("prometheus/extra.yml", kExtra);
+  auto d = stack.render(kGenerated, kValid, "  prometheus:\n    port: 19090\n    extraScrapeConfigs: prometheus/extra.yml\n");
+  const auto* set = d.live_set(desired::LiveSet::PrometheusConfig);
+  ASSERT_NE(set, nullptr);
+  auto line = rejected_before_create(
+      *set, "prom/prometheus:v2.42.0",
+      "Checking /etc/prometheus/stackd/prometheus.yml\n  FAILED: parsing YAML file "
+      "/etc/prometheus/stackd/prometheus.yml: not a valid duration string: \"5mx\"\n");
+  EXPECT_EQ(line.rfind("prometheus/extra.yml:4:20: ", 0), 0u) << line;
+}
+
+TEST(CheckBeforeCreate, ARuleFilePromtoolRejectsCreatesNoPrometheus) {
+  Stack stack;
+  stack.write("prometheus/rules/bad.yml", kBadRule);
+  auto d = stack.render(kGenerated, kValid, "  prometheus:\n    port: 19090\n    rules: [prometheus/rules/bad.yml]\n");
+  docker::FakeEngine engine;
+  add_images(engine, d);
+  engine.set_image_behaviour(d.container(kPrometheus)->image, {.runs_to_completion = fake_promtool});
+  std::vector<std::string> said;
+  auto result = apply(engine, d, said);
+  EXPECT_FALSE(result.ok());
+  const auto prom = std::find_if(result.results.begin(), result.results.end(),
+                                 [](const containers::ComponentResult& r) { return r.name == "demo-prometheus"; });
+  ASSERT_NE(prom, result.results.end());
+  EXPECT_TRUE(prom->config_rejected);
+  EXPECT_EQ(prom->error.rfind("prometheus/rules/bad.yml:5:11: ", 0), 0u) << prom->error;
+  for (const auto& c : engine.containers()) {
+    EXPECT_NE(c.name, "demo-prometheus") << "a rule file promtool refuses never reaches a container";
+    EXPECT_EQ(c.name.find("config-check"), std::string::npos) << "the check's container is removed";
+  }
+
+  // The fixed file: checked, then created with it.
+  stack.write("prometheus/rules/bad.yml", kGoodRule);
+  d = stack.render(kGenerated, kValid, "  prometheus:\n    port: 19090\n    rules: [prometheus/rules/bad.yml]\n");
+  said.clear();
+  result = apply(engine, d, said);
+  EXPECT_TRUE(result.ok()) << result.first_error();
+  auto created = engine.find("demo-prometheus");
+  ASSERT_NE(created, nullptr);
+  EXPECT_TRUE(created->running());
+  EXPECT_NE(std::find(said.begin(), said.end(), "checked the Prometheus configuration with promtool check config in " +
+                                                    created->image),
+            said.end())
+      << testing::PrintToString(said);
 }
 
 TEST(CheckBeforeCreate, TheVerdictIsToldInTheUsersFile) {

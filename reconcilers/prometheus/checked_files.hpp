@@ -11,6 +11,7 @@
 #include "api/v1alpha1/manifest.hpp"
 #include "common/tar_archive.hpp"
 #include "reconcilers/live_config/checker_output.hpp"
+#include "reconcilers/live_config/scrape_config_position.hpp"
 
 namespace stackd::prometheus {
 
@@ -20,10 +21,8 @@ namespace stackd::prometheus {
 std::vector<live_config::CheckedFile> checked_files(const manifest::Manifest& m, const std::vector<TarFile>& live_files,
                                                     const std::string& manifest_name);
 
-// The position in `user_yaml` (a list of scrape configs) of line
-// `generated_line` of `generated_yml` (a prometheus.yml whose scrape_configs
-// end with the user's items, re-emitted); nullopt for a line stackd wrote.
-std::optional<live_config::SourcePosition> user_scrape_position(const std::string& generated_yml,
-                                                                const std::string& user_yaml, int generated_line);
+// Where a line of prometheus.yml is in the user's scrape configs (moved to
+// live_config, where the check before a create uses it too).
+using live_config::user_scrape_position;
 
 }  // namespace stackd::prometheus

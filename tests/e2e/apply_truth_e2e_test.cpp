@@ -1,7 +1,8 @@
 // What `stackd apply` says is true (issue "apply, down, run and status say
 // what is true"), on the real engine with the Grafana fake: it waits for a
 // Grafana that takes seconds to start; it fails, naming it, for a container
-// that does not run; a second user or state directory finds the stack's
+// that does not run, and before anything changes for a rule file the image's
+// promtool refuses; a second user or state directory finds the stack's
 // Grafana password (no failed login); an edit onto a taken port puts the
 // previous container back; and `render` prints what apply creates.
 #include <gtest/gtest.h>
@@ -104,11 +105,12 @@ TEST_F(ApplyTruthE2E, ASecondStateDirectoryUsesTheStacksGrafanaPasswordWithoutAF
   auto first = run_stackd("apply -f " + dir_.manifest() + " --state-dir " + state("first"));
   ASSERT_EQ(first.exit_code, 0) << first.output;
   dir_.write("dashboards/b.json", R"({"uid":"truth-b","title":"Truth B","panels":[]})");
-  auto second = run_stackd("apply -f " + dir_.manifest() + " --state-dir " + state("second"));
+  const std::string second_state = state("second");
+  auto second = run_stackd("apply -f " + dir_.manifest() + " --state-dir " + second_state);
   ASSERT_EQ(second.exit_code, 0) << second.output;
   EXPECT_EQ(failed_logins(), 0);
   EXPECT_NE(grafana_search(dir_.stack()).find("truth-b"), std::string::npos) << grafana_search(dir_.stack());
-  EXPECT_FALSE(fs::exists(fs::path(state("second")) / dir_.stack() / "grafana-admin-password"))
+  EXPECT_FALSE(fs::exists(fs::path(second_state) / dir_.stack() / "grafana-admin-password"))
       << "no second password was generated";
 
   // `status` says how to read the password (the command gives the one
@@ -158,6 +160,47 @@ TEST_F(ApplyTruthE2E, AnEditOntoATakenPortPutsThePreviousContainerBack) {
   EXPECT_NE(http_get(kNode, "/metrics").find("node_exporter_build_info"), std::string::npos)
       << "the previous container serves on its port";
   EXPECT_FALSE(container_exists(dir_.stack() + "-node-exporter-stackd-previous"));
+}
+
+// A rule file the promtool of the image Prometheus will run refuses never
+// reaches a fresh Prometheus: apply judges it before anything changes, exit
+// 1 with the user's file:line:col first, and the engine holds nothing of the
+// stack (no Prometheus, no other component, no volume, no check container);
+// the fixed file is applied and loaded.
+TEST_F(ApplyTruthE2E, ARuleFileTheImagesPromtoolRejectsCreatesNoPrometheus) {
+  const std::string rules_file = "prometheus/rules/bad.yml";
+  dir_.write(rules_file, "groups:\n- name: g\n  rules:\n  - alert: Bad\n    expr: up ==\n");
+  dir_.write("stack.yaml", "apiVersion: stackd.dev/v1alpha1\nkind: MonitoringStack\nmetadata: {name: " + dir_.stack() +
+                               "}\nspec:\n  network: host\n  stackd: {port: " + std::to_string(kApi) +
+                               "}\n  prometheus:\n    image: stackd-test/prometheus:2.42\n    port: " +
+                               std::to_string(kProm) + "\n    rules: [" + rules_file +
+                               "]\n  nodeExporter:\n    image: stackd-test/node-exporter:1.5\n    port: " +
+                               std::to_string(kNode) + "\n");
+  auto stack_objects = [&] {
+    const std::string filter = " --filter label=dev.stackd.stack=" + dir_.stack();
+    return sh("docker ps -aq" + filter + "; docker volume ls -q" + filter + "; docker network ls -q" + filter).output;
+  };
+  auto r = run_stackd("apply -f " + dir_.manifest() + " --state-dir " + state("f"));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  const auto first = r.output.find(rules_file + ":5:11: ");
+  EXPECT_NE(first, std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("could not parse expression", first), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("promtool check config in stackd-test/prometheus:2.42 rejects the Prometheus "
+                          "configuration; its container was not created"),
+            std::string::npos)
+      << r.output;
+  EXPECT_FALSE(container_exists(dir_.stack() + "-prometheus")) << "a rule promtool refuses never reaches a container";
+  EXPECT_EQ(stack_objects(), "") << "nothing changes";
+
+  dir_.write(rules_file, "groups:\n- name: g\n  rules:\n  - alert: Good\n    expr: up == 0\n");
+  r = run_stackd("apply -f " + dir_.manifest() + " --state-dir " + state("f"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("checked the Prometheus configuration with promtool check config in "
+                          "stackd-test/prometheus:2.42"),
+            std::string::npos)
+      << r.output;
+  EXPECT_EQ(inspect(dir_.stack() + "-prometheus", "{{.State.Running}}"), "true");
+  EXPECT_FALSE(container_exists(dir_.stack() + "-prometheus-config-check"));
 }
 
 // `render` prints what apply then creates: the same create documents and

@@ -234,6 +234,12 @@ TEST_F(DaemonE2E, ACrashingContainerIsRetriedWithBackoffNotHotLooped) {
       << status().dump();
   EXPECT_TRUE(eventually([&] { return running_with_spec(node, node_hash); }, 10s)) << log();
   EXPECT_EQ(inspect(node, "{{.Id}}"), node_id) << "the previous container itself, not a copy";
+  // A refused edit, not an outage: the stack still runs its last good revision.
+  EXPECT_EQ(condition(status(), "Ready", "status"), "True") << status().dump();
+  EXPECT_EQ(condition(status(), "Ready", "reason"), "LastGoodRevision") << status().dump();
+  EXPECT_EQ(sh("curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:" + std::to_string(kApi) + "/readyz").output,
+            "200")
+      << http_get(kApi, "/readyz?verbose");
   // A window to count attempts in (not a synchronisation): the failed spec
   // waits 30 s before it is made again, so no container is created in 8 s;
   // a hot loop would create one every few hundred milliseconds.
