@@ -28,6 +28,12 @@ inline constexpr const char* kStackComponents = "dev.stackd.stack-components";
 // part of the spec. Read, never written.
 inline constexpr const char* kSpecParts = "dev.stackd.spec-parts";
 
+// A short-lived container that runs a component's own checker (amtool,
+// promtool) on a raw config before the component is created: no component
+// label, so nothing adopts it; `down` and the next check remove a leftover.
+inline constexpr const char* kRole = "dev.stackd.role";
+inline constexpr const char* kConfigCheckRole = "config-check";
+
 inline std::map<std::string, std::string> owner_labels(const std::string& stack) {
   return {{kManagedBy, kManagedByValue}, {kStack, stack}};
 }
@@ -41,6 +47,16 @@ inline bool owned_by(const std::map<std::string, std::string>& labels, const std
     return it != labels.end() && it->second == value;
   };
   return !component.empty() && has(kManagedBy, kManagedByValue) && has(kStack, stack) && has(kComponent, component);
+}
+
+// True for this stack's config-check container (kConfigCheckRole).
+inline bool config_check_of(const std::map<std::string, std::string>& labels, const std::string& stack) {
+  auto has = [&](const char* key, const std::string& value) {
+    auto it = labels.find(key);
+    return it != labels.end() && it->second == value;
+  };
+  return has(kManagedBy, kManagedByValue) && has(kStack, stack) && has(kRole, kConfigCheckRole) &&
+         !labels.contains(kComponent);
 }
 
 }  // namespace stackd::labels

@@ -280,6 +280,24 @@ TEST(Converge, ContainerWithAnIncompleteLabelSetIsForeign) {
   EXPECT_EQ(e.find("demo-prometheus"), nullptr) << "down removes what is stackd's";
 }
 
+// An apply killed while a config-check container ran leaves it behind: it
+// is this stack's, so `down` removes it; another stack's stays.
+TEST(Converge, DownRemovesTheStacksLeftoverConfigCheckOnly) {
+  FakeEngine e;
+  auto d = desired_state();
+  add_images(e, d);
+  ASSERT_TRUE(converge(e, d).ok());
+  auto ours = e.add_container("demo-alertmanager-config-check",
+                              {{kManagedBy, kManagedByValue}, {kStack, "demo"}, {kRole, kConfigCheckRole}}, "busybox");
+  auto theirs = e.add_container("other-alertmanager-config-check",
+                                {{kManagedBy, kManagedByValue}, {kStack, "other"}, {kRole, kConfigCheckRole}}, "busybox");
+  auto down = run_await(make_down_plan(e, "demo", false));
+  ASSERT_TRUE(run_await(apply_down(e, down, quiet())).ok());
+  EXPECT_EQ(e.find(ours), nullptr) << "the leftover check of this stack stays after down";
+  EXPECT_NE(e.find(theirs), nullptr) << "down removed another stack's check container";
+  for (const auto& c : d.containers) EXPECT_EQ(e.find(c.name), nullptr) << c.name;
+}
+
 TEST(ComponentPlan, ReadsOnlyItsOwnContainer) {
   FakeEngine e;
   auto d = desired_state();

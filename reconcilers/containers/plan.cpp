@@ -381,6 +381,9 @@ net::awaitable<Plan> make_down_plan(docker::Api& docker, const std::string& stac
     if (owned_by(c.labels, stack, component))
       plan.changes.push_back({ObjectKind::Container, c.name, Action::Delete, manifest::component_kind_named(component),
                               "stack " + stack + " goes", c.id, {}, false});
+    else if (labels::config_check_of(c.labels, stack))  // left by an apply killed mid-check
+      plan.changes.push_back({ObjectKind::Container, c.name, Action::Delete, {}, "a config check's leftover", c.id, {},
+                              false});
   }
   for (const auto& n : co_await docker.list_networks(owner))
     if (network_owned_by(n.labels, stack))

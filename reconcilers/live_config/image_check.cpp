@@ -30,12 +30,7 @@ nlohmann::json check_container_body(const ImageCheck& check) {
 namespace {
 
 bool is_leftover_check(const docker::Labels& labels, const std::string& stack) {
-  auto has = [&](const char* key, const std::string& value) {
-    auto it = labels.find(key);
-    return it != labels.end() && it->second == value;
-  };
-  return has(labels::kManagedBy, labels::kManagedByValue) && has(labels::kStack, stack) &&
-         has(kRoleLabel, kConfigCheckRole) && !labels.contains(labels::kComponent);
+  return labels::config_check_of(labels, stack);
 }
 
 net::awaitable<std::string> create(docker::Api& docker, const ImageCheck& check) {

@@ -14,15 +14,16 @@
 #include <string>
 #include <vector>
 
+#include "api/v1alpha1/labels.hpp"
 #include "clients/docker/docker_api.hpp"
 #include "common/tar_archive.hpp"
 #include "desired/desired_state.hpp"
 
 namespace stackd::live_config {
 
-// The label that marks such a container, with its value.
-inline constexpr const char* kRoleLabel = "dev.stackd.role";
-inline constexpr const char* kConfigCheckRole = "config-check";
+// The label that marks such a container, with its value (labels.hpp).
+inline constexpr const char* kRoleLabel = labels::kRole;
+inline constexpr const char* kConfigCheckRole = labels::kConfigCheckRole;
 
 struct ImageCheck {
   std::string stack;
