@@ -84,7 +84,9 @@ JsonSyntaxProblem explain_json_error(std::string_view text, std::size_t byte, st
   }
   if (contains(what, "; expected end of input"))
     return {start, "text after the end of the JSON document (one top-level value per file)"};
-  if (contains(what, "parsing object key") && after_comma && text[start] == '}')
+  if (contains(what, "parsing object key") && at_end)
+    return {text.size(), "expected a key in double quotes: the file ends inside an object (a '}' is missing)"};
+  if (contains(what, "parsing object key") && after_comma && start < text.size() && text[start] == '}')
     return {before, "a ',' before '}': JSON allows no trailing comma"};
   if (contains(what, "parsing object key") && contains(what, "invalid literal"))
     return {start, "an object key must be a string in double quotes"};

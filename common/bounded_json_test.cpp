@@ -74,6 +74,10 @@ TEST(BoundedJson, SyntaxErrorsNameWhatIsMissingWhereItIsMissing) {
   EXPECT_EQ(where("{\"a\":1} x"), "1:9: text after the end of the JSON document (one top-level value per file)");
   EXPECT_EQ(where("{'a': 1}"), "1:2: an object key must be a string in double quotes");
   EXPECT_EQ(where(""), "1:1: the file ends where a JSON value should be");
+  // Found by fuzz_canonical_dashboard: a file that ends after a ',' in an
+  // object was explained by reading the byte past its end.
+  EXPECT_EQ(where("{\"a\": 1,"), "1:9: expected a key in double quotes: the file ends inside an object (a '}' is missing)");
+  EXPECT_EQ(where("{\"a\": 1,  \n"), "2:1: expected a key in double quotes: the file ends inside an object (a '}' is missing)");
 }
 
 TEST(BoundedJson, DiscardedInsteadOfThrowingForServerAnswers) {
