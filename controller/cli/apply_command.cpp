@@ -84,13 +84,7 @@ void add_apply(CLI::App& app, Action& action) {
         runtime::DefaultRandom random;
         metrics::Registry registry;
         docker::Client docker(ex, docker::Client::endpoint_from_env());
-        // No engine, no point in trying every key: one line that says why.
-        try {
-          co_await docker.negotiate();
-        } catch (const docker::EngineUnreachable& e) {
-          std::cerr << "error: " << e.what() << "\n";
-          co_return kFailed;
-        }
+        if (!co_await engine_answers(docker)) co_return kFailed;
         // One writer per stack: not beside the daemon that manages it.
         auto owner = co_await ownership::check_writer(docker, ownership::Verb::Apply, name, o->force);
         if (!owner.decision.message.empty()) std::cerr << owner.decision.message << "\n";

@@ -15,6 +15,16 @@ namespace stackd::cli {
 
 namespace net = boost::asio;
 
+net::awaitable<bool> engine_answers(docker::Client& docker) {
+  try {
+    co_await docker.negotiate();
+    co_return true;
+  } catch (const docker::EngineUnreachable& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    co_return false;
+  }
+}
+
 int run_coroutine(std::function<net::awaitable<int>()> body) {
   net::io_context io;
   auto result = net::co_spawn(io, body(), net::use_future);

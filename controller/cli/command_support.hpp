@@ -12,6 +12,7 @@
 #include <string>
 
 #include "api/v1alpha1/manifest.hpp"
+#include "clients/docker/docker_client.hpp"
 #include "controller/snapshot/render_context.hpp"
 #include "api/v1alpha1/units.hpp"
 
@@ -47,6 +48,11 @@ std::string state_dir_help();
 // The environment variables every verb that talks to Docker or keeps state
 // reads, for the end of its --help.
 std::string environment_help();
+
+// Negotiates with the engine; when it cannot be reached, prints the one
+// line that says why ("error: ...") and answers false: without an engine
+// there is nothing to compare against or converge, and no key is tried.
+boost::asio::awaitable<bool> engine_answers(docker::Client& docker);
 
 using snapshot::default_state_dir;
 

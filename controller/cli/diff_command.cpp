@@ -56,13 +56,7 @@ void add_diff(CLI::App& app, Action& action) {
         runtime::DefaultRandom random;
         metrics::Registry registry;
         docker::Client docker(ex, docker::Client::endpoint_from_env());
-        // No engine, nothing to compare against: one line that says why.
-        try {
-          co_await docker.negotiate();
-        } catch (const docker::EngineUnreachable& e) {
-          std::cerr << "error: " << e.what() << "\n";
-          co_return kFailed;
-        }
+        if (!co_await engine_answers(docker)) co_return kFailed;
         if (auto w = co_await snapshot::exporter_image_warning(docker, loaded)) std::cerr << "warning: " << *w << "\n";
         snapshot::SnapshotOptions options;
         options.state_dir = o->state_dir;
